@@ -1,0 +1,57 @@
+import { Option, type Command } from 'commander';
+import { buildApp, redactUrl } from '@quran-sync/server';
+import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from './server-options.js';
+
+interface ServeFlags extends DatabaseFlags {
+  host: string;
+  port: string;
+}
+
+export function registerServeCommand(program: Command): void {
+  addDatabaseOptions(
+    program
+      .command('serve')
+      .description('migrate the database, then serve every API; prints the URL when ready')
+      .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
+      .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('PORT').default('8080')),
+  )
+    .addHelpText(
+      'after',
+      `
+Without --database-url the server runs on an embedded PostgreSQL (PGlite) kept in --data-dir, seeds the
+bundled content on first start, and creates the development OAuth client dev-client / dev-secret (every
+scope) and the user dev / dev-password.
+
+More settings are read from the environment: QS_PUBLIC_URL, QS_ISSUER, REDIS_URL, QS_AUTH_MODE
+(builtin | jwks | introspection), QS_JWKS_URL, QS_EXTERNAL_ISSUER, QS_EXTERNAL_AUDIENCE,
+QS_INTROSPECTION_URL, QS_RATE_LIMIT_PER_CLIENT, QS_RATE_LIMIT_PER_USER, QS_BODY_LIMIT,
+QS_CONTENT_RETENTION_DAYS, QS_LENIENT_DIRECT_WRITES, QS_CORS_ORIGINS, LOG_LEVEL (see README).`,
+    )
+    .action(async (flags: ServeFlags) => {
+      const config = configFromFlags({ ...flags, port: flags.port });
+      const where = config.database.kind === 'postgres' ? redactUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
+      process.stderr.write(`quran-sync: starting on ${where}\n`);
+      const server = await buildApp(config);
+      const url = await server.listen();
+      process.stdout.write(`quran-sync listening on ${url}\n`);
+
+      // Graceful shutdown: stop accepting, drain in-flight requests, close the pool. A second signal forces it.
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals): void => {
+          if (stopping) {
+            process.stderr.write(`quran-sync: ${signal} again, exiting now\n`);
+            process.exit(1);
+          }
+          stopping = true;
+          process.stderr.write(`quran-sync: ${signal} received, shutting down\n`);
+          server.close().then(resolve, (error: unknown) => {
+            process.stderr.write(`quran-sync: shutdown failed: ${(error as Error).message}\n`);
+            resolve();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

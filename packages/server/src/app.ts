@@ -1,0 +1,180 @@
+import cors from '@fastify/cors';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { API_PREFIXES, HEADERS } from '@quran-sync/protocol';
+import { adminRoutes } from './admin/admin-routes.js';
+import type { AppContext } from './app-context.js';
+import { createAccessTokenVerifier } from './auth/access-token-verifier.js';
+import { installAuthGuard } from './auth/auth-guard.js';
+import { ensureDevCredentials } from './auth/dev-credentials.js';
+import { oauth2Routes } from './auth/oauth2/oauth2-routes.js';
+import { RevocationList } from './auth/revocation-list.js';
+import { loadOrCreateKeyRing, type KeyRing } from './auth/signing-keys.js';
+import type { ServerConfig } from './config/server-config.js';
+import { seedContentIfEmpty } from './content-sync/content-seed.js';
+import { contentSyncRoutes } from './content-sync/content-sync-routes.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrateToLatest } from './db/migrator.js';
+import { standardError } from './http/api-error.js';
+import { clientErrorHandler } from './http/client-error-handler.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { installMetrics } from './http/metrics.js';
+import { installOpenApi } from './http/openapi.js';
+import { installOverloadProtection } from './http/overload-protection.js';
+import { installRateLimits } from './http/rate-limit.js';
+import { requestIdOptions } from './http/request-id.js';
+import './http/route-config.js';
+import { userSyncRoutes } from './user-sync/user-sync-routes.js';
+import { SERVER_VERSION } from './version.js';
+
+export interface AppDependencies {
+  /** An already open database (tests); the app then leaves closing it to the caller. */
+  readonly database?: DatabaseHandle;
+  readonly keys?: KeyRing;
+  /** `fetch` used to reach external issuers (tests inject one). */
+  readonly fetch?: typeof fetch;
+}
+
+export interface QuranSyncApp {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  /** Listens on `config.host:config.port` (port 0: any free port); resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting requests, drains in-flight ones, stops jobs, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Pino paths never written to logs: credentials travel in these. */
+const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-auth-token"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-auth-token"]',
+];
+
+/** How often revocations made by other nodes are picked up. */
+const REVOCATION_REFRESH_MS = 5_000;
+
+/**
+ * Builds the whole server from a config object: database (migrated), keys, HTTP plumbing, every capability.
+ * Nothing listens until `listen()`, so tests build real servers and bind them to port 0.
+ */
+export async function buildApp(config: ServerConfig, deps: AppDependencies = {}): Promise<QuranSyncApp> {
+  const closers: Array<() => Promise<void> | void> = [];
+  const runClosers = async (): Promise<void> => {
+    while (closers.length > 0) await closers.pop()!();
+  };
+
+  try {
+    const database = deps.database ?? (await openDatabase(config.database));
+    if (!deps.database) closers.push(() => database.close());
+    await migrateToLatest(database.db);
+    const keys = deps.keys ?? (await loadOrCreateKeyRing(config.signingKeysFile));
+
+    const app = Fastify({
+      logger: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
+      bodyLimit: config.http.bodyLimitBytes,
+      routerOptions: { maxParamLength: 512 },
+      requestTimeout: config.http.requestTimeoutMs,
+      return503OnClosing: true,
+      clientErrorHandler,
+      forceCloseConnections: 'idle',
+      ...requestIdOptions,
+      ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false } },
+    }).withTypeProvider<TypeBoxTypeProvider>();
+    closers.push(() => app.close());
+
+    const revocations = config.auth.mode === 'builtin' ? new RevocationList(database.db) : null;
+    if (revocations) {
+      await revocations.refresh();
+      const timer = setInterval(() => {
+        revocations.refresh().catch((error: unknown) => app.log.warn({ err: error }, 'revocation refresh failed'));
+      }, REVOCATION_REFRESH_MS);
+      timer.unref();
+      closers.push(() => clearInterval(timer));
+    }
+    const verifier = createAccessTokenVerifier(config.auth, { keys, issuer: config.issuer, revocations, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+
+    const ctx: AppContext = {
+      config,
+      database,
+      db: database.db,
+      keys,
+      verifier,
+      revocations,
+      log: app.log,
+      onClose: (fn) => closers.push(fn),
+    };
+
+    installJsonParser(app);
+    await app.register(formbody);
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header(HEADERS.requestId, request.id);
+      if (request.url.length > config.http.maxUrlLength) throw standardError(414, `URL is longer than ${config.http.maxUrlLength} bytes`);
+    });
+    installErrorHandler(app, { retryAfterSeconds: config.overload.retryAfterSeconds });
+    await app.register(helmet, { global: true, contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
+    if (config.corsOrigins.length > 0) {
+      const origins = config.corsOrigins.includes('*') ? true : [...config.corsOrigins];
+      await app.register(cors, {
+        // Admin routes never answer cross-origin requests: editorial calls come from servers and the CLI.
+        delegator: (request, callback) => callback(null, { origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins, exposedHeaders: [HEADERS.mutationAt, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter] }),
+      });
+    }
+    await installOpenApi(app, { version: SERVER_VERSION });
+    installOverloadProtection(app, config.overload, database);
+    installAuthGuard(app, verifier);
+    closers.push(await installRateLimits(app, config.rateLimit, config.redisUrl));
+    installMetrics(app, database);
+    registerHealthRoutes(app, database);
+
+    await app.register(oauth2Routes, { ctx });
+    for (const prefix of API_PREFIXES.content) await app.register(contentSyncRoutes, { ctx, prefix });
+    for (const prefix of API_PREFIXES.user) await app.register(userSyncRoutes, { ctx, prefix });
+    await app.register(adminRoutes, { ctx, prefix: API_PREFIXES.admin });
+
+    if (config.createDevCredentials) await ensureDevCredentials(ctx);
+    if (config.seedOnStart) await seedContentIfEmpty(ctx);
+    await app.ready();
+
+    let closed = false;
+    return {
+      app,
+      ctx,
+      async listen() {
+        await app.listen({ host: config.host, port: config.port });
+        const address = app.server.address();
+        if (!address || typeof address === 'string') throw new Error('server has no TCP address');
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await runClosers();
+      },
+    };
+  } catch (error) {
+    await runClosers().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * JSON bodies through Fastify's own parser (prototype-poisoning protection included), except that an empty
+ * body is "no body": mobile clients send `Content-Type: application/json` on bodiless DELETEs.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(null, undefined);
+      return;
+    }
+    parse(request, body as string, done);
+  });
+}

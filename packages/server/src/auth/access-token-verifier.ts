@@ -1,0 +1,118 @@
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../config/server-config.js';
+import { DependencyUnavailableError } from '../http/dependency-unavailable.js';
+import { claimsToVerifiedToken, InvalidAccessTokenError, type VerifiedAccessToken } from './access-token-claims.js';
+import type { RevocationList } from './revocation-list.js';
+import type { KeyRing } from './signing-keys.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
+
+/** Turns a bearer token into a caller, or throws `InvalidAccessTokenError` (→ 401). */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<VerifiedAccessToken>;
+}
+
+/** Seconds of clock skew tolerated on `exp`/`nbf`/`iat`. */
+const CLOCK_TOLERANCE_S = 5;
+/** Only asymmetric algorithms: an HS256 token "signed" with our public key must never verify. */
+const ASYMMETRIC_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
+
+export interface VerifierDependencies {
+  readonly keys: KeyRing;
+  readonly issuer: string;
+  readonly revocations: RevocationList | null;
+  readonly fetch?: typeof fetch;
+}
+
+export function createAccessTokenVerifier(auth: AuthConfig, deps: VerifierDependencies): AccessTokenVerifier {
+  switch (auth.mode) {
+    case 'builtin':
+      return new JwtVerifier(createLocalJWKSet({ keys: [...deps.keys.jwks.keys] }), deps.issuer, null, deps.revocations, ['ES256']);
+    case 'jwks':
+      return new JwtVerifier(createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }), auth.issuer, auth.audience, null, ASYMMETRIC_ALGORITHMS);
+    case 'introspection':
+      return new IntrospectionVerifier(auth.introspectionUrl, auth.clientId, auth.clientSecret, deps.fetch ?? fetch);
+  }
+}
+
+class JwtVerifier implements AccessTokenVerifier {
+  private readonly cache = new VerifiedTokenCache();
+
+  constructor(
+    private readonly keySet: JWTVerifyGetKey,
+    private readonly issuer: string,
+    private readonly audience: string | null,
+    private readonly revocations: RevocationList | null,
+    private readonly algorithms: string[],
+  ) {}
+
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    let verified = this.cache.get(token);
+    if (!verified) {
+      try {
+        const { payload } = await jwtVerify(token, this.keySet, {
+          issuer: this.issuer,
+          ...(this.audience ? { audience: this.audience } : {}),
+          algorithms: this.algorithms,
+          clockTolerance: CLOCK_TOLERANCE_S,
+          requiredClaims: ['exp', 'sub'],
+        });
+        verified = claimsToVerifiedToken(payload as Record<string, unknown>);
+      } catch (error) {
+        throw new InvalidAccessTokenError(describeJoseError(error));
+      }
+      this.cache.set(token, verified);
+    }
+    if (this.revocations?.isRevoked(verified.tokenId, verified.grantId)) throw new InvalidAccessTokenError('token has been revoked');
+    return verified;
+  }
+}
+
+/**
+ * RFC 7662 introspection against an external issuer (e.g. Ory Hydra). Active answers are cached for a
+ * short while (never beyond the token's expiry) so each request does not cost a round trip.
+ */
+class IntrospectionVerifier implements AccessTokenVerifier {
+  private readonly cache = new VerifiedTokenCache();
+  private static readonly CACHE_MS = 30_000;
+
+  constructor(
+    private readonly url: string,
+    private readonly clientId: string | null,
+    private readonly clientSecret: string | null,
+    private readonly fetchImpl: typeof fetch,
+  ) {}
+
+  async verify(token: string): Promise<VerifiedAccessToken> {
+    const cached = this.cache.get(token);
+    if (cached) return cached;
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (this.clientId) {
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(this.clientId)}:${encodeURIComponent(this.clientSecret ?? '')}`).toString('base64')}`;
+    }
+    let body: Record<string, unknown>;
+    try {
+      const response = await this.fetchImpl(this.url, { method: 'POST', headers, body: new URLSearchParams({ token }), signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) throw new Error(`introspection answered ${response.status}`);
+      body = (await response.json()) as Record<string, unknown>;
+    } catch (error) {
+      // The issuer being unreachable is our outage, not the caller's bad token.
+      throw new DependencyUnavailableError(`token introspection failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (body.active !== true) throw new InvalidAccessTokenError('token is not active');
+    if (typeof body.nbf === 'number' && body.nbf * 1000 > Date.now() + CLOCK_TOLERANCE_S * 1000) throw new InvalidAccessTokenError('token is not yet valid');
+    const verified = claimsToVerifiedToken(body);
+    if (verified.expiresAt <= Date.now()) throw new InvalidAccessTokenError('token has expired');
+    this.cache.set(token, { ...verified, expiresAt: Math.min(verified.expiresAt, Date.now() + IntrospectionVerifier.CACHE_MS) });
+    return verified;
+  }
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof InvalidAccessTokenError) return error.message;
+  if (error instanceof joseErrors.JWTExpired) return 'token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" is invalid`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token was signed by an unknown key';
+  return 'token is malformed';
+}

@@ -1,0 +1,83 @@
+import fs from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config/server-config.js';
+import type { Database } from './schema.js';
+
+/**
+ * One Kysely instance over either PostgreSQL (`pg` pool) or embedded PGlite. Both speak the same SQL;
+ * the rest of the server never asks which one it has, except where PGlite's single connection matters
+ * (pool metrics, overload shedding).
+ */
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly kind: 'postgres' | 'pglite';
+  /** Requests waiting for a connection (always 0 on PGlite, which queues inside the driver). */
+  waitingCount(): number;
+  /** Connections in use or idle (1 on PGlite). */
+  totalCount(): number;
+  close(): Promise<void>;
+}
+
+/** int8 (sequences, millisecond timestamps) as JS numbers: every value we store is below 2^53. */
+const INT8_OID = 20;
+const parseInt8 = (value: string): number => Number(value);
+
+export interface OpenDatabaseOptions {
+  /** A PGlite data-dir dump to start from (tests: a migrated template, loaded in well under a second). */
+  readonly pgliteLoadDataDir?: Blob;
+}
+
+export async function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (config.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.poolSize,
+      // Fail fast instead of hanging when the database is down: callers answer 503 + Retry-After.
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      ...(config.searchPath ? { options: `-c search_path=${config.searchPath}` } : {}),
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its connection (database restart) must not crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      kind: 'postgres',
+      waitingCount: () => pool.waitingCount,
+      totalCount: () => pool.totalCount,
+      close: () => db.destroy(),
+    };
+  }
+
+  if (config.dataDir) await fs.mkdir(config.dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+    ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
+    parsers: { [INT8_OID]: parseInt8 },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    waitingCount: () => 0,
+    totalCount: () => 1,
+    close: () => db.destroy(),
+  };
+}
+
+/** True when the database answers a trivial query. */
+export async function isDatabaseReachable(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,14 @@
+import type { Migration } from 'kysely';
+import { authMigration } from './0001-auth.js';
+import { contentMigration } from './0002-content.js';
+import { userDataMigration } from './0003-user-data.js';
+
+/**
+ * Every migration, in order. Names sort lexically in the order they must run; a migration, once
+ * released, is never edited: a change is a new entry.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-auth': authMigration,
+  '0002-content': contentMigration,
+  '0003-user-data': userDataMigration,
+};
