@@ -126,7 +126,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       });
     }
     await installOpenApi(app, { version: SERVER_VERSION });
-    installOverloadProtection(app, config.overload, database);
+    await installOverloadProtection(app, config.overload, database);
     installAuthGuard(app, verifier);
     closers.push(await installRateLimits(app, config.rateLimit, config.redisUrl));
     installMetrics(app, database);
