@@ -8,3 +8,5 @@ export * from './http/header-names.js';
 export * from './content/resource-group-names.js';
 export * from './content/content-filter.js';
 export * from './quran/quran-metadata.js';
+export * from './content/resource-group-registry.js';
+export * from './content/content-sync-wire.js';

@@ -1,6 +1,79 @@
+import { pipeline } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import { HEADERS } from '@quran-sync/protocol';
 import type { CapabilityPlugin } from '../capability-plugin.js';
+import { compressor, etagMatches, negotiateEncoding, resolveSnapshot, snapshotStream } from './content-snapshot-stream.js';
+import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
+import { SyncTokenCodec } from './sync-token-codec.js';
 
-/** `GET /resources/sync` and `GET /resources/snapshots/{group}/{id}`, registered under each content prefix. */
-export const contentSyncRoutes: CapabilityPlugin = async (_app, _opts) => {
-  // Filled in by the content-sync work.
+const CONTENT_AUTH = { auth: { scopes: ['content'] } } as const;
+
+/**
+ * `GET /resources/sync` and `GET /resources/snapshots/{group}/{id}`, registered under each content prefix
+ * (`/content/api/v4`, `/api/v4`). Query parameters are declared as plain strings for the OpenAPI document
+ * only; the handler validates them itself, because the contract wants its own 422 codes, not a generic 400.
+ * No response schemas: bodies are built from the protocol's types and serialised as they are.
+ */
+export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
+  const codec = new SyncTokenCodec(ctx.keys.syncTokenSecret);
+  const options = { db: ctx.db, codec, retentionDays: ctx.config.content.retentionDays, cursorTtlSeconds: CURSOR_TTL_SECONDS };
+
+  app.get(
+    '/resources/sync',
+    {
+      config: CONTENT_AUTH,
+      schema: {
+        tags: ['content'],
+        summary: 'Bootstrap or incrementally sync public content resources',
+        description:
+          'First sync: `resources` + `bootstrap=true`. Later: `resources` + `sync_token`. Follow `next_page_url` while `has_more`; ' +
+          'store `next_sync_token` from the final page. Errors use `{"error": {"code", "message"}}` (410 `resync_required`, 422 codes).',
+        security: [{ accessToken: [], clientId: [] }],
+        querystring: Type.Object(
+          {
+            resources: Type.Optional(Type.String({ description: 'Filter, e.g. `translations:19,20;tafsirs:*`' })),
+            bootstrap: Type.Optional(Type.String({ description: '`true` on the first sync' })),
+            sync_token: Type.Optional(Type.String()),
+            cursor: Type.Optional(Type.String()),
+            per_page: Type.Optional(Type.String({ description: '1..100, default 50' })),
+          },
+          { additionalProperties: true },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const body = await serveSyncPage(options, request.query as SyncQuery);
+      reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
+      return JSON.stringify(body);
+    },
+  );
+
+  app.get(
+    '/resources/snapshots/:resource_group/:id',
+    {
+      config: CONTENT_AUTH,
+      schema: {
+        tags: ['content'],
+        summary: 'Full current snapshot of one public resource (streamed; gzip/br; ETag)',
+        security: [{ accessToken: [], clientId: [] }],
+        params: Type.Object({ resource_group: Type.String(), id: Type.String() }),
+      },
+    },
+    async (request, reply) => {
+      const { resource_group: group, id } = request.params as { resource_group: string; id: string };
+      const head = await resolveSnapshot(ctx.db, group, id);
+      reply.header(HEADERS.etag, head.etag).header('cache-control', 'private, no-cache').header('vary', 'Accept-Encoding');
+      if (etagMatches(request.headers[HEADERS.ifNoneMatch], head.etag)) return reply.code(304).send();
+      const encoding = negotiateEncoding(request.headers['accept-encoding']);
+      reply.type('application/json; charset=utf-8');
+      const body = snapshotStream(ctx.db, head);
+      if (encoding === 'identity') return reply.send(body);
+      const compressed = compressor(encoding);
+      pipeline(body, compressed, (error) => {
+        if (error) request.log.warn({ err: error }, 'snapshot stream failed');
+      });
+      reply.header('content-encoding', encoding);
+      return reply.send(compressed);
+    },
+  );
 };

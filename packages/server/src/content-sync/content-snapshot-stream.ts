@@ -1,0 +1,128 @@
+import { Readable } from 'node:stream';
+import { constants as zlibConstants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from 'node:zlib';
+import { sql } from 'kysely';
+import { isResourceGroupName, resourceGroupDefinition } from '@quran-sync/protocol';
+import { contentSyncError } from '../http/api-error.js';
+import type { ContentDb } from './content-db.js';
+import { readFeedHead } from './content-feed-writer.js';
+
+/**
+ * Snapshots (`GET /resources/snapshots/{group}/{id}`), streamed in constant memory: rows are read in keyset
+ * batches over `(resource_group, resource_id, sort_key, record_type, record_key)` (no transaction or
+ * connection held between batches, so a slow client cannot pin a database connection) and written as JSON
+ * text straight from PostgreSQL (`data::text`, never parsed). `Readable.from` pulls the next batch only
+ * when the consumer (socket or compressor) wants more, which is the backpressure.
+ *
+ * Consistency: batches are separate reads, so a snapshot fetched while an editor writes may mix rows from
+ * before and after the edit. That is safe for clients: every such edit has a sequence above the run's
+ * `sync_until_sequence` (the snapshot is fetched after the page that announced it) and is replayed by the
+ * next incremental run, and row changes carry full rows, so replaying converges (docs/content-sync.md).
+ */
+export const SNAPSHOT_BATCH_ROWS = 1000;
+
+export interface SnapshotHead {
+  readonly group: string;
+  readonly id: number;
+  readonly resourceContentId: number | null;
+  readonly schemaVersion: number;
+  readonly lastSequence: number;
+  /** Weak: the body also carries the head sequence at fetch time, and encodings differ byte-wise. */
+  readonly etag: string;
+}
+
+/** Resolves the resource a snapshot request names, or throws the contract's 422/404. */
+export async function resolveSnapshot(db: ContentDb, group: string, idParam: string): Promise<SnapshotHead> {
+  if (!isResourceGroupName(group)) throw contentSyncError('unknown_resource_group', `unknown resource group "${group.slice(0, 64)}"`);
+  const id = /^[0-9]{1,10}$/.test(idParam) ? Number(idParam) : NaN;
+  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) throw contentSyncError('snapshot_not_found', `no snapshot for ${group}:${idParam.slice(0, 32)}`);
+  const resource = await db
+    .selectFrom('content_resources')
+    .select(['resource_content_id', 'status', 'last_sequence'])
+    .where('resource_group', '=', group)
+    .where('resource_id', '=', id)
+    .executeTakeFirst();
+  if (!resource || resource.status !== 'public') throw contentSyncError('snapshot_not_found', `no public resource ${group}:${id}`);
+  const schemaVersion = resourceGroupDefinition(group).schemaVersion;
+  const lastSequence = Number(resource.last_sequence);
+  return {
+    group,
+    id,
+    resourceContentId: resource.resource_content_id,
+    schemaVersion,
+    lastSequence,
+    etag: `W/"${group}-${id}-s${schemaVersion}-${lastSequence}"`,
+  };
+}
+
+/** True when `If-None-Match` names the current ETag (weak comparison, RFC 9110 §13.1.2). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const opaque = (t: string) => t.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => opaque(t) === opaque(etag));
+}
+
+/** The snapshot body as a stream of JSON text. */
+export function snapshotStream(db: ContentDb, head: SnapshotHead): Readable {
+  return Readable.from(snapshotChunks(db, head), { objectMode: false });
+}
+
+async function* snapshotChunks(db: ContentDb, head: SnapshotHead): AsyncGenerator<string> {
+  const { head: syncSequence } = await readFeedHead(db);
+  yield `{"resource_group":${JSON.stringify(head.group)},"resource_id":${head.id},"resource_content_id":${head.resourceContentId === null ? 'null' : head.resourceContentId},"schema_version":${head.schemaVersion},"sync_sequence":${syncSequence},"records":[`;
+  let after: { sortKey: string; recordType: string; recordKey: string } | null = null;
+  let first = true;
+  for (;;) {
+    const batch: Array<{ sort_key: string; record_type: string; record_key: string; json: string }> = await db
+      .selectFrom('content_rows')
+      .select(['sort_key', 'record_type', 'record_key', sql<string>`data::text`.as('json')])
+      .where('resource_group', '=', head.group)
+      .where('resource_id', '=', head.id)
+      .$if(after !== null, (qb) =>
+        qb.where((eb) => eb(eb.refTuple('sort_key', 'record_type', 'record_key'), '>', eb.tuple(after!.sortKey, after!.recordType, after!.recordKey))),
+      )
+      .orderBy('sort_key')
+      .orderBy('record_type')
+      .orderBy('record_key')
+      .limit(SNAPSHOT_BATCH_ROWS)
+      .execute();
+    if (batch.length === 0) break;
+    const text = batch.map((r) => r.json).join(',');
+    yield first ? text : `,${text}`;
+    first = false;
+    const last = batch[batch.length - 1]!;
+    after = { sortKey: last.sort_key, recordType: last.record_type, recordKey: last.record_key };
+    if (batch.length < SNAPSHOT_BATCH_ROWS) break;
+  }
+  yield ']}';
+}
+
+export type SnapshotEncoding = 'br' | 'gzip' | 'identity';
+
+/**
+ * Picks the response encoding from `Accept-Encoding` (q-values honoured; brotli preferred over gzip at
+ * equal q). Brotli runs at quality 4: the default (11) is far too slow for streaming large snapshots.
+ */
+export function negotiateEncoding(acceptEncoding: string | undefined): SnapshotEncoding {
+  if (!acceptEncoding) return 'identity';
+  const q = new Map<string, number>();
+  for (const part of acceptEncoding.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qParam ? Number(qParam.slice(2)) : 1;
+    q.set(name, Number.isFinite(value) ? value : 0);
+  }
+  const weight = (name: string) => q.get(name) ?? q.get('*') ?? 0;
+  const br = weight('br');
+  const gzip = weight('gzip');
+  if (br > 0 && br >= gzip) return 'br';
+  if (gzip > 0) return 'gzip';
+  return 'identity';
+}
+
+export function compressor(encoding: Exclude<SnapshotEncoding, 'identity'>): Gzip | BrotliCompress {
+  return encoding === 'gzip'
+    ? createGzip()
+    : createBrotliCompress({ params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT } });
+}
