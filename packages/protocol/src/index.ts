@@ -10,3 +10,4 @@ export * from './content/content-filter.js';
 export * from './quran/quran-metadata.js';
 export * from './content/resource-group-registry.js';
 export * from './content/content-sync-wire.js';
+export * from './user/index.js';

@@ -1,0 +1,12 @@
+export * from './user-resources.js';
+export * from './user-sync-messages.js';
+export { fieldProblemMessage, type FieldProblem, type FieldResult } from './field-result.js';
+export * from './client-timestamp.js';
+export * from './resource-id.js';
+export * from './bookmark-rules.js';
+export * from './collection-rules.js';
+export * from './note-rules.js';
+export * from './reading-session-rules.js';
+export * from './preference-rules.js';
+export * from './push-validation.js';
+export * from './user-sync-wire.js';
