@@ -4,6 +4,7 @@ export * from './errors/content-sync-error-codes.js';
 export * from './errors/user-sync-error-codes.js';
 export * from './errors/oauth2-error-codes.js';
 export * from './auth/scopes.js';
+export * from './auth/oauth2-wire.js';
 export * from './http/header-names.js';
 export * from './content/resource-group-names.js';
 export * from './content/content-filter.js';

@@ -9,6 +9,8 @@ export const OAUTH2_ERRORS = {
   access_denied: 403,
   unsupported_response_type: 400,
   invalid_token: 401,
+  /** RFC 6750 §3.1: the token is valid but lacks a scope the resource needs (userinfo without `openid`). */
+  insufficient_scope: 403,
   server_error: 500,
   temporarily_unavailable: 503,
 } as const;

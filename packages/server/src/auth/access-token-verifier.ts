@@ -26,9 +26,12 @@ export interface VerifierDependencies {
 export function createAccessTokenVerifier(auth: AuthConfig, deps: VerifierDependencies): AccessTokenVerifier {
   switch (auth.mode) {
     case 'builtin':
-      return new JwtVerifier(createLocalJWKSet({ keys: [...deps.keys.jwks.keys] }), deps.issuer, null, deps.revocations, ['ES256']);
+      // Our own tokens always say `typ: at+jwt` (RFC 9068); requiring it keeps ID tokens, signed with the
+      // same keys, from being accepted as access tokens.
+      return new JwtVerifier(createLocalJWKSet({ keys: [...deps.keys.jwks.keys] }), deps.issuer, null, deps.revocations, ['ES256'], 'at+jwt');
     case 'jwks':
-      return new JwtVerifier(createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }), auth.issuer, auth.audience, null, ASYMMETRIC_ALGORITHMS);
+      // External issuers vary (Hydra signs `typ: JWT`), so the type is not required there.
+      return new JwtVerifier(createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }), auth.issuer, auth.audience, null, ASYMMETRIC_ALGORITHMS, null);
     case 'introspection':
       return new IntrospectionVerifier(auth.introspectionUrl, auth.clientId, auth.clientSecret, deps.fetch ?? fetch);
   }
@@ -43,6 +46,7 @@ class JwtVerifier implements AccessTokenVerifier {
     private readonly audience: string | null,
     private readonly revocations: RevocationList | null,
     private readonly algorithms: string[],
+    private readonly requiredType: string | null,
   ) {}
 
   async verify(token: string): Promise<VerifiedAccessToken> {
@@ -53,11 +57,14 @@ class JwtVerifier implements AccessTokenVerifier {
           issuer: this.issuer,
           ...(this.audience ? { audience: this.audience } : {}),
           algorithms: this.algorithms,
+          ...(this.requiredType ? { typ: this.requiredType } : {}),
           clockTolerance: CLOCK_TOLERANCE_S,
           requiredClaims: ['exp', 'sub'],
         });
         verified = claimsToVerifiedToken(payload as Record<string, unknown>);
       } catch (error) {
+        // The issuer's JWKS being unreachable is our outage (503), not the caller's bad token (401).
+        if (isKeySetUnavailable(error)) throw new DependencyUnavailableError(`issuer keys unavailable: ${(error as Error).message}`, { cause: error });
         throw new InvalidAccessTokenError(describeJoseError(error));
       }
       this.cache.set(token, verified);
@@ -99,6 +106,10 @@ class IntrospectionVerifier implements AccessTokenVerifier {
       throw new DependencyUnavailableError(`token introspection failed: ${(error as Error).message}`, { cause: error });
     }
     if (body.active !== true) throw new InvalidAccessTokenError('token is not active');
+    // Issuers introspect refresh tokens too (Hydra says so in `token_use`); only access tokens may call APIs.
+    if ((body.token_use !== undefined && body.token_use !== 'access_token') || body.token_type === 'refresh_token') {
+      throw new InvalidAccessTokenError('token is not an access token');
+    }
     if (typeof body.nbf === 'number' && body.nbf * 1000 > Date.now() + CLOCK_TOLERANCE_S * 1000) throw new InvalidAccessTokenError('token is not yet valid');
     const verified = claimsToVerifiedToken(body);
     if (verified.expiresAt <= Date.now()) throw new InvalidAccessTokenError('token has expired');
@@ -115,4 +126,11 @@ function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token was signed by an unknown key';
   return 'token is malformed';
+}
+
+/** Fetching a remote JWKS failed: timeout, network error, or the issuer answering something other than 200. */
+function isKeySetUnavailable(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout) return true;
+  if (error instanceof TypeError && error.message === 'fetch failed') return true; // Node's fetch on network failure
+  return error instanceof joseErrors.JOSEError && /JSON Web Key Set HTTP response/.test(error.message);
 }

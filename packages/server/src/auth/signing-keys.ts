@@ -85,6 +85,11 @@ async function toKeyRing(file: KeyFile): Promise<KeyRing> {
   };
 }
 
+/** Reads an existing key file (the CLI signs with it; it must not invent keys the server does not have). */
+export async function loadKeyRing(file: string): Promise<KeyRing> {
+  return toKeyRing(await readKeyFile(file));
+}
+
 /** Reads the key file, creating it (one signing key, one HMAC secret) when it does not exist. */
 export async function loadOrCreateKeyRing(file: string): Promise<KeyRing> {
   try {

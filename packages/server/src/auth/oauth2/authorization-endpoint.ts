@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { saveAuthorizationCode } from './authorization-code-repository.js';
+import { AUTHORIZATION_PARAMETERS, checkAuthorizationRequest, clientRedirect, type AuthorizationRequest } from './authorization-request.js';
+import type { IssuerDependencies } from './issuer-dependencies.js';
+import { LOGIN_COOKIE, LOGIN_FORM_TTL_S, LoginFormTokens, readCookie } from './login-form-token.js';
+import { LOGIN_PAGE_CSP, renderErrorPage, renderLoginPage } from './login-page.js';
+import { generateOpaqueToken } from './opaque-token.js';
+import { verifyUserCredentials } from './user-repository.js';
+
+/** Authorization codes live 5 minutes: enough for a slow redirect, short enough to limit a leak. */
+export const AUTHORIZATION_CODE_TTL_S = 300;
+
+const routeSchema = (summary: string) => ({
+  tags: ['oauth2'],
+  summary,
+  description:
+    'Parameters (query on GET, form body on POST): response_type=code, client_id, redirect_uri, scope, state, ' +
+    'code_challenge, code_challenge_method=S256, nonce. Answers an HTML page or a redirect to the client.',
+  produces: ['text/html'],
+});
+
+/**
+ * `GET /oauth2/auth` shows a login + consent page; `POST /oauth2/auth` checks the credentials and redirects
+ * back to the client with a one-time code.
+ *
+ * Hand-written rather than run through @node-oauth/oauth2-server's AuthorizeHandler: that handler expects
+ * the user to be authenticated already (by a session), redirects on every error including an untrusted
+ * client (RFC 6749 §4.1.2.1 forbids that), treats PKCE as optional and allows an empty redirect match by
+ * default. The code it would store is ours either way; the token exchange of the code does go through the
+ * library (see token-endpoint.ts).
+ */
+export function registerAuthorizationEndpoint(app: FastifyInstance, deps: IssuerDependencies): void {
+  const formTokens = new LoginFormTokens(deps.keys.syncTokenSecret);
+
+  app.get('/oauth2/auth', { schema: routeSchema('Authorization endpoint: login and consent page') }, async (request, reply) => {
+    const check = await checkAuthorizationRequest(deps.db, request.query as Record<string, unknown>);
+    if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
+    const existing = readCookie(request.headers.cookie, LOGIN_COOKIE);
+    const browserSecret = existing !== null && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : formTokens.newBrowserSecret();
+    setLoginCookie(reply, request, browserSecret);
+    return sendLoginPage(reply, 200, check.request, formTokens.issue(browserSecret, bindings(check.request)));
+  });
+
+  app.post('/oauth2/auth', { schema: routeSchema('Authorization endpoint: sign in and consent') }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const check = await checkAuthorizationRequest(deps.db, body);
+    if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
+    const authz = check.request;
+
+    const browserSecret = readCookie(request.headers.cookie, LOGIN_COOKIE);
+    const formToken = typeof body.form_token === 'string' ? body.form_token : '';
+    if (!formTokens.verify(formToken, browserSecret, bindings(authz))) {
+      return sendHtml(reply, 400, renderErrorPage('This sign-in form has expired or was not submitted from this server.'));
+    }
+    if (body.decision === 'deny') {
+      return reply.redirect(clientRedirect(authz.redirectUri, { error: 'access_denied', error_description: 'The user denied the request', state: authz.state, iss: deps.issuer }), 302);
+    }
+
+    const username = typeof body.username === 'string' ? body.username : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const user = await verifyUserCredentials(deps.db, username, password);
+    if (!user) {
+      request.log.info({ clientId: authz.client.id }, 'oauth2 login failed');
+      return sendLoginPage(reply, 401, authz, formTokens.issue(browserSecret!, bindings(authz)), { username, error: 'Wrong username or password.' });
+    }
+
+    const code = generateOpaqueToken();
+    await saveAuthorizationCode(deps.db, code, {
+      grantId: randomUUID(),
+      clientId: authz.client.id,
+      userId: user.id,
+      redirectUri: authz.redirectUri,
+      scopes: authz.scopes,
+      codeChallenge: authz.codeChallenge,
+      codeChallengeMethod: authz.codeChallengeMethod,
+      nonce: authz.nonce,
+      authTime: new Date(),
+      expiresAt: new Date(Date.now() + AUTHORIZATION_CODE_TTL_S * 1000),
+    });
+    return reply.redirect(clientRedirect(authz.redirectUri, { code, state: authz.state, iss: deps.issuer }), 302);
+  });
+}
+
+/** What the form token is bound to: every parameter that decides where the code goes and what it grants. */
+function bindings(authz: AuthorizationRequest): (string | null)[] {
+  return [authz.client.id, authz.redirectUri, authz.scopes.join(' '), authz.state, authz.codeChallenge, authz.codeChallengeMethod, authz.nonce];
+}
+
+function hiddenFields(authz: AuthorizationRequest): Record<string, string> {
+  const values: Record<(typeof AUTHORIZATION_PARAMETERS)[number], string | null> = {
+    response_type: 'code',
+    client_id: authz.client.id,
+    redirect_uri: authz.redirectUri,
+    scope: authz.scopes.join(' '),
+    state: authz.state,
+    code_challenge: authz.codeChallenge,
+    code_challenge_method: authz.codeChallengeMethod,
+    nonce: authz.nonce,
+  };
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
+function sendLoginPage(reply: FastifyReply, status: number, authz: AuthorizationRequest, formToken: string, extra: { username?: string; error?: string } = {}): FastifyReply {
+  return sendHtml(reply, status, renderLoginPage({ clientName: authz.client.name, scopes: authz.scopes, hidden: hiddenFields(authz), formToken, ...extra }));
+}
+
+function answerInvalid(reply: FastifyReply, check: Exclude<Awaited<ReturnType<typeof checkAuthorizationRequest>>, { kind: 'valid' }>, deps: IssuerDependencies): FastifyReply {
+  if (check.kind === 'untrusted') return sendHtml(reply, 400, renderErrorPage(check.message));
+  return reply.redirect(clientRedirect(check.redirectUri, { error: check.error, error_description: check.description, state: check.state, iss: deps.issuer }), 302);
+}
+
+function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', LOGIN_PAGE_CSP)
+    .header('x-frame-options', 'DENY')
+    .send(html);
+}
+
+function setLoginCookie(reply: FastifyReply, request: FastifyRequest, value: string): void {
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  reply.header('set-cookie', `${LOGIN_COOKIE}=${value}; Path=/oauth2/auth; Max-Age=${LOGIN_FORM_TTL_S}; HttpOnly; SameSite=Lax${secure}`);
+}
