@@ -1,6 +1,19 @@
 import type { CapabilityPlugin } from '../capability-plugin.js';
+import { standardError } from '../http/api-error.js';
+import { installUserJsonParser, MALFORMED_JSON } from './json-body.js';
+import { registerSyncRoutes } from './sync-routes.js';
 
-/** `GET/POST /sync` and the direct endpoints, registered under each user prefix. */
-export const userSyncRoutes: CapabilityPlugin = async (_app, _opts) => {
-  // Filled in by the user-sync work.
+/**
+ * The user API (user-sync.md): `GET/POST /sync` and the direct endpoints, registered once under each user
+ * prefix (`/auth/v1`, `/v1`), so paths here are relative.
+ */
+export const userSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
+  installUserJsonParser(app);
+  // Only the push answers a malformed body in the sync envelope; every other route uses the standard one.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === MALFORMED_JSON && !(request.method === 'POST' && request.routeOptions.url?.endsWith('/sync'))) {
+      throw standardError(400, 'Request body is not valid JSON');
+    }
+  });
+  registerSyncRoutes(app, ctx);
 };

@@ -1,0 +1,219 @@
+import { DEFAULT_MUSHAF_ID, newResourceId, type BookmarkInput, type BookmarkLocation } from '@quran-sync/protocol';
+import { ApplyError, unknownResource } from '../apply-error.js';
+import { latestChangeTimestamp, recordChange } from '../change-index.js';
+import { bookmarkPayload, type BookmarkRow } from '../resource-payloads.js';
+import type { UserWriteContext } from '../user-write-context.js';
+import { clientTime, sameTime, type AppliedResource } from './applied-resource.js';
+import { deleteLinkRow } from './collection-bookmark-applier.js';
+
+/**
+ * BOOKMARK writes (user-sync.md, "Resource rules"): natural-key upserts by location, the single reading
+ * bookmark, and deletes that take the bookmark's collection links with them. Every side effect is a
+ * mutation of its own, recorded before (prerequisites) or after (consequences) the one that caused it.
+ */
+export async function bookmarkById(ctx: UserWriteContext, id: string): Promise<BookmarkRow | undefined> {
+  return ctx.trx.selectFrom('user_bookmarks').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
+}
+
+/** True when another user owns `id`: such an id is refused exactly like a missing one. */
+export async function bookmarkIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
+  const row = await ctx.trx.selectFrom('user_bookmarks').select('user_id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined && row.user_id !== ctx.userId;
+}
+
+export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
+  let query = ctx.trx
+    .selectFrom('user_bookmarks')
+    .selectAll()
+    .where('user_id', '=', ctx.userId)
+    .where('deleted_at', 'is', null)
+    .where('type', '=', location.type)
+    .where('key', '=', location.key)
+    .where('mushaf', '=', mushaf);
+  query = location.verseNumber === null ? query.where('verse_number', 'is', null) : query.where('verse_number', '=', location.verseNumber);
+  return query.executeTakeFirst();
+}
+
+export async function isInDefaultCollection(ctx: UserWriteContext, bookmarkId: string): Promise<boolean> {
+  const row = await ctx.trx
+    .selectFrom('user_collection_bookmarks')
+    .select('bookmark_id')
+    .where('collection_id', '=', ctx.defaultCollectionId())
+    .where('bookmark_id', '=', bookmarkId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function applied(ctx: UserWriteContext, row: BookmarkRow, timestamp: number): Promise<AppliedResource<BookmarkRow>> {
+  return { resourceId: row.id, row, data: bookmarkPayload(row, await isInDefaultCollection(ctx, row.id)), timestamp };
+}
+
+/**
+ * CREATE: the bookmark at this location (and mushaf) if one is live — acked with its id, so a retried push
+ * never duplicates — else the one named by `resourceId`, else a new one.
+ */
+export async function createBookmark(ctx: UserWriteContext, resourceId: string | null, input: BookmarkInput): Promise<AppliedResource<BookmarkRow>> {
+  const byId = resourceId ? await bookmarkById(ctx, resourceId) : undefined;
+  if (resourceId && !byId && (await bookmarkIdTaken(ctx, resourceId))) throw unknownResource();
+  if (!input.location) throw new ApplyError('missing-field', 'type');
+  const mushaf = input.mushaf ?? byId?.mushaf ?? DEFAULT_MUSHAF_ID;
+  const atLocation = await activeBookmarkAt(ctx, input.location, mushaf);
+  return writeBookmark(ctx, atLocation ?? byId ?? null, resourceId ?? newResourceId(), { ...input, location: input.location, mushaf });
+}
+
+/** UPDATE (an upsert, as mobile clients expect): changes the named bookmark, or creates it under that id. */
+export async function updateBookmark(ctx: UserWriteContext, id: string, input: BookmarkInput): Promise<AppliedResource<BookmarkRow>> {
+  const row = await bookmarkById(ctx, id);
+  if (!row) {
+    if (await bookmarkIdTaken(ctx, id)) throw unknownResource();
+    return createBookmark(ctx, id, input);
+  }
+  const location = input.location ?? { type: row.type as BookmarkLocation['type'], key: row.key, verseNumber: row.verse_number };
+  return writeBookmark(ctx, row, id, { ...input, location, mushaf: input.mushaf ?? row.mushaf });
+}
+
+interface BookmarkFields {
+  readonly location: Omit<BookmarkLocation, 'mushaf'>;
+  readonly mushaf: number;
+  readonly isReading: boolean | undefined;
+  readonly clientCreatedAt: string | null | undefined;
+  readonly clientUpdatedAt: string | null | undefined;
+}
+
+/** Writes `fields` onto `existing` (reviving a tombstone) or inserts a new bookmark `newId`. */
+async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null, newId: string, fields: BookmarkFields): Promise<AppliedResource<BookmarkRow>> {
+  const { trx, userId } = ctx;
+  const id = existing?.id ?? newId;
+  if (!existing) {
+    if (fields.isReading === true) await clearReadingBookmark(ctx, id);
+    const timestamp = await recordChange(ctx, 'BOOKMARK', id, 'create');
+    const now = new Date(timestamp);
+    const row = await trx
+      .insertInto('user_bookmarks')
+      .values({
+        id,
+        user_id: userId,
+        type: fields.location.type,
+        key: fields.location.key,
+        verse_number: fields.location.verseNumber,
+        mushaf: fields.mushaf,
+        is_reading: fields.isReading === true,
+        client_created_at: clientTime(fields.clientCreatedAt, null),
+        client_updated_at: clientTime(fields.clientUpdatedAt, null),
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return applied(ctx, row, timestamp);
+  }
+
+  const revived = existing.deleted_at !== null;
+  const next = {
+    type: fields.location.type,
+    key: fields.location.key,
+    verse_number: fields.location.verseNumber,
+    mushaf: fields.mushaf,
+    // A revived bookmark starts as a plain one unless the write says otherwise.
+    is_reading: fields.isReading ?? (revived ? false : existing.is_reading),
+    client_created_at: clientTime(fields.clientCreatedAt, existing.client_created_at),
+    client_updated_at: clientTime(fields.clientUpdatedAt, existing.client_updated_at),
+  };
+  const moved = next.type !== existing.type || next.key !== existing.key || next.verse_number !== existing.verse_number || next.mushaf !== existing.mushaf;
+  const changed =
+    revived ||
+    moved ||
+    next.is_reading !== existing.is_reading ||
+    !sameTime(next.client_created_at, existing.client_created_at) ||
+    !sameTime(next.client_updated_at, existing.client_updated_at);
+  if (!changed) return applied(ctx, existing, await latestChangeTimestamp(ctx, 'BOOKMARK', id));
+  if (moved || revived) {
+    const occupant = await activeBookmarkAt(ctx, fields.location, fields.mushaf);
+    if (occupant && occupant.id !== id) throw new ApplyError('duplicate-bookmark');
+  }
+  if (next.is_reading && !existing.is_reading) await clearReadingBookmark(ctx, id);
+  const timestamp = await recordChange(ctx, 'BOOKMARK', id, revived ? 'create' : 'update');
+  const row = await trx
+    .updateTable('user_bookmarks')
+    .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return applied(ctx, row, timestamp);
+}
+
+/** One reading bookmark per user: the previous one stops being it (a BOOKMARK UPDATE of its own). */
+async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Promise<void> {
+  const previous = await ctx.trx
+    .selectFrom('user_bookmarks')
+    .select('id')
+    .where('user_id', '=', ctx.userId)
+    .where('is_reading', '=', true)
+    .where('deleted_at', 'is', null)
+    .where('id', '!=', exceptId)
+    .executeTakeFirst();
+  if (!previous) return;
+  const timestamp = await recordChange(ctx, 'BOOKMARK', previous.id, 'update');
+  await ctx.trx.updateTable('user_bookmarks').set({ is_reading: false, updated_at: new Date(timestamp) }).where('id', '=', previous.id).execute();
+}
+
+/** DELETE: its links go first (each a COLLECTION_BOOKMARK DELETE), then the bookmark. Deleting twice is fine. */
+export async function deleteBookmarkById(ctx: UserWriteContext, id: string): Promise<AppliedResource<BookmarkRow>> {
+  const row = await bookmarkById(ctx, id);
+  if (!row) throw unknownResource();
+  return deleteBookmark(ctx, row);
+}
+
+export async function deleteBookmark(ctx: UserWriteContext, row: BookmarkRow): Promise<AppliedResource<BookmarkRow>> {
+  if (row.deleted_at !== null) return applied(ctx, row, await latestChangeTimestamp(ctx, 'BOOKMARK', row.id));
+  const links = await ctx.trx
+    .selectFrom('user_collection_bookmarks')
+    .selectAll()
+    .where('bookmark_id', '=', row.id)
+    .where('user_id', '=', ctx.userId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('collection_id')
+    .execute();
+  for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'nothing' });
+  const timestamp = await recordChange(ctx, 'BOOKMARK', row.id, 'delete');
+  const deleted = await ctx.trx
+    .updateTable('user_bookmarks')
+    .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp), is_reading: false })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { resourceId: row.id, row: deleted, data: bookmarkPayload(deleted, false), timestamp };
+}
+
+/**
+ * After a link is removed: QF's orphan rule deletes a bookmark that lost its last collection unless it is the
+ * reading bookmark; otherwise, if the link was to the default collection, `isInDefaultCollection` changed
+ * and the bookmark gets an UPDATE.
+ */
+export async function afterBookmarkUnlinked(ctx: UserWriteContext, bookmarkId: string, wasDefault: boolean): Promise<void> {
+  const row = await bookmarkById(ctx, bookmarkId);
+  if (!row || row.deleted_at !== null) return;
+  const remaining = await ctx.trx
+    .selectFrom('user_collection_bookmarks')
+    .select('collection_id')
+    .where('bookmark_id', '=', bookmarkId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!remaining && !row.is_reading) {
+    await deleteBookmark(ctx, row);
+    return;
+  }
+  if (wasDefault) await touchBookmark(ctx, bookmarkId);
+}
+
+/** Records a BOOKMARK UPDATE for a change of derived state (`isInDefaultCollection`). */
+export async function touchBookmark(ctx: UserWriteContext, bookmarkId: string): Promise<void> {
+  const timestamp = await recordChange(ctx, 'BOOKMARK', bookmarkId, 'update');
+  await ctx.trx.updateTable('user_bookmarks').set({ updated_at: new Date(timestamp) }).where('id', '=', bookmarkId).execute();
+}
+
+export { applied as bookmarkApplied };

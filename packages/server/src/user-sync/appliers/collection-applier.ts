@@ -1,0 +1,154 @@
+import { collectionSlug, DEFAULT_COLLECTION_ALIAS, DEFAULT_COLLECTION_NAME, newResourceId, type CollectionInput } from '@quran-sync/protocol';
+import { ApplyError, unknownResource } from '../apply-error.js';
+import { latestChangeTimestamp, recordChange } from '../change-index.js';
+import { collectionPayload, type CollectionRow } from '../resource-payloads.js';
+import type { UserWriteContext } from '../user-write-context.js';
+import { clientTime, sameTime, type AppliedResource } from './applied-resource.js';
+import { deleteLinkRow } from './collection-bookmark-applier.js';
+
+/**
+ * COLLECTION writes: natural-key create by name, renames (never of the default collection), and deletes that
+ * take the collection's links with them (and, by the orphan rule, bookmarks left in no collection).
+ */
+const applied = (row: CollectionRow, timestamp: number): AppliedResource<CollectionRow> => ({ resourceId: row.id, row, data: collectionPayload(row), timestamp });
+
+/** `__default__` names the user's default collection wherever a collection id is accepted. */
+export function resolveCollectionId(ctx: UserWriteContext, id: string): string {
+  return id === DEFAULT_COLLECTION_ALIAS ? ctx.defaultCollectionId() : id;
+}
+
+export async function collectionById(ctx: UserWriteContext, id: string): Promise<CollectionRow | undefined> {
+  return ctx.trx.selectFrom('user_collections').selectAll().where('user_id', '=', ctx.userId).where('id', '=', resolveCollectionId(ctx, id)).executeTakeFirst();
+}
+
+async function collectionIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
+  const row = await ctx.trx.selectFrom('user_collections').select('user_id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined && row.user_id !== ctx.userId;
+}
+
+/** The user's default collection, created (as its own mutation) by the user's first write. */
+export async function createDefaultCollection(ctx: UserWriteContext): Promise<string> {
+  const id = newResourceId();
+  const timestamp = await recordChange(ctx, 'COLLECTION', id, 'create');
+  const now = new Date(timestamp);
+  await ctx.trx
+    .insertInto('user_collections')
+    .values({
+      id,
+      user_id: ctx.userId,
+      name: DEFAULT_COLLECTION_NAME,
+      slug: collectionSlug(DEFAULT_COLLECTION_NAME),
+      is_private: true,
+      is_default: true,
+      is_system: true,
+      client_created_at: null,
+      client_updated_at: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    })
+    .execute();
+  return id;
+}
+
+/** CREATE: by `resourceId` an upsert; by name, the live collection of that name if there is one. */
+export async function createCollection(ctx: UserWriteContext, resourceId: string | null, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
+  if (resourceId) return upsertCollection(ctx, resourceId, input);
+  if (input.name === undefined) throw new ApplyError('missing-field', 'name');
+  const byName = await ctx.trx
+    .selectFrom('user_collections')
+    .selectAll()
+    .where('user_id', '=', ctx.userId)
+    .where('name', '=', input.name)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .executeTakeFirst();
+  if (byName) return applied(byName, await latestChangeTimestamp(ctx, 'COLLECTION', byName.id));
+  return insertCollection(ctx, newResourceId(), input.name, input);
+}
+
+/** UPDATE (an upsert): rename or change the named collection, or create it under that id. */
+export async function upsertCollection(ctx: UserWriteContext, id: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
+  const row = await collectionById(ctx, id);
+  if (!row) {
+    if (id === DEFAULT_COLLECTION_ALIAS || (await collectionIdTaken(ctx, id))) throw unknownResource();
+    if (input.name === undefined) throw new ApplyError('missing-field', 'name');
+    return insertCollection(ctx, id, input.name, input);
+  }
+  if (row.is_default && input.name !== undefined && input.name !== row.name) throw new ApplyError('default-rename');
+  const revived = row.deleted_at !== null;
+  const name = input.name ?? row.name;
+  const next = {
+    name,
+    slug: name === row.name ? row.slug : collectionSlug(name),
+    is_private: input.isPrivate ?? row.is_private,
+    client_created_at: clientTime(input.clientCreatedAt, row.client_created_at),
+    client_updated_at: clientTime(input.clientUpdatedAt, row.client_updated_at),
+  };
+  const changed =
+    revived ||
+    next.name !== row.name ||
+    next.is_private !== row.is_private ||
+    !sameTime(next.client_created_at, row.client_created_at) ||
+    !sameTime(next.client_updated_at, row.client_updated_at);
+  if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
+  const timestamp = await recordChange(ctx, 'COLLECTION', row.id, revived ? 'create' : 'update');
+  const updated = await ctx.trx
+    .updateTable('user_collections')
+    .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return applied(updated, timestamp);
+}
+
+async function insertCollection(ctx: UserWriteContext, id: string, name: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
+  const timestamp = await recordChange(ctx, 'COLLECTION', id, 'create');
+  const now = new Date(timestamp);
+  const row = await ctx.trx
+    .insertInto('user_collections')
+    .values({
+      id,
+      user_id: ctx.userId,
+      name,
+      slug: collectionSlug(name),
+      is_private: input.isPrivate ?? false,
+      is_default: false,
+      is_system: false,
+      client_created_at: clientTime(input.clientCreatedAt, null),
+      client_updated_at: clientTime(input.clientUpdatedAt, null),
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return applied(row, timestamp);
+}
+
+/** DELETE: each link first (with the orphan rule), then the collection. The default collection stays. */
+export async function deleteCollection(ctx: UserWriteContext, id: string): Promise<AppliedResource<CollectionRow>> {
+  const row = await collectionById(ctx, id);
+  if (!row) throw unknownResource();
+  if (row.is_default) throw new ApplyError('default-delete');
+  if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
+  const links = await ctx.trx
+    .selectFrom('user_collection_bookmarks')
+    .selectAll()
+    .where('collection_id', '=', row.id)
+    .where('user_id', '=', ctx.userId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('bookmark_id')
+    .execute();
+  for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'orphan-rule' });
+  const timestamp = await recordChange(ctx, 'COLLECTION', row.id, 'delete');
+  const deleted = await ctx.trx
+    .updateTable('user_collections')
+    .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return applied(deleted, timestamp);
+}

@@ -1,0 +1,134 @@
+import { isValidVerse, newResourceId, READING_SESSION_MERGE_WINDOW_MS, type ReadingSessionInput } from '@quran-sync/protocol';
+import { ApplyError, unknownResource } from '../apply-error.js';
+import { latestChangeTimestamp, recordChange } from '../change-index.js';
+import { readingSessionPayload, type ReadingSessionRow } from '../resource-payloads.js';
+import type { UserWriteContext } from '../user-write-context.js';
+import { clientTime, sameTime, type AppliedResource } from './applied-resource.js';
+
+/** READING_SESSION writes: natural-key create by position; the direct endpoint's 20-minute merge. */
+const applied = (row: ReadingSessionRow, timestamp: number): AppliedResource<ReadingSessionRow> => ({ resourceId: row.id, row, data: readingSessionPayload(row), timestamp });
+
+export async function sessionById(ctx: UserWriteContext, id: string): Promise<ReadingSessionRow | undefined> {
+  return ctx.trx.selectFrom('user_reading_sessions').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
+}
+
+async function sessionIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
+  const row = await ctx.trx.selectFrom('user_reading_sessions').select('user_id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined && row.user_id !== ctx.userId;
+}
+
+/** CREATE: at a position with a live session, that session (unchanged); by `resourceId` an upsert. */
+export async function createSession(ctx: UserWriteContext, id: string | null, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+  if (id) return upsertSession(ctx, id, input);
+  if (input.chapterNumber === undefined) throw new ApplyError('missing-field', 'chapterNumber');
+  if (input.verseNumber === undefined) throw new ApplyError('missing-field', 'verseNumber');
+  const atPosition = await ctx.trx
+    .selectFrom('user_reading_sessions')
+    .selectAll()
+    .where('user_id', '=', ctx.userId)
+    .where('deleted_at', 'is', null)
+    .where('chapter_number', '=', input.chapterNumber)
+    .where('verse_number', '=', input.verseNumber)
+    .orderBy('updated_at', 'desc')
+    .executeTakeFirst();
+  if (atPosition) return applied(atPosition, await latestChangeTimestamp(ctx, 'READING_SESSION', atPosition.id));
+  return insertSession(ctx, newResourceId(), input.chapterNumber, input.verseNumber, input);
+}
+
+/** UPDATE (an upsert): moves the named session, or creates it under that id. */
+export async function upsertSession(ctx: UserWriteContext, id: string, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+  const row = await sessionById(ctx, id);
+  if (!row) {
+    if (await sessionIdTaken(ctx, id)) throw unknownResource();
+    if (input.chapterNumber === undefined) throw new ApplyError('missing-field', 'chapterNumber');
+    if (input.verseNumber === undefined) throw new ApplyError('missing-field', 'verseNumber');
+    return insertSession(ctx, id, input.chapterNumber, input.verseNumber, input);
+  }
+  return writeSession(ctx, row, input);
+}
+
+async function writeSession(ctx: UserWriteContext, row: ReadingSessionRow, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+  const revived = row.deleted_at !== null;
+  const next = {
+    chapter_number: input.chapterNumber ?? row.chapter_number,
+    verse_number: input.verseNumber ?? row.verse_number,
+    client_created_at: clientTime(input.clientCreatedAt, row.client_created_at),
+    client_updated_at: clientTime(input.clientUpdatedAt, row.client_updated_at),
+  };
+  if (!isValidVerse(next.chapter_number, next.verse_number)) throw new ApplyError('invalid-field', 'verseNumber');
+  const changed =
+    revived ||
+    next.chapter_number !== row.chapter_number ||
+    next.verse_number !== row.verse_number ||
+    !sameTime(next.client_created_at, row.client_created_at) ||
+    !sameTime(next.client_updated_at, row.client_updated_at);
+  if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
+  const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, revived ? 'create' : 'update');
+  const updated = await ctx.trx
+    .updateTable('user_reading_sessions')
+    .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return applied(updated, timestamp);
+}
+
+async function insertSession(ctx: UserWriteContext, id: string, chapter: number, verse: number, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+  const timestamp = await recordChange(ctx, 'READING_SESSION', id, 'create');
+  const now = new Date(timestamp);
+  const row = await ctx.trx
+    .insertInto('user_reading_sessions')
+    .values({
+      id,
+      user_id: ctx.userId,
+      chapter_number: chapter,
+      verse_number: verse,
+      client_created_at: clientTime(input.clientCreatedAt, null),
+      client_updated_at: clientTime(input.clientUpdatedAt, null),
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return applied(row, timestamp);
+}
+
+/**
+ * `POST /v1/reading-sessions` (QF): the session touched in the last 20 minutes follows the reader to the new
+ * position; with none that recent, a new session starts. Reading the same verse again only refreshes the
+ * session's touch time (no mutation: nothing a client syncs changed).
+ */
+export async function recordReadingPosition(ctx: UserWriteContext, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow> & { created: boolean }> {
+  if (input.chapterNumber === undefined || input.verseNumber === undefined) throw new ApplyError('missing-field', input.chapterNumber === undefined ? 'chapterNumber' : 'verseNumber');
+  const recent = await ctx.trx
+    .selectFrom('user_reading_sessions')
+    .selectAll()
+    .where('user_id', '=', ctx.userId)
+    .where('deleted_at', 'is', null)
+    .where('updated_at', '>=', new Date(Date.now() - READING_SESSION_MERGE_WINDOW_MS))
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  if (!recent) return { ...(await insertSession(ctx, newResourceId(), input.chapterNumber, input.verseNumber, input)), created: true };
+  const result = await writeSession(ctx, recent, input);
+  if (result.row === recent) {
+    const touched = await ctx.trx.updateTable('user_reading_sessions').set({ updated_at: new Date() }).where('id', '=', recent.id).returningAll().executeTakeFirstOrThrow();
+    return { ...result, row: touched, created: false };
+  }
+  return { ...result, created: false };
+}
+
+export async function deleteSession(ctx: UserWriteContext, id: string): Promise<AppliedResource<ReadingSessionRow>> {
+  const row = await sessionById(ctx, id);
+  if (!row) throw unknownResource();
+  if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
+  const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, 'delete');
+  const deleted = await ctx.trx
+    .updateTable('user_reading_sessions')
+    .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
+    .where('id', '=', row.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return applied(deleted, timestamp);
+}

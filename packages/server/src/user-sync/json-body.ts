@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The user API's JSON body parser. A body that is not JSON parses to {@link MALFORMED_JSON} instead of
+ * failing in the framework, so each route answers in its own envelope: `/v1/sync` with the sync envelope's
+ * 422 `Invalid mutations` (sync clients already handle that), direct endpoints with the standard 400. An
+ * empty body is no body (mobile clients send `Content-Type: application/json` on GET and DELETE).
+ * Fastify's own parser still does the parsing, prototype-poisoning protection included.
+ */
+export const MALFORMED_JSON: unique symbol = Symbol('malformed JSON body');
+
+export function installUserJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body !== 'string' || body.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parse(request, body, (error, value) => {
+      if (error) done(null, MALFORMED_JSON);
+      else done(null, value);
+    });
+  });
+}

@@ -1,0 +1,67 @@
+import { isUserResource, PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, USER_SYNC_ERROR_CODES, type UserResource } from '@quran-sync/protocol';
+import { syncError } from '../http/api-error.js';
+
+/** Parsed `GET /v1/sync` query. Bad values are 422 in the sync envelope, like every `/v1/sync` refusal. */
+export interface PullParams {
+  readonly since: number;
+  /** Requested resources (null: all in scope). */
+  readonly resources: readonly UserResource[] | null;
+  readonly metadataOnly: boolean;
+  readonly limit: number;
+  readonly page: number;
+}
+
+const invalid = (message: string): never => {
+  throw syncError(422, USER_SYNC_ERROR_CODES.validation, message);
+};
+
+const INTEGER = /^-?\d{1,16}$/;
+
+function single(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.length > 0 ? String(value[value.length - 1]) : undefined;
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+export function parsePullParams(query: Record<string, unknown>): PullParams {
+  const rawSince = single(query.mutationsSince) ?? single(query.lastSyncedAt);
+  if (rawSince === undefined || rawSince === '') invalid('Missing mutationsSince');
+  if (!INTEGER.test(rawSince!.trim()) || Number(rawSince) < -1) invalid('Invalid mutationsSince');
+  const since = Number(rawSince);
+
+  let resources: UserResource[] | null = null;
+  const rawResources = single(query.resources);
+  if (rawResources !== undefined && rawResources.trim() !== '') {
+    resources = [];
+    for (const part of rawResources.split(',')) {
+      const name = part.trim().toUpperCase();
+      if (name === '') continue;
+      if (!isUserResource(name)) invalid(`Invalid resources: ${JSON.stringify(part.trim())}`);
+      if (!resources.includes(name as UserResource)) resources.push(name as UserResource);
+    }
+  }
+
+  const rawMeta = single(query.metadataOnly)?.toLowerCase();
+  if (rawMeta !== undefined && !['true', 'false', '1', '0', ''].includes(rawMeta)) invalid('Invalid metadataOnly');
+  const metadataOnly = rawMeta === 'true' || rawMeta === '1';
+
+  const limit = positiveInt(single(query.limit), PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, 'limit');
+  const page = positiveInt(single(query.page), 1, 1_000_000, 'page');
+  return { since, resources, metadataOnly, limit, page };
+}
+
+function positiveInt(raw: string | undefined, fallback: number, max: number, name: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,9}$/.test(raw.trim())) invalid(`Invalid ${name}`);
+  const value = Number(raw);
+  if (value < 1 || value > max) invalid(`Invalid ${name}: must be 1..${max}`);
+  return value;
+}
+
+/** `lastMutationAt` of a write: the query parameter, else the `X-Mutation-At` request header. */
+export function readLastMutationAt(query: Record<string, unknown>, header: string | string[] | undefined): { value: number } | { missing: true } | { invalid: true } {
+  const raw = single(query.lastMutationAt) ?? single(Array.isArray(header) ? header[0] : header);
+  if (raw === undefined || raw.trim() === '') return { missing: true };
+  if (!INTEGER.test(raw.trim())) return { invalid: true };
+  const value = Number(raw);
+  return value < -1 ? { invalid: true } : { value };
+}

@@ -1,0 +1,175 @@
+import { parseCollectionBookmarkId, type MutationType, type SyncMutationEntry, type UserResource } from '@quran-sync/protocol';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import {
+  bookmarkPayload,
+  collectionPayload,
+  linkPayload,
+  notePayload,
+  preferencePayload,
+  readingSessionPayload,
+  type Payload,
+} from './resource-payloads.js';
+
+/**
+ * The pull (`GET /v1/sync`, user-sync.md): a page of the compacted change index after `mutationsSince`,
+ * ascending by timestamp, read in one snapshot so the head, the entries and their data agree.
+ *
+ * Pages are offsets into the *slots* after `mutationsSince` — index entries plus positions vacated in the
+ * last minutes (see change-index.ts) — so page N+1 continues exactly where page N stopped even when writes
+ * land in between. On a page with more to come, `lastMutationAt` is the last returned entry's timestamp, not
+ * the head: a client that ignores `hasMore` and stores it resumes from there and loses nothing.
+ */
+export interface PullRequest {
+  readonly userId: string;
+  readonly since: number;
+  readonly resources: readonly UserResource[];
+  readonly limit: number;
+  readonly page: number;
+}
+
+export interface PullResult {
+  readonly lastMutationAt: number;
+  readonly newLastSyncedAt: number;
+  readonly mutations: SyncMutationEntry[];
+  readonly page: number;
+  readonly limit: number;
+  readonly total: number;
+  readonly hasMore: boolean;
+}
+
+interface SlotRow {
+  timestamp: number;
+  resource: UserResource;
+  resource_id: string | null;
+  created_ts: number | null;
+  deleted: boolean | null;
+  gap: boolean;
+}
+
+/** Resources whose entries carry no `resourceId` on pulls (their identity is in `data`). */
+const NO_RESOURCE_ID_ON_PULL = new Set<UserResource>(['COLLECTION_BOOKMARK', 'PREFERENCE']);
+
+export async function pullMutations(db: Kysely<Database>, request: PullRequest): Promise<PullResult> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const headRow = await trx.selectFrom('user_heads').select(['head', 'default_collection_id']).where('user_id', '=', request.userId).executeTakeFirst();
+      const head = headRow?.head ?? -1;
+      const empty = { page: request.page, limit: request.limit, total: 0, hasMore: false, mutations: [], newLastSyncedAt: -1, lastMutationAt: head };
+      if (head < 0 || request.resources.length === 0 || request.since >= head) return empty;
+
+      // `mutationsSince` ≤ 0 is a full pull: deleted resources are left out (nothing to delete on the client).
+      const full = request.since <= 0;
+      const resources = sql.join(request.resources.map((r) => sql.lit(r)));
+      const liveOnly = full ? sql`and not deleted` : sql``;
+      const slotFilter = sql`user_id = ${request.userId} and timestamp > ${request.since} and timestamp <= ${head} and resource in (${resources})`;
+      const offset = (request.page - 1) * request.limit;
+      const slots = await sql<SlotRow>`
+        select timestamp, resource, resource_id, created_ts, deleted, false as gap from user_changes where ${slotFilter} ${liveOnly}
+        union all
+        select timestamp, resource, null, null, null, true as gap from user_change_gaps where ${slotFilter}
+        order by timestamp
+        limit ${request.limit + 1} offset ${offset}`.execute(trx);
+      const totals = await sql<{ entries: number; gaps: number }>`
+        select (select count(*) from user_changes where ${slotFilter} ${liveOnly})::int as entries,
+               (select count(*) from user_change_gaps where ${slotFilter})::int as gaps`.execute(trx);
+
+      const hasMore = slots.rows.length > request.limit;
+      const pageSlots = slots.rows.slice(0, request.limit);
+      const entries = pageSlots.filter((slot) => !slot.gap);
+      const payloads = await loadPayloads(trx, request.userId, headRow?.default_collection_id ?? null, entries);
+      const mutations: SyncMutationEntry[] = entries.map((slot) => {
+        const type: MutationType = slot.deleted ? 'DELETE' : (slot.created_ts as number) > request.since ? 'CREATE' : 'UPDATE';
+        return {
+          type,
+          resource: slot.resource,
+          resourceId: NO_RESOURCE_ID_ON_PULL.has(slot.resource) ? null : slot.resource_id,
+          data: payloads.get(`${slot.resource}:${slot.resource_id}`) ?? null,
+          timestamp: slot.timestamp,
+        };
+      });
+      const lastReturned = mutations.length > 0 ? mutations[mutations.length - 1]!.timestamp : -1;
+      // A page of vacated positions only (rare) still moves a hasMore-ignoring client forward.
+      const resumeAt = lastReturned >= 0 ? lastReturned : (pageSlots[pageSlots.length - 1]?.timestamp ?? head);
+      const counts = totals.rows[0] ?? { entries: 0, gaps: 0 };
+      return {
+        lastMutationAt: hasMore ? resumeAt : head,
+        newLastSyncedAt: lastReturned,
+        mutations,
+        page: request.page,
+        limit: request.limit,
+        total: counts.entries + counts.gaps,
+        hasMore,
+      };
+    });
+}
+
+/** The current (or last, for tombstones) data of each entry, fetched per resource with one query each. */
+async function loadPayloads(trx: Transaction<Database>, userId: string, defaultCollectionId: string | null, entries: readonly SlotRow[]): Promise<Map<string, Payload>> {
+  const ids = new Map<UserResource, string[]>();
+  for (const entry of entries) {
+    const list = ids.get(entry.resource) ?? [];
+    list.push(entry.resource_id as string);
+    ids.set(entry.resource, list);
+  }
+  const out = new Map<string, Payload>();
+  const put = (resource: UserResource, id: string, payload: Payload): void => void out.set(`${resource}:${id}`, payload);
+
+  const bookmarkIds = ids.get('BOOKMARK');
+  if (bookmarkIds) {
+    const rows = await trx.selectFrom('user_bookmarks').selectAll().where('user_id', '=', userId).where('id', 'in', bookmarkIds).execute();
+    const inDefault = new Set<string>();
+    if (defaultCollectionId) {
+      const links = await trx
+        .selectFrom('user_collection_bookmarks')
+        .select('bookmark_id')
+        .where('collection_id', '=', defaultCollectionId)
+        .where('bookmark_id', 'in', bookmarkIds)
+        .where('deleted_at', 'is', null)
+        .execute();
+      for (const link of links) inDefault.add(link.bookmark_id);
+    }
+    for (const row of rows) put('BOOKMARK', row.id, bookmarkPayload(row, row.deleted_at === null && inDefault.has(row.id)));
+  }
+  const collectionIds = ids.get('COLLECTION');
+  if (collectionIds) {
+    const rows = await trx.selectFrom('user_collections').selectAll().where('user_id', '=', userId).where('id', 'in', collectionIds).execute();
+    for (const row of rows) put('COLLECTION', row.id, collectionPayload(row));
+  }
+  const linkIds = ids.get('COLLECTION_BOOKMARK');
+  if (linkIds) {
+    const pairs = linkIds.map((id) => parseCollectionBookmarkId(id)).filter((p) => p !== null);
+    const bookmarkIdsOfLinks = [...new Set(pairs.map((p) => p.bookmarkId))];
+    if (bookmarkIdsOfLinks.length > 0) {
+      const links = await trx
+        .selectFrom('user_collection_bookmarks')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('bookmark_id', 'in', bookmarkIdsOfLinks)
+        .where('collection_id', 'in', [...new Set(pairs.map((p) => p.collectionId))])
+        .execute();
+      const bookmarks = await trx.selectFrom('user_bookmarks').select(['id', 'type', 'key', 'verse_number']).where('user_id', '=', userId).where('id', 'in', bookmarkIdsOfLinks).execute();
+      const byId = new Map(bookmarks.map((b) => [b.id, b]));
+      for (const link of links) put('COLLECTION_BOOKMARK', `${link.collection_id}-${link.bookmark_id}`, linkPayload(link, byId.get(link.bookmark_id)));
+    }
+  }
+  const noteIds = ids.get('NOTE');
+  if (noteIds) {
+    const rows = await trx.selectFrom('user_notes').selectAll().where('user_id', '=', userId).where('id', 'in', noteIds).execute();
+    for (const row of rows) put('NOTE', row.id, notePayload(row));
+  }
+  const sessionIds = ids.get('READING_SESSION');
+  if (sessionIds) {
+    const rows = await trx.selectFrom('user_reading_sessions').selectAll().where('user_id', '=', userId).where('id', 'in', sessionIds).execute();
+    for (const row of rows) put('READING_SESSION', row.id, readingSessionPayload(row));
+  }
+  const groups = ids.get('PREFERENCE');
+  if (groups) {
+    const rows = await trx.selectFrom('user_preferences').selectAll().where('user_id', '=', userId).where('group_name', 'in', groups).execute();
+    for (const row of rows) put('PREFERENCE', row.group_name, preferencePayload(row));
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import {
+  canAccessResource,
+  HEADERS,
+  MutationValidationError,
+  scopeActionOf,
+  syncMessages,
+  USER_SYNC_ERROR_CODES,
+  validatePushBody,
+  type SyncMutationEntry,
+  type ValidatedMutation,
+} from '@quran-sync/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app-context.js';
+import { requireAuth } from '../auth/auth-guard.js';
+import { standardError, syncError } from '../http/api-error.js';
+import { ApplyError, applyErrorToSync } from './apply-error.js';
+import type { AppliedResource } from './appliers/applied-resource.js';
+import { createBookmark, deleteBookmarkById, updateBookmark } from './appliers/bookmark-applier.js';
+import { createLink, deleteLink } from './appliers/collection-bookmark-applier.js';
+import { createCollection, deleteCollection, upsertCollection } from './appliers/collection-applier.js';
+import { deleteNote, upsertNote } from './appliers/note-applier.js';
+import { deletePreference, setPreference } from './appliers/preference-applier.js';
+import { createSession, deleteSession, upsertSession } from './appliers/reading-session-applier.js';
+import { hashRequest, readIdempotencyKey } from './idempotency-store.js';
+import { MALFORMED_JSON } from './json-body.js';
+import { readLastMutationAt } from './pull-params.js';
+import type { UserWriteContext } from './user-write-context.js';
+import { runUserWrite } from './user-write-transaction.js';
+
+/**
+ * `POST /v1/sync?lastMutationAt=H` (user-sync.md). Order of refusal: malformed batch (422, nothing read from
+ * storage), out-of-scope resource (403 for the whole batch), missing/invalid `lastMutationAt` (422), stale
+ * head (409), a mutation the stored state refuses (422 naming it; the transaction rolls back, so nothing of
+ * the batch is kept). Otherwise one ack per mutation, in request order, and the new head.
+ */
+export async function handlePush(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const auth = requireAuth(request);
+  const userId = auth.userId as string;
+  const body = request.body === MALFORMED_JSON ? undefined : request.body;
+  let mutations: ValidatedMutation[];
+  try {
+    mutations = validatePushBody(body, ctx.config.userSync.maxMutationsPerPush);
+  } catch (error) {
+    if (error instanceof MutationValidationError) throw syncError(422, USER_SYNC_ERROR_CODES.validation, error.message);
+    throw error;
+  }
+  for (const mutation of mutations) {
+    if (!canAccessResource(auth.scopes, mutation.resource, scopeActionOf(mutation.type))) {
+      throw standardError(403, `Access token lacks the scope to ${scopeActionOf(mutation.type)} ${mutation.resource} (mutation[${mutation.index}])`);
+    }
+  }
+  const lastMutationAt = readLastMutationAt(request.query as Record<string, unknown>, request.headers[HEADERS.mutationAt]);
+  if ('missing' in lastMutationAt) throw syncError(422, USER_SYNC_ERROR_CODES.validation, syncMessages.missingLastMutationAt());
+  if ('invalid' in lastMutationAt) throw syncError(422, USER_SYNC_ERROR_CODES.validation, syncMessages.invalidLastMutationAt());
+  const key = readIdempotencyKey(request.headers[HEADERS.idempotencyKey]);
+
+  const outcome = await runUserWrite(ctx.db, {
+    userId,
+    expectedHead: lastMutationAt.value,
+    idempotency: key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null,
+    async apply(write) {
+      const acks: SyncMutationEntry[] = [];
+      for (const mutation of mutations) {
+        let result: AppliedResource;
+        try {
+          result = await applyMutation(write, mutation);
+        } catch (error) {
+          if (error instanceof ApplyError) throw applyErrorToSync(error, mutation.index);
+          throw error;
+        }
+        acks.push({
+          type: mutation.type,
+          resource: mutation.resource,
+          resourceId: mutation.resource === 'PREFERENCE' ? mutation.resourceId : result.resourceId,
+          data: result.data,
+          timestamp: result.timestamp,
+        });
+      }
+      return acks;
+    },
+    respond: (acks, head) => ({ status: 200, body: { success: true, data: { mutations: acks, lastMutationAt: head } } }),
+  });
+  return reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)).send(outcome.body);
+}
+
+/** Dispatches one validated mutation to its resource's applier. */
+export async function applyMutation(ctx: UserWriteContext, m: ValidatedMutation): Promise<AppliedResource> {
+  switch (m.resource) {
+    case 'BOOKMARK':
+      if (m.type === 'DELETE') return deleteBookmarkById(ctx, m.resourceId!);
+      return m.type === 'CREATE' ? createBookmark(ctx, m.resourceId, m.input!) : updateBookmark(ctx, m.resourceId!, m.input!);
+    case 'COLLECTION':
+      if (m.type === 'DELETE') return deleteCollection(ctx, m.resourceId!);
+      return m.type === 'CREATE' ? createCollection(ctx, m.resourceId, m.input!) : upsertCollection(ctx, m.resourceId!, m.input!);
+    case 'COLLECTION_BOOKMARK':
+      return m.type === 'DELETE' ? deleteLink(ctx, m.link) : createLink(ctx, m.link);
+    case 'NOTE':
+      if (m.type === 'DELETE') return deleteNote(ctx, m.resourceId!);
+      return upsertNote(ctx, m.resourceId, m.input!);
+    case 'READING_SESSION':
+      if (m.type === 'DELETE') return deleteSession(ctx, m.resourceId!);
+      return m.type === 'CREATE' ? createSession(ctx, m.resourceId, m.input!) : upsertSession(ctx, m.resourceId!, m.input!);
+    case 'PREFERENCE':
+      return m.type === 'DELETE' ? deletePreference(ctx, m.group) : setPreference(ctx, m.group, m.input!.value, 'replace');
+  }
+}

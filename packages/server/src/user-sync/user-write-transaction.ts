@@ -1,0 +1,103 @@
+import { OUT_OF_SYNC_MESSAGE, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { syncError } from '../http/api-error.js';
+import { createDefaultCollection } from './appliers/collection-applier.js';
+import { findStoredOutcome, storeOutcome, type IdempotencyRequest, type StoredOutcome } from './idempotency-store.js';
+import type { UserWriteContext } from './user-write-context.js';
+
+export interface UserWriteRequest<T> {
+  readonly userId: string;
+  /** The head the client based its write on (`-1`: no history); null skips the check (lenient direct writes). */
+  readonly expectedHead: number | null;
+  readonly idempotency: IdempotencyRequest | null;
+  apply(ctx: UserWriteContext): Promise<T>;
+  /** The response to send (and to store under the idempotency key), given the result and the new head. */
+  respond(result: T, head: number): { status: number; body: unknown };
+}
+
+export interface UserWriteOutcome {
+  readonly status: number;
+  readonly body: unknown;
+  /** `X-Mutation-At`: the head after the write (or the stored one, on a replay). */
+  readonly mutationAt: number;
+  readonly replayed: boolean;
+}
+
+/**
+ * Runs one write for one user: lock, conflict check, mutations, new head, commit — all in one transaction.
+ *
+ * The invariant that makes the sync cursor safe: a user's mutation timestamps are handed out only while the
+ * user's `user_heads` row is locked `FOR UPDATE`, each one `max(now_ms, head + 1)`, and the head is stored
+ * before the lock is released. So timestamps are unique and strictly increasing *in commit order*. A plain
+ * wall-clock timestamp would not be: two concurrent writers can read the clock as 100 and 101 and commit in
+ * the opposite order; a client that pulls between the two commits stores cursor 101 and never sees the row
+ * stamped 100 once it commits. Clock steps backwards (NTP) would do the same. Under the lock, the later
+ * committer always gets the larger timestamp, and a pull's cursor can never pass a write that is not yet
+ * visible. The conflict check (`lastMutationAt == head`) is made under the same lock, so of two devices
+ * racing from the same head exactly one wins and the other gets 409 — no lost update.
+ */
+export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRequest<T>): Promise<UserWriteOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await lockUserHead(trx, request.userId);
+    if (request.idempotency) {
+      const stored = await findStoredOutcome(trx, request.userId, request.idempotency);
+      if (stored) return replay(stored);
+    }
+    if (request.expectedHead !== null && request.expectedHead !== locked.head) {
+      throw syncError(409, USER_SYNC_ERROR_CODES.outOfSync, OUT_OF_SYNC_MESSAGE);
+    }
+
+    let head = locked.head;
+    let defaultCollectionId = locked.defaultCollectionId;
+    const ctx: UserWriteContext = {
+      trx,
+      userId: request.userId,
+      nextTimestamp() {
+        head = Math.max(Date.now(), head + 1);
+        return head;
+      },
+      head: () => head,
+      defaultCollectionId() {
+        if (!defaultCollectionId) throw new Error('default collection not created');
+        return defaultCollectionId;
+      },
+    };
+    // A user's first write creates the default collection, as a mutation of its own stamped before the
+    // write's own mutations; a user with no history therefore still reads `lastMutationAt: -1`.
+    if (!defaultCollectionId) {
+      defaultCollectionId = await createDefaultCollection(ctx);
+      await trx.updateTable('user_heads').set({ default_collection_id: defaultCollectionId }).where('user_id', '=', request.userId).execute();
+    }
+
+    const result = await request.apply(ctx);
+    if (head !== locked.head) {
+      await trx.updateTable('user_heads').set({ head }).where('user_id', '=', request.userId).execute();
+    }
+    const response = request.respond(result, head);
+    if (request.idempotency && response.status < 300) {
+      await storeOutcome(trx, request.userId, request.idempotency, { status: response.status, body: response.body, mutationAt: head });
+    }
+    return { status: response.status, body: response.body, mutationAt: head, replayed: false };
+  });
+}
+
+function replay(stored: StoredOutcome): UserWriteOutcome {
+  return { status: stored.status, body: stored.body, mutationAt: stored.mutationAt, replayed: true };
+}
+
+/**
+ * Locks the user's head row, creating it on the user's first write. Two first writes racing: both insert,
+ * the second waits on the primary key until the first commits, then does nothing and locks the committed row.
+ */
+async function lockUserHead(trx: Transaction<Database>, userId: string): Promise<{ head: number; defaultCollectionId: string | null }> {
+  await trx.insertInto('user_heads').values({ user_id: userId, head: -1, default_collection_id: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
+  const row = await trx.selectFrom('user_heads').select(['head', 'default_collection_id']).where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+  return { head: row.head, defaultCollectionId: row.default_collection_id };
+}
+
+/** The committed head of a user, -1 when the user has no history (one primary-key lookup). */
+export async function readUserHead(db: Kysely<Database> | Transaction<Database>, userId: string): Promise<number> {
+  const row = await db.selectFrom('user_heads').select('head').where('user_id', '=', userId).executeTakeFirst();
+  return row ? row.head : -1;
+}
