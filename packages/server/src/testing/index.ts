@@ -15,3 +15,4 @@ export {
   type LoginPage,
   type PkcePair,
 } from './oauth2-test-flow.js';
+export { GUARDED_ROUTES, startGuardedTestApp, type GuardedTestApp } from './guarded-test-app.js';
