@@ -28,6 +28,7 @@ import { installRateLimits } from './http/rate-limit.js';
 import { requestIdOptions } from './http/request-id.js';
 import './http/route-config.js';
 import { userSyncRoutes } from './user-sync/user-sync-routes.js';
+import { startUserSyncJobs } from './user-sync/user-sync-jobs.js';
 import { SERVER_VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -135,6 +136,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     await app.register(oauth2Routes, { ctx });
     for (const prefix of API_PREFIXES.content) await app.register(contentSyncRoutes, { ctx, prefix });
     for (const prefix of API_PREFIXES.user) await app.register(userSyncRoutes, { ctx, prefix });
+    startUserSyncJobs(ctx);
     await app.register(adminRoutes, { ctx, prefix: API_PREFIXES.admin });
 
     if (config.createDevCredentials) await ensureDevCredentials(ctx);

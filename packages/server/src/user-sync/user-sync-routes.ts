@@ -1,6 +1,11 @@
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { standardError } from '../http/api-error.js';
 import { installUserJsonParser, MALFORMED_JSON } from './json-body.js';
+import { registerBookmarkEndpoints } from './direct/bookmark-endpoints.js';
+import { registerCollectionEndpoints } from './direct/collection-endpoints.js';
+import { registerNoteEndpoints } from './direct/note-endpoints.js';
+import { registerPreferenceEndpoints } from './direct/preference-endpoints.js';
+import { registerReadingSessionEndpoints } from './direct/reading-session-endpoints.js';
 import { registerSyncRoutes } from './sync-routes.js';
 
 /**
@@ -16,4 +21,9 @@ export const userSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
     }
   });
   registerSyncRoutes(app, ctx);
+  registerBookmarkEndpoints(app, ctx);
+  registerCollectionEndpoints(app, ctx);
+  registerNoteEndpoints(app, ctx);
+  registerReadingSessionEndpoints(app, ctx);
+  registerPreferenceEndpoints(app, ctx);
 };
