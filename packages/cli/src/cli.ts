@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, SERVER_VERSION } from '@quran-sync/server';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerSeedCommand } from './commands/seed-command.js';
+import { registerContentCommand } from './commands/content-command.js';
 
 /**
  * The `quran-sync` command. Each subcommand lives in its own module under `commands/` and registers
@@ -17,6 +19,8 @@ export function buildCli(): Command {
     .exitOverride();
   registerServeCommand(program);
   registerMigrateCommand(program);
+  registerSeedCommand(program);
+  registerContentCommand(program);
   return program;
 }
 

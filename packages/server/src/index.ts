@@ -6,3 +6,4 @@ export { migrateToLatest } from './db/migrator.js';
 export { loadOrCreateKeyRing, rotateSigningKeys, type KeyRing } from './auth/signing-keys.js';
 export { signAccessToken, type AccessTokenRequest, type SignedAccessToken } from './auth/access-token-signer.js';
 export { SERVER_VERSION } from './version.js';
+export { seedContent, type SeedReport } from './content-sync/content-seed.js';
