@@ -27,7 +27,7 @@ describe('GET /userinfo and /oauth2/userinfo', () => {
   });
 
   it('answers 401 invalid_token with a Bearer challenge for missing or bad tokens', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }] as Array<Record<string, string>>) {
       const res = await fetch(`${server.url}/userinfo`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="quran-sync", error="invalid_token"$/);
