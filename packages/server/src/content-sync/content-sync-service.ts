@@ -93,6 +93,9 @@ async function page(options: SyncServiceOptions, filter: ContentFilter, at: Sync
     const result = await bootstrapPage(options.db, filter, at.until, at.perPage, after);
     mutations = result.mutations;
     if (result.next) nextCursor = { ...at, afterResource: [result.next.group, result.next.id] };
+  } else if (at.afterSequence >= at.until) {
+    // Nothing can lie in an empty window: the common "no changes" poll costs one read of the head.
+    mutations = [];
   } else {
     const result = await incrementalPage(options.db, filter, at.until, at.perPage, at.afterSequence);
     mutations = result.mutations;
