@@ -33,7 +33,7 @@ export async function recordChange(ctx: UserWriteContext, resource: UserResource
   }
   await trx
     .insertInto('user_change_gaps')
-    .values({ user_id: userId, timestamp: previous.timestamp, resource, vacated_at: Date.now() })
+    .values({ user_id: userId, timestamp: previous.timestamp, resource, resource_id: resourceId, vacated_at: Date.now() })
     .onConflict((oc) => oc.columns(['user_id', 'timestamp']).doNothing())
     .execute();
   await trx

@@ -61,21 +61,36 @@ export async function pullMutations(db: Kysely<Database>, request: PullRequest):
       const empty = { page: request.page, limit: request.limit, total: 0, hasMore: false, mutations: [], newLastSyncedAt: -1, lastMutationAt: head };
       if (head < 0 || request.resources.length === 0 || request.since >= head) return empty;
 
-      // `mutationsSince` ≤ 0 is a full pull: deleted resources are left out (nothing to delete on the client).
-      const full = request.since <= 0;
       const resources = sql.join(request.resources.map((r) => sql.lit(r)));
-      const liveOnly = full ? sql`and not deleted` : sql``;
       const slotFilter = sql`user_id = ${request.userId} and timestamp > ${request.since} and timestamp <= ${head} and resource in (${resources})`;
+      const recentlyVacated = sql`exists (select 1 from user_change_gaps g where g.user_id = user_changes.user_id and g.resource = user_changes.resource and g.resource_id = user_changes.resource_id)`;
+      const counts = await sql<{ live: number; deleted: number; recent_deleted: number; gaps: number }>`
+        select (select count(*) from user_changes where ${slotFilter} and not deleted)::int as live,
+               (select count(*) from user_changes where ${slotFilter} and deleted)::int as deleted,
+               (select count(*) from user_changes where ${slotFilter} and deleted and ${recentlyVacated})::int as recent_deleted,
+               (select count(*) from user_change_gaps where ${slotFilter})::int as gaps`.execute(trx);
+      const count = counts.rows[0] ?? { live: 0, deleted: 0, recent_deleted: 0, gaps: 0 };
+
+      // `mutationsSince` ≤ 0 is a full pull: deleted resources are left out (nothing to delete on the client).
+      // One exception keeps paging lossless: when a full pull spans several pages, resources deleted so
+      // recently that their old position is still a gap are included as DELETEs, because the client may have
+      // received them alive on an earlier page and the final page hands it a cursor past their deletion. The
+      // choice depends only on counts that never shrink while a pagination runs (positions are only
+      // appended), so every page of one pagination uses the same set of slots.
+      let entryFilter = sql``;
+      let entryCount = count.live + count.deleted;
+      if (request.since <= 0) {
+        const multiPage = count.live + count.recent_deleted + count.gaps > request.limit;
+        entryFilter = multiPage ? sql`and (not deleted or ${recentlyVacated})` : sql`and not deleted`;
+        entryCount = count.live + (multiPage ? count.recent_deleted : 0);
+      }
       const offset = (request.page - 1) * request.limit;
       const slots = await sql<SlotRow>`
-        select timestamp, resource, resource_id, created_ts, deleted, false as gap from user_changes where ${slotFilter} ${liveOnly}
+        select timestamp, resource, resource_id, created_ts, deleted, false as gap from user_changes where ${slotFilter} ${entryFilter}
         union all
         select timestamp, resource, null, null, null, true as gap from user_change_gaps where ${slotFilter}
         order by timestamp
         limit ${request.limit + 1} offset ${offset}`.execute(trx);
-      const totals = await sql<{ entries: number; gaps: number }>`
-        select (select count(*) from user_changes where ${slotFilter} ${liveOnly})::int as entries,
-               (select count(*) from user_change_gaps where ${slotFilter})::int as gaps`.execute(trx);
 
       const hasMore = slots.rows.length > request.limit;
       const pageSlots = slots.rows.slice(0, request.limit);
@@ -94,14 +109,15 @@ export async function pullMutations(db: Kysely<Database>, request: PullRequest):
       const lastReturned = mutations.length > 0 ? mutations[mutations.length - 1]!.timestamp : -1;
       // A page of vacated positions only (rare) still moves a hasMore-ignoring client forward.
       const resumeAt = lastReturned >= 0 ? lastReturned : (pageSlots[pageSlots.length - 1]?.timestamp ?? head);
-      const counts = totals.rows[0] ?? { entries: 0, gaps: 0 };
       return {
         lastMutationAt: hasMore ? resumeAt : head,
         newLastSyncedAt: lastReturned,
         mutations,
         page: request.page,
         limit: request.limit,
-        total: counts.entries + counts.gaps,
+        // Entries of the whole result. Pages may hold fewer than `limit` entries (vacated positions count as
+        // slots); `hasMore` is authoritative, and a client that stops early still resumes from `lastMutationAt`.
+        total: entryCount,
         hasMore,
       };
     });

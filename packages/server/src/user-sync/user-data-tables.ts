@@ -54,6 +54,8 @@ export interface UserChangeGapTable {
   /** A timestamp some resource left when it changed again. */
   timestamp: number;
   resource: string;
+  /** The resource that left it. */
+  resource_id: string;
   /** When it was vacated (ms); gaps are purged a few minutes later. */
   vacated_at: number;
 }

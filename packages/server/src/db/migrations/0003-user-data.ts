@@ -29,10 +29,13 @@ export const userDataMigration: Migration = {
         user_id text not null,
         timestamp bigint not null,
         resource text not null,
+        resource_id text not null,
         vacated_at bigint not null,
         primary key (user_id, timestamp)
       )`,
       `create index user_change_gaps_vacated on user_change_gaps (vacated_at)`,
+      // Full pulls keep a resource deleted while its old position is still a gap (see pull-query.ts).
+      `create index user_change_gaps_resource on user_change_gaps (user_id, resource, resource_id)`,
       `create table user_bookmarks (
         id text primary key,
         user_id text not null,
