@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { sql } from 'kysely';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_GROUP_NAMES, VERSE_COUNT } from '@quran-sync/protocol';
@@ -61,4 +64,32 @@ describe('seeded content', () => {
     const wbw = await c.get<{ records: Array<Record<string, unknown>> }>('resources/snapshots/word_by_word_translations/9501');
     expect(wbw.body.records[0]).toMatchObject({ word_id: 1, resource_id: 9501, resource_content_id: 9501, text: 'placeholder translation 1:1:1' });
   });
+
+  it('streams the largest seeded resource chunked, gzip-compressed, and answers If-None-Match with 304', async () => {
+    const largest = await sql<{ resource_group: string; resource_id: number; n: number }>`
+      select resource_group, resource_id, count(*)::int as n from content_rows group by 1, 2 order by sum(octet_length(data::text)) desc limit 1`.execute(server.ctx.db);
+    const { resource_group: group, resource_id: id, n } = largest.rows[0]!;
+    expect(`${group}:${id}`).toBe('quran_core:1');
+    const headers = await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] });
+    const res = await new Promise<http.IncomingMessage & { raw: Buffer }>((resolve, reject) => {
+      http.get(`${server.url}/content/api/v4/resources/snapshots/${group}/${id}`, { headers: { ...headers, 'accept-encoding': 'gzip' } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (d: Buffer) => chunks.push(d));
+        r.on('end', () => resolve(Object.assign(r, { raw: Buffer.concat(chunks) })));
+        r.on('error', reject);
+      }).on('error', reject);
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers['transfer-encoding']).toBe('chunked'); // streamed, never buffered whole
+    expect(res.headers['content-length']).toBeUndefined();
+    const body = JSON.parse(zlib.gunzipSync(res.raw).toString('utf8')) as { records: unknown[]; sync_sequence: number };
+    expect(body.records).toHaveLength(n);
+    expect(res.raw.length).toBeLessThan(Buffer.byteLength(JSON.stringify(body)) / 4);
+    const etag = res.headers.etag!;
+    const again = await fetch(`${server.url}/api/v4/resources/snapshots/${group}/${id}`, { headers: { ...headers, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
 });
+

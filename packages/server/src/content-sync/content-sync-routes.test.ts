@@ -461,3 +461,22 @@ async function rawGet(url: string, headers: Record<string, string>): Promise<{ h
 }
 
 export type { ContentSyncMutation };
+
+describe('repeated query parameters', () => {
+  it('answer with the contract codes, not a generic 400', async () => {
+    const server = await startTestServer();
+    try {
+      const headers = await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] });
+      const get = async (qs: string) => {
+        const r = await fetch(`${server.url}/api/v4/resources/sync?${qs}`, { headers });
+        return [r.status, ((await r.json()) as { error?: { code: string } }).error?.code];
+      };
+      expect(await get('resources=translations:1&resources=tafsirs:1&bootstrap=true')).toEqual([422, 'invalid_resources']);
+      expect(await get('resources=translations:1&bootstrap=true&per_page=1&per_page=2')).toEqual([422, 'invalid_per_page']);
+      expect(await get('resources=translations:1&sync_token=a&sync_token=b')).toEqual([410, 'resync_required']);
+      expect(await get('cursor=a&cursor=b')).toEqual([410, 'resync_required']);
+    } finally {
+      await server.close();
+    }
+  });
+});

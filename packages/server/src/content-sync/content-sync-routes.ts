@@ -7,6 +7,11 @@ import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-syn
 import { SyncTokenCodec } from './sync-token-codec.js';
 
 const CONTENT_AUTH = { auth: { scopes: ['content'] } } as const;
+/**
+ * A query parameter as documentation: a string (a repeated parameter arrives as an array and must reach
+ * the handler too, which answers it with the contract's 422/410 codes rather than a generic 400).
+ */
+const QueryParam = (description: string) => Type.Union([Type.String(), Type.Array(Type.String())], { description });
 
 /**
  * `GET /resources/sync` and `GET /resources/snapshots/{group}/{id}`, registered under each content prefix
@@ -31,11 +36,11 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
         security: [{ accessToken: [], clientId: [] }],
         querystring: Type.Object(
           {
-            resources: Type.Optional(Type.String({ description: 'Filter, e.g. `translations:19,20;tafsirs:*`' })),
-            bootstrap: Type.Optional(Type.String({ description: '`true` on the first sync' })),
-            sync_token: Type.Optional(Type.String()),
-            cursor: Type.Optional(Type.String()),
-            per_page: Type.Optional(Type.String({ description: '1..100, default 50' })),
+            resources: Type.Optional(QueryParam('Filter, e.g. `translations:19,20;tafsirs:*`')),
+            bootstrap: Type.Optional(QueryParam('`true` on the first sync')),
+            sync_token: Type.Optional(QueryParam('Token from the final page of the previous run')),
+            cursor: Type.Optional(QueryParam('From `next_page_url`')),
+            per_page: Type.Optional(QueryParam('1..100, default 50')),
           },
           { additionalProperties: true },
         ),
