@@ -61,6 +61,8 @@ export const contentMigration: Migration = {
       // Resource-level entries only: the compaction probe "is there a later CREATE/INVALIDATE/DELETE of this
       // resource?" must not walk the resource's row changes.
       `create index content_feed_resource_level on content_feed (resource_group, resource_id, sequence) where record_type is null`,
+      // Incremental reads for `group:*` filters: a range of one group's sequences, not the whole window.
+      `create index content_feed_group on content_feed (resource_group, sequence)`,
       `create index content_feed_changed_at on content_feed (changed_at)`,
     ]);
   },
