@@ -4,6 +4,10 @@ import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerSeedCommand } from './commands/seed-command.js';
 import { registerContentCommand } from './commands/content-command.js';
+import { registerClientCommand } from './commands/client-command.js';
+import { registerUserCommand } from './commands/user-command.js';
+import { registerTokenCommand } from './commands/token-command.js';
+import { registerKeysCommand } from './commands/keys-command.js';
 
 /**
  * The `quran-sync` command. Each subcommand lives in its own module under `commands/` and registers
@@ -21,6 +25,10 @@ export function buildCli(): Command {
   registerMigrateCommand(program);
   registerSeedCommand(program);
   registerContentCommand(program);
+  registerClientCommand(program);
+  registerUserCommand(program);
+  registerTokenCommand(program);
+  registerKeysCommand(program);
   return program;
 }
 

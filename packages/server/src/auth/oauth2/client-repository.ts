@@ -25,7 +25,10 @@ export interface NewClient {
   readonly secret?: string | null;
   readonly scopes: readonly string[] | string;
   readonly redirectUris?: readonly string[];
-  /** Defaults: confidential → every grant type; public → authorization_code and refresh_token. */
+  /**
+   * Defaults: confidential → client_credentials, plus authorization_code and refresh_token when redirect
+   * URIs are given; public → authorization_code and refresh_token.
+   */
   readonly grantTypes?: readonly string[];
 }
 
@@ -65,7 +68,18 @@ export function redirectUriProblem(uri: string): string | null {
   return null;
 }
 
-export async function createClient(db: Kysely<Database>, input: NewClient): Promise<OAuthClientRecord> {
+/** A client definition checked and completed with defaults, ready to store. */
+export interface ValidClient {
+  readonly id: string;
+  readonly name: string;
+  readonly secret: string | null;
+  readonly scopes: readonly string[];
+  readonly redirectUris: readonly string[];
+  readonly grantTypes: readonly GrantType[];
+}
+
+/** Checks a definition without touching the database (the CLI fails fast on it); throws every problem at once. */
+export function validateNewClient(input: NewClient): ValidClient {
   const problems: string[] = [];
   if (!CLIENT_ID.test(input.id)) problems.push(`client id must be 1-128 characters of A-Z a-z 0-9 . _ ~ - (got ${JSON.stringify(input.id)})`);
   const isPublic = input.secret === undefined || input.secret === null;
@@ -79,28 +93,33 @@ export async function createClient(db: Kysely<Database>, input: NewClient): Prom
   const unknown = scopes.filter((s) => !isKnownScope(s));
   if (unknown.length > 0) problems.push(`unknown scope(s): ${unknown.join(', ')}`);
 
-  const grantTypes = [...new Set(input.grantTypes ?? (isPublic ? ['authorization_code', 'refresh_token'] : GRANT_TYPES))];
+  const redirectUris = [...new Set(input.redirectUris ?? [])];
+  const defaultGrants = isPublic ? ['authorization_code', 'refresh_token'] : redirectUris.length > 0 ? [...GRANT_TYPES] : ['client_credentials'];
+  const grantTypes = [...new Set(input.grantTypes ?? defaultGrants)];
   const badGrants = grantTypes.filter((g) => !(GRANT_TYPES as readonly string[]).includes(g));
   if (badGrants.length > 0) problems.push(`unsupported grant type(s): ${badGrants.join(', ')} (supported: ${GRANT_TYPES.join(', ')})`);
   if (isPublic && grantTypes.includes('client_credentials')) problems.push('a public client (no secret) cannot use client_credentials');
 
-  const redirectUris = [...new Set(input.redirectUris ?? [])];
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri);
     if (problem) problems.push(problem);
   }
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) problems.push('the authorization_code grant needs at least one redirect URI');
   if (problems.length > 0) throw new ClientValidationError(problems);
+  return { id: input.id, name: input.name?.trim() || input.id, secret: isPublic ? null : input.secret!, scopes, redirectUris, grantTypes: grantTypes as GrantType[] };
+}
 
+export async function createClient(db: Kysely<Database>, input: NewClient): Promise<OAuthClientRecord> {
+  const client = validateNewClient(input);
   const row = await db
     .insertInto('oauth_clients')
     .values({
-      id: input.id,
-      name: input.name?.trim() || input.id,
-      secret_hash: isPublic ? null : await hashPassword(input.secret!),
-      allowed_scopes: scopes,
-      redirect_uris: redirectUris,
-      grant_types: grantTypes,
+      id: client.id,
+      name: client.name,
+      secret_hash: client.secret === null ? null : await hashPassword(client.secret),
+      allowed_scopes: [...client.scopes],
+      redirect_uris: [...client.redirectUris],
+      grant_types: [...client.grantTypes],
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .returningAll()

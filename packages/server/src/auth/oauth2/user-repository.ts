@@ -21,11 +21,16 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 1024;
 
-export async function createUser(db: Kysely<Database>, input: { username: string; password: string; id?: string }): Promise<UserRecord> {
+/** Checks a new user's name and password without touching the database. */
+export function validateNewUser(input: { username: string; password: string }): void {
   if (!USERNAME.test(input.username)) throw new UserValidationError(`username must be 1-64 characters of A-Z a-z 0-9 . _ @ + - (got ${JSON.stringify(input.username)})`);
   if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) {
     throw new UserValidationError(`password must be ${MIN_PASSWORD_LENGTH}-${MAX_PASSWORD_LENGTH} characters long`);
   }
+}
+
+export async function createUser(db: Kysely<Database>, input: { username: string; password: string; id?: string }): Promise<UserRecord> {
+  validateNewUser(input);
   const row = await db
     .insertInto('users')
     .values({ id: input.id ?? randomUUID(), username: input.username, password_hash: await hashPassword(input.password) })
