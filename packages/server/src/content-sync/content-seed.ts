@@ -26,7 +26,7 @@ export async function seedContent(db: ContentDb): Promise<SeedReport> {
     for (const r of seedResources()) {
       const created = await putResource(writer, r.group, r.id, { status: 'unapproved', metadata: r.metadata, ...(r.resourceContentId !== undefined ? { resource_content_id: r.resourceContentId } : {}) });
       const changes = validateRowChanges(r.group, created, { upsert: r.rows });
-      await applyRowChanges(writer, r.group, created, changes);
+      await applyRowChanges(writer, r.group, created, changes, { resourceIsNew: true });
       await putResource(writer, r.group, r.id, { status: 'public' });
       resources++;
       rows += r.rows.length;
