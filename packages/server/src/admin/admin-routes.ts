@@ -8,6 +8,7 @@ import {
   isResourceGroupName,
   PutResourceBody,
   RowChangesBody,
+  StandardErrorBody,
   type ResourceGroupName,
 } from '@quran-sync/protocol';
 import type { CapabilityPlugin } from '../capability-plugin.js';
@@ -16,7 +17,6 @@ import { standardError } from '../http/api-error.js';
 import { compactContentFeed, startContentJobs } from '../content-sync/content-compaction.js';
 import { applyRowChanges, findResource, invalidateResource, putResource, validateRowChanges, type ResourceRow } from '../content-sync/content-editorial.js';
 import { withFeedWriter } from '../content-sync/content-feed-writer.js';
-import { StandardErrorBody } from '@quran-sync/protocol';
 
 const ADMIN_AUTH = { auth: { scopes: [CONTENT_WRITE_SCOPE] } } as const;
 const ResourceParams = Type.Object({ resource_group: Type.String(), id: Type.String() });
