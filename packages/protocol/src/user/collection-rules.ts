@@ -24,9 +24,9 @@ export function normaliseCollectionName(value: unknown): string | null {
 /** URL slug of a name: lower case, runs of anything but letters and digits become one dash. */
 export function collectionSlug(name: string): string {
   const slug = name
-    .normalize('NFKD')
+    .normalize('NFKC')
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
     .replace(/^-+|-+$/g, '');
   return slug.length > 0 ? slug.slice(0, 255) : 'collection';
 }
