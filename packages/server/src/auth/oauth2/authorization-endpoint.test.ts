@@ -10,6 +10,7 @@ import {
   TEST_REDIRECT_URI,
   type TestServer,
 } from '../../testing/index.js';
+import { LOGIN_ATTEMPTS_PER_MINUTE } from './authorization-endpoint.js';
 import { hashOpaqueToken } from './opaque-token.js';
 
 const PASSWORD = 'correct horse battery';
@@ -159,6 +160,24 @@ describe('GET/POST /oauth2/auth', () => {
     expect(location.searchParams.get('error')).toBe('access_denied');
     expect(location.searchParams.get('state')).toBe('xyz');
     expect(location.searchParams.get('code')).toBeNull();
+  });
+
+  it('limits sign-in attempts per address (429 + Retry-After) when rate limiting is on', async () => {
+    const limited = await startTestServer({ database: server.database, signingKeysFile: server.ctx.config.signingKeysFile, rateLimit: { enabled: true } });
+    try {
+      const page = await openLoginPage(limited.url, params());
+      const statuses: number[] = [];
+      for (let i = 0; i < LOGIN_ATTEMPTS_PER_MINUTE; i++) statuses.push((await submitLogin(limited.url, page, { username: 'zayd', password: 'guess-number-' + i })).status);
+      expect(statuses.every((status) => status === 401)).toBe(true);
+      const blocked = await submitLogin(limited.url, page, { username: 'zayd', password: PASSWORD });
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await blocked.json()).toMatchObject({ type: 'rate_limit_exceeded', success: false });
+      // The page itself and the token endpoint are not affected.
+      expect((await openLoginPage(limited.url, params())).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('refuses a form posted without the login cookie, with another cookie, or with changed parameters (CSRF)', async () => {

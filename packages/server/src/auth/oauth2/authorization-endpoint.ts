@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { standardError } from '../../http/api-error.js';
 import { saveAuthorizationCode } from './authorization-code-repository.js';
 import { AUTHORIZATION_PARAMETERS, checkAuthorizationRequest, clientRedirect, type AuthorizationRequest } from './authorization-request.js';
 import type { IssuerDependencies } from './issuer-dependencies.js';
@@ -10,6 +11,12 @@ import { verifyUserCredentials } from './user-repository.js';
 
 /** Authorization codes live 5 minutes: enough for a slow redirect, short enough to limit a leak. */
 export const AUTHORIZATION_CODE_TTL_S = 300;
+
+/**
+ * Sign-in attempts per minute and address, on top of the general per-client limits (which are sized for
+ * API traffic, far too generous for password guessing). Applies when rate limiting is enabled.
+ */
+export const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 
 const routeSchema = (summary: string) => ({
   tags: ['oauth2'],
@@ -42,7 +49,20 @@ export function registerAuthorizationEndpoint(app: FastifyInstance, deps: Issuer
     return sendLoginPage(reply, 200, check.request, formTokens.issue(browserSecret, bindings(check.request)));
   });
 
-  app.post('/oauth2/auth', { schema: routeSchema('Authorization endpoint: sign in and consent') }, async (request, reply) => {
+  // A limiter of its own, checked explicitly: @fastify/rate-limit runs only the first limiter hook of a
+  // request, and the app-wide per-client hook always comes first.
+  const loginLimit = app.hasDecorator('createRateLimit')
+    ? app.createRateLimit({ max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request) => `login:${request.ip}` })
+    : null;
+  const limitLogins = async (request: FastifyRequest): Promise<void> => {
+    const verdict = await loginLimit?.(request);
+    if (verdict && !verdict.isAllowed && verdict.isExceeded) {
+      const seconds = Math.max(1, verdict.ttlInSeconds);
+      throw standardError(429, `Too many sign-in attempts, retry in ${seconds} s`, { 'retry-after': String(seconds) });
+    }
+  };
+
+  app.post('/oauth2/auth', { schema: routeSchema('Authorization endpoint: sign in and consent'), preHandler: limitLogins }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const check = await checkAuthorizationRequest(deps.db, body);
     if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
