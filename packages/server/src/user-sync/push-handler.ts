@@ -1,11 +1,13 @@
 import {
   canAccessResource,
+  DEFAULT_MUSHAF_ID,
   HEADERS,
   MutationValidationError,
   scopeActionOf,
   syncMessages,
   USER_SYNC_ERROR_CODES,
   validatePushBody,
+  type BookmarkLocation,
   type SyncMutationEntry,
   type ValidatedMutation,
 } from '@quran-sync/protocol';
@@ -15,7 +17,7 @@ import { requireAuth } from '../auth/auth-guard.js';
 import { standardError, syncError } from '../http/api-error.js';
 import { ApplyError, applyErrorToSync } from './apply-error.js';
 import type { AppliedResource } from './appliers/applied-resource.js';
-import { createBookmark, deleteBookmarkById, updateBookmark } from './appliers/bookmark-applier.js';
+import { createBookmark, deleteBookmarkById, prefetchFreeLocations, updateBookmark } from './appliers/bookmark-applier.js';
 import { createLink, deleteLink } from './appliers/collection-bookmark-applier.js';
 import { createCollection, deleteCollection, upsertCollection } from './appliers/collection-applier.js';
 import { deleteNote, upsertNote } from './appliers/note-applier.js';
@@ -59,6 +61,7 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
     expectedHead: lastMutationAt.value,
     idempotency: key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null,
     async apply(write) {
+      await prefetchFreeLocations(write, bookmarkLocationsOf(mutations));
       const acks: SyncMutationEntry[] = [];
       for (const mutation of mutations) {
         let result: AppliedResource;
@@ -103,4 +106,16 @@ export async function applyMutation(ctx: UserWriteContext, m: ValidatedMutation)
     case 'PREFERENCE':
       return m.type === 'DELETE' ? deletePreference(ctx, m.group) : setPreference(ctx, m.group, m.input!.value, 'replace');
   }
+}
+
+/** Bookmark locations a batch names (creates by location, links by details), for one up-front lookup. */
+function bookmarkLocationsOf(mutations: readonly ValidatedMutation[]) {
+  const out: Array<{ location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number }> = [];
+  for (const m of mutations) {
+    if (m.resource === 'BOOKMARK' && m.type === 'CREATE' && m.input?.location) out.push({ location: m.input.location, mushaf: m.input.mushaf ?? DEFAULT_MUSHAF_ID });
+    if (m.resource === 'COLLECTION_BOOKMARK' && m.type !== 'DELETE' && m.link.bookmark.kind === 'details') {
+      out.push({ location: m.link.bookmark.location, mushaf: m.link.bookmark.mushaf ?? DEFAULT_MUSHAF_ID });
+    }
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
 import { createDefaultCollection } from './appliers/collection-applier.js';
+import { ChangeBuffer, flushChanges } from './change-index.js';
 import { findStoredOutcome, storeOutcome, type IdempotencyRequest, type StoredOutcome } from './idempotency-store.js';
 import type { UserWriteContext } from './user-write-context.js';
 
@@ -50,9 +51,12 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
 
     let head = locked.head;
     let defaultCollectionId = locked.defaultCollectionId;
+    const changes = new ChangeBuffer();
     const ctx: UserWriteContext = {
       trx,
       userId: request.userId,
+      changes,
+      freeBookmarkLocations: new Set<string>(),
       nextTimestamp() {
         head = Math.max(Date.now(), head + 1);
         return head;
@@ -71,6 +75,7 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     }
 
     const result = await request.apply(ctx);
+    await flushChanges(trx, request.userId, changes);
     if (head !== locked.head) {
       await trx.updateTable('user_heads').set({ head }).where('user_id', '=', request.userId).execute();
     }

@@ -1,4 +1,5 @@
 import { DEFAULT_MUSHAF_ID, newResourceId, type BookmarkInput, type BookmarkLocation } from '@quran-sync/protocol';
+import { sql } from 'kysely';
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { bookmarkPayload, type BookmarkRow } from '../resource-payloads.js';
@@ -21,7 +22,28 @@ export async function bookmarkIdTaken(ctx: UserWriteContext, id: string): Promis
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
+export function locationKey(location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): string {
+  return `${location.type}:${location.key}:${location.verseNumber ?? 0}:${mushaf}`;
+}
+
+/** One query for a whole batch: which of these locations hold no live bookmark (see `freeBookmarkLocations`). */
+export async function prefetchFreeLocations(ctx: UserWriteContext, locations: ReadonlyArray<{ location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number }>): Promise<void> {
+  const keys = new Map(locations.map((l) => [locationKey(l.location, l.mushaf), l]));
+  if (keys.size === 0) return;
+  const tuples = [...keys.values()].map((l) => sql`(${l.location.type}, ${l.location.key}, ${l.location.verseNumber ?? 0}, ${l.mushaf})`);
+  const taken = await ctx.trx
+    .selectFrom('user_bookmarks')
+    .select(['type', 'key', 'verse_number', 'mushaf'])
+    .where('user_id', '=', ctx.userId)
+    .where('deleted_at', 'is', null)
+    .where(sql<boolean>`(type, key, coalesce(verse_number, 0), mushaf) in (${sql.join(tuples)})`)
+    .execute();
+  const takenKeys = new Set(taken.map((row) => locationKey({ type: row.type as BookmarkLocation['type'], key: row.key, verseNumber: row.verse_number }, row.mushaf)));
+  for (const key of keys.keys()) if (!takenKeys.has(key)) ctx.freeBookmarkLocations.add(key);
+}
+
 export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
+  if (ctx.freeBookmarkLocations.has(locationKey(location, mushaf))) return undefined;
   let query = ctx.trx
     .selectFrom('user_bookmarks')
     .selectAll()
@@ -87,6 +109,7 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
   const id = existing?.id ?? newId;
   if (!existing) {
     if (fields.isReading === true) await clearReadingBookmark(ctx, id);
+    ctx.freeBookmarkLocations.delete(locationKey(fields.location, fields.mushaf));
     const timestamp = await recordChange(ctx, 'BOOKMARK', id, 'create');
     const now = new Date(timestamp);
     const row = await trx
@@ -107,7 +130,8 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return applied(ctx, row, timestamp);
+    // A bookmark created just now is in no collection yet.
+    return { resourceId: id, row, data: bookmarkPayload(row, false), timestamp };
   }
 
   const revived = existing.deleted_at !== null;
@@ -134,6 +158,7 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
     if (occupant && occupant.id !== id) throw new ApplyError('duplicate-bookmark');
   }
   if (next.is_reading && !existing.is_reading) await clearReadingBookmark(ctx, id);
+  ctx.freeBookmarkLocations.delete(locationKey(fields.location, fields.mushaf));
   const timestamp = await recordChange(ctx, 'BOOKMARK', id, revived ? 'create' : 'update');
   const row = await trx
     .updateTable('user_bookmarks')

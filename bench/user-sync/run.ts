@@ -1,0 +1,245 @@
+/**
+ * User sync benchmark (docs/user-sync.md, "Benchmark"). Prints one table:
+ *
+ * - push throughput: 100-mutation `POST /v1/sync` batches per second with 1, 4 and 16 users pushing
+ *   concurrently (each user sequentially, with its own head), beside a raw baseline in the same run: the same
+ *   rows (100 bookmarks + 100 change-index entries + the head update) inserted straight into PostgreSQL, one
+ *   transaction per batch, at the same concurrency;
+ * - pull latency of one probe user (101 entries) with 10 k and with 1 M stored mutations across 10 k users,
+ *   beside the raw index range scan for the same page. The probe's cost must not grow with other users' data.
+ *
+ * Needs PostgreSQL: `QS_BENCH_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/qs_bench_user_sync,
+ * created if missing). Other users' data is bulk-loaded with SQL, not through HTTP. `QS_BENCH_SECONDS` sets
+ * each push phase (default 5). Run: `npm run bench:user-sync`.
+ */
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { MUSHAF_IDS, VERSE_COUNT, verseAt } from '@quran-sync/protocol';
+
+const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 5);
+const DATABASE_URL = process.env.QS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/qs_bench_user_sync';
+const OTHER_USERS = 9_999;
+const PULL_SAMPLES = Number(process.env.QS_BENCH_PULL_SAMPLES ?? 300);
+
+interface Row {
+  readonly measure: string;
+  readonly quranSync: string;
+  readonly baseline: string;
+  readonly note: string;
+}
+
+async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`create database "${name.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const ms = (v: number): string => `${v.toFixed(2)} ms`;
+
+async function main(): Promise<void> {
+  await ensureDatabase(DATABASE_URL);
+  // The test harness gives the server a fresh schema in this database (dropped at the end).
+  process.env.QS_TEST_DATABASE_URL = DATABASE_URL;
+  const { startTestServer } = await import('@quran-sync/server/testing');
+  const server = await startTestServer({ logLevel: 'silent' });
+  const schema = (await server.database.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()).s;
+  const raw = new pg.Pool({ connectionString: DATABASE_URL, max: 20, options: `-c search_path=${schema}` });
+  const rows: Row[] = [];
+  try {
+    // ---------------------------------------------------------------- push throughput
+    for (const users of [1, 4, 16]) {
+      const pushed = await pushPhase(server, users);
+      const baseline = await rawPushPhase(raw, users);
+      rows.push({
+        measure: `push 100 mutations, ${users} concurrent user${users > 1 ? 's' : ''}`,
+        quranSync: `${pushed.perSecond.toFixed(1)} pushes/s (${(pushed.perSecond * 100).toFixed(0)} mut/s), p50 ${ms(pushed.p50)}, p95 ${ms(pushed.p95)}`,
+        baseline: `${baseline.perSecond.toFixed(1)} tx/s, p50 ${ms(baseline.p50)}`,
+        note: `${pushed.count} pushes in ${SECONDS} s`,
+      });
+    }
+
+    // ---------------------------------------------------------------- pull latency vs other users' data
+    // Start from empty tables: the stored-mutation counts below are exactly 10 k and 1 M.
+    await raw.query(
+      'truncate user_heads, user_changes, user_change_gaps, user_bookmarks, user_collections, user_collection_bookmarks, user_notes, user_note_ranges, user_reading_sessions, user_preferences, user_idempotency_keys',
+    );
+    const probe = 'bench-probe';
+    const probeHeaders = await server.authHeaders({ userId: probe, scopes: ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference'] });
+    const seeded = await fetch(`${server.url}/v1/sync?lastMutationAt=-1`, {
+      method: 'POST',
+      headers: { ...probeHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify({ mutations: Array.from({ length: 100 }, (_, i) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'page', key: i + 1, mushaf: 4 } })) }),
+    });
+    if (seeded.status !== 200) throw new Error(`probe push failed: ${seeded.status}`);
+    const probeHead = ((await seeded.json()) as { data: { lastMutationAt: number } }).data.lastMutationAt;
+    // The probe's incremental cursor: half way through its history.
+    const middle = (await raw.query<{ timestamp: string }>('select timestamp from user_changes where user_id = $1 order by timestamp offset 50 limit 1', [probe])).rows[0]!.timestamp;
+
+    for (const [label, perUser, from] of [['10 k', 1, 1], ['1 M', 100, 2]] as const) {
+      const t0 = performance.now();
+      await bulkLoad(raw, from, perUser);
+      const loadSeconds = (performance.now() - t0) / 1000;
+      const total = Number((await raw.query<{ n: string }>('select count(*) as n from user_changes')).rows[0]!.n);
+      await raw.query('analyze');
+      for (const [kind, since, limit] of [['full pull (101 entries)', 0, 1000], ['incremental pull (50 entries)', Number(middle), 100], ['metadataOnly', 0, 0]] as const) {
+        const query = limit === 0 ? `mutationsSince=0&metadataOnly=true` : `mutationsSince=${since}&limit=${limit}`;
+        const latencies = await sample(PULL_SAMPLES, async () => {
+          const res = await fetch(`${server.url}/v1/sync?${query}`, { headers: probeHeaders });
+          if (res.status !== 200) throw new Error(`pull failed ${res.status}`);
+          await res.arrayBuffer();
+        });
+        const baseline = await sample(PULL_SAMPLES, async () => {
+          if (limit === 0) await raw.query('select head from user_heads where user_id = $1', [probe]);
+          else
+            await raw.query(
+              `select c.timestamp, c.resource, c.resource_id, b.type, b.key, b.mushaf from user_changes c
+               left join user_bookmarks b on b.id = c.resource_id and c.resource = 'BOOKMARK'
+               where c.user_id = $1 and c.timestamp > $2 and c.timestamp <= $3 order by c.timestamp limit $4`,
+              [probe, since, probeHead, limit],
+            );
+        });
+        rows.push({
+          measure: `${kind}, ${label} stored mutations`,
+          quranSync: `p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}`,
+          baseline: `p50 ${ms(percentile(baseline, 50))}, p95 ${ms(percentile(baseline, 95))}`,
+          note: `${total.toLocaleString('en')} rows in user_changes${kind.startsWith('full') ? `, bulk load ${loadSeconds.toFixed(1)} s` : ''}`,
+        });
+      }
+    }
+  } finally {
+    await raw.end();
+    await server.close();
+  }
+  printTable(rows);
+}
+
+async function pushPhase(server: { url: string; authHeaders(o: { userId: string; scopes: string[] }): Promise<Record<string, string>> }, users: number) {
+  const latencies: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: users }, async (_, u) => {
+      const userId = `bench-push-${users}-${u}-${Date.now()}`;
+      const headers = { ...(await server.authHeaders({ userId, scopes: ['sync', 'bookmark'] })), 'content-type': 'application/json' };
+      let head = -1;
+      let batch = 0;
+      while (performance.now() < end) {
+        // 100 distinct bookmarks per batch: (ayah key, verse, mushaf) never repeats for this user.
+        const mutations = Array.from({ length: 100 }, (_, i) => {
+          const n = batch * 100 + i;
+          const verse = verseAt((n % VERSE_COUNT) + 1);
+          return { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: verse.surah, verseNumber: verse.ayah, mushaf: MUSHAF_IDS[Math.floor(n / VERSE_COUNT) % MUSHAF_IDS.length] } };
+        });
+        batch++;
+        const t = performance.now();
+        const res = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers, body: JSON.stringify({ mutations }) });
+        const body = (await res.json()) as { data: { lastMutationAt: number } };
+        if (res.status !== 200) throw new Error(`push failed: ${res.status} ${JSON.stringify(body)}`);
+        latencies.push(performance.now() - t);
+        head = body.data.lastMutationAt;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, perSecond: latencies.length / SECONDS, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+/** The same rows a 100-bookmark push writes, inserted directly: lock the head, 2 multi-row inserts, update. */
+async function rawPushPhase(pool: pg.Pool, users: number) {
+  const latencies: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: users }, async (_, u) => {
+      const userId = `raw-push-${users}-${u}-${Date.now()}`;
+      let batch = 0;
+      await pool.query('insert into user_heads (user_id, head) values ($1, -1)', [userId]);
+      while (performance.now() < end) {
+        const t = performance.now();
+        const client = await pool.connect();
+        try {
+          await client.query('begin');
+          const head = Number((await client.query<{ head: string }>('select head from user_heads where user_id = $1 for update', [userId])).rows[0]!.head);
+          const ids = Array.from({ length: 100 }, (_, i) => `raw${u}b${batch}i${i}${Date.now()}`);
+          const base = Math.max(Date.now(), head + 1);
+          await client.query(
+            `insert into user_bookmarks (id, user_id, type, key, verse_number, mushaf, created_at, updated_at)
+             select id, $2, 'ayah', 2, $3::int + n, 4, now(), now() from unnest($1::text[]) with ordinality as t(id, n)`,
+            [ids, userId, batch * 100],
+          );
+          await client.query(
+            `insert into user_changes (user_id, resource, resource_id, timestamp, created_ts, deleted)
+             select $2, 'BOOKMARK', id, $3 + n, $3 + n, false from unnest($1::text[]) with ordinality as t(id, n)`,
+            [ids, userId, base],
+          );
+          await client.query('update user_heads set head = $2 where user_id = $1', [userId, base + 100]);
+          await client.query('commit');
+        } finally {
+          client.release();
+        }
+        latencies.push(performance.now() - t);
+        batch++;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { perSecond: latencies.length / SECONDS, p50: percentile(latencies, 50) };
+}
+
+/** Gives each of the other users mutations `from..perUser` (a page bookmark each), with SQL. */
+async function bulkLoad(pool: pg.Pool, from: number, perUser: number): Promise<void> {
+  const base = Date.now() - 86_400_000;
+  await pool.query(
+    `insert into user_bookmarks (id, user_id, type, key, verse_number, mushaf, created_at, updated_at)
+     select 'b' || u || 'x' || i, 'other-' || u, 'page', i, null, 4, now(), now()
+     from generate_series(1, $1::int) u, generate_series($2::int, $3::int) i`,
+    [OTHER_USERS, from, perUser],
+  );
+  await pool.query(
+    `insert into user_changes (user_id, resource, resource_id, timestamp, created_ts, deleted)
+     select 'other-' || u, 'BOOKMARK', 'b' || u || 'x' || i, $4::bigint + i, $4::bigint + i, false
+     from generate_series(1, $1::int) u, generate_series($2::int, $3::int) i`,
+    [OTHER_USERS, from, perUser, base],
+  );
+  await pool.query(
+    `insert into user_heads (user_id, head) select 'other-' || u, $2::bigint + $3::int from generate_series(1, $1::int) u
+     on conflict (user_id) do update set head = excluded.head`,
+    [OTHER_USERS, base, perUser],
+  );
+}
+
+async function sample(n: number, fn: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < 20; i++) await fn(); // warm-up
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function printTable(rows: Row[]): void {
+  const header: Row = { measure: 'measure', quranSync: 'Quran Sync (HTTP, end to end)', baseline: 'raw PostgreSQL baseline', note: 'note' };
+  const all = [header, ...rows];
+  const width = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
+  const line = (r: Row) => `| ${r.measure.padEnd(width('measure'))} | ${r.quranSync.padEnd(width('quranSync'))} | ${r.baseline.padEnd(width('baseline'))} | ${r.note.padEnd(width('note'))} |`;
+  const rule = `|${'-'.repeat(width('measure') + 2)}|${'-'.repeat(width('quranSync') + 2)}|${'-'.repeat(width('baseline') + 2)}|${'-'.repeat(width('note') + 2)}|`;
+  process.stdout.write(`\nUser sync benchmark (${new Date().toISOString()}, PostgreSQL, ${SECONDS} s per push phase)\n\n${line(header)}\n${rule}\n${rows.map(line).join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
