@@ -72,6 +72,17 @@ describe('POST /oauth2/token', () => {
       await expectOAuth2Error(unknown, 401, 'invalid_client');
     });
 
+    it('accepts HTTP Basic credentials raw (as most clients send them) and form-encoded (RFC 6749 §2.3.1)', async () => {
+      const secret = 'p@ss:w+rd%21!';
+      await createTestClient(server.ctx.db, { id: 'enc-app', secret, scopes: 'content' });
+      const raw = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'enc-app', clientSecret: secret });
+      expect(raw.status).toBe(200);
+      const formEncoded = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'enc-app', clientSecret: encodeURIComponent(secret) });
+      expect(formEncoded.status).toBe(200);
+      const wrong = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'enc-app', clientSecret: encodeURIComponent('p@ss:w+rd%21?') });
+      expect(wrong.status).toBe(401);
+    });
+
     it('answers invalid_client 401 without the Basic challenge for a bad posted secret', async () => {
       const res = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content', client_id: 'app', client_secret: 'nope-nope' });
       await expectOAuth2Error(res, 401, 'invalid_client');
