@@ -63,6 +63,18 @@ describe('GET/POST /oauth2/auth', () => {
     expect(html).not.toContain('<script>');
   });
 
+  it('posts the form and scopes the cookie under the public URL, Secure behind TLS', async () => {
+    const proxied = await startTestServer({ database: server.database, signingKeysFile: server.ctx.config.signingKeysFile, publicUrl: 'https://example.org/sync/' });
+    try {
+      const res = await fetch(`${proxied.url}/oauth2/auth?${new URLSearchParams(params())}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('set-cookie')).toMatch(/; Path=\/sync\/oauth2\/auth; .*; Secure$/);
+      expect(await res.text()).toContain('<form method="post" action="/sync/oauth2/auth"');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('escapes hostile state values in the form', async () => {
     const page = await openLoginPage(server.url, params({ state: '"><script>x()</script>' }));
     expect(page.status).toBe(200);

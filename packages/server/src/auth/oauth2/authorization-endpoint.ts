@@ -39,14 +39,19 @@ const routeSchema = (summary: string) => ({
  */
 export function registerAuthorizationEndpoint(app: FastifyInstance, deps: IssuerDependencies): void {
   const formTokens = new LoginFormTokens(deps.keys.syncTokenSecret);
+  // Behind a proxy that serves us under a path prefix (QS_PUBLIC_URL=https://host/sync) the form must post,
+  // and the cookie be scoped, to that prefix; behind a TLS proxy the cookie is Secure.
+  const publicPath = deps.publicUrl ? new URL(deps.publicUrl).pathname.replace(/\/+$/, '') : '';
+  const endpointPath = `${publicPath}/oauth2/auth`;
+  const secureCookie = deps.publicUrl?.startsWith('https:') ?? false;
 
   app.get('/oauth2/auth', { schema: routeSchema('Authorization endpoint: login and consent page') }, async (request, reply) => {
     const check = await checkAuthorizationRequest(deps.db, request.query as Record<string, unknown>);
     if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
     const existing = readCookie(request.headers.cookie, LOGIN_COOKIE);
     const browserSecret = existing !== null && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : formTokens.newBrowserSecret();
-    setLoginCookie(reply, request, browserSecret);
-    return sendLoginPage(reply, 200, check.request, formTokens.issue(browserSecret, bindings(check.request)));
+    setLoginCookie(reply, browserSecret, endpointPath, secureCookie || request.protocol === 'https');
+    return sendLoginPage(reply, 200, check.request, formTokens.issue(browserSecret, bindings(check.request)), { action: endpointPath });
   });
 
   // A limiter of its own, checked explicitly: @fastify/rate-limit runs only the first limiter hook of a
@@ -82,7 +87,7 @@ export function registerAuthorizationEndpoint(app: FastifyInstance, deps: Issuer
     const user = await verifyUserCredentials(deps.db, username, password);
     if (!user) {
       request.log.info({ clientId: authz.client.id }, 'oauth2 login failed');
-      return sendLoginPage(reply, 401, authz, formTokens.issue(browserSecret!, bindings(authz)), { username, error: 'Wrong username or password.' });
+      return sendLoginPage(reply, 401, authz, formTokens.issue(browserSecret!, bindings(authz)), { action: endpointPath, username, error: 'Wrong username or password.' });
     }
 
     const code = generateOpaqueToken();
@@ -121,7 +126,7 @@ function hiddenFields(authz: AuthorizationRequest): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== null));
 }
 
-function sendLoginPage(reply: FastifyReply, status: number, authz: AuthorizationRequest, formToken: string, extra: { username?: string; error?: string } = {}): FastifyReply {
+function sendLoginPage(reply: FastifyReply, status: number, authz: AuthorizationRequest, formToken: string, extra: { action: string; username?: string; error?: string }): FastifyReply {
   return sendHtml(reply, status, renderLoginPage({ clientName: authz.client.name, scopes: authz.scopes, hidden: hiddenFields(authz), formToken, ...extra }));
 }
 
@@ -140,7 +145,6 @@ function sendHtml(reply: FastifyReply, status: number, html: string): FastifyRep
     .send(html);
 }
 
-function setLoginCookie(reply: FastifyReply, request: FastifyRequest, value: string): void {
-  const secure = request.protocol === 'https' ? '; Secure' : '';
-  reply.header('set-cookie', `${LOGIN_COOKIE}=${value}; Path=/oauth2/auth; Max-Age=${LOGIN_FORM_TTL_S}; HttpOnly; SameSite=Lax${secure}`);
+function setLoginCookie(reply: FastifyReply, value: string, path: string, secure: boolean): void {
+  reply.header('set-cookie', `${LOGIN_COOKIE}=${value}; Path=${path}; Max-Age=${LOGIN_FORM_TTL_S}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
 }

@@ -74,6 +74,8 @@ export interface LoginPageModel {
   /** Authorization request parameters, echoed as hidden fields. */
   readonly hidden: Readonly<Record<string, string>>;
   readonly formToken: string;
+  /** Where the form posts: `/oauth2/auth`, under the public URL's path when one is configured. */
+  readonly action: string;
   readonly username?: string;
   readonly error?: string;
 }
@@ -91,7 +93,7 @@ export function renderLoginPage(model: LoginPageModel): string {
 ${scopes}
 </ul>
 ${model.error ? `<p class="error" role="alert">${escapeHtml(model.error)}</p>` : ''}
-<form method="post" action="/oauth2/auth" autocomplete="on">
+<form method="post" action="${escapeHtml(model.action)}" autocomplete="on">
 ${hidden}
 <input type="hidden" name="form_token" value="${escapeHtml(model.formToken)}">
 <label for="username">Username</label>
