@@ -272,7 +272,7 @@ describe('GET /resources/sync and snapshots', () => {
     expect(admin.status).toBe(200);
     expect(admin.body).toMatchObject({ superseded_removed: 0, expired_removed: 0 });
 
-    const later = new Date(Date.now() + 2 * 3600_000);
+    const later = new Date(Date.now() + 25 * 3600_000);
     const compacted = await compactContentFeed(server.ctx.db, { retentionDays: 90, now: later });
     expect(compacted.superseded_removed).toBe(4);
     const countAfter = await server.ctx.db.selectFrom('content_feed').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
@@ -345,7 +345,7 @@ describe('GET /resources/sync and snapshots', () => {
     expect((await c.sync({ resources: 'translations:19', sync_token: ahead })).status).toBe(410);
     const old = codec.encodeToken({ ...decoded, issuedAt: Math.floor(Date.now() / 1000) - 91 * 86_400 });
     expect((await c.sync({ resources: 'translations:19', sync_token: old })).status).toBe(410);
-    const expiredCursor = codec.encodeCursor({ ...codec.decodeCursor(cursor)!, issuedAt: Math.floor(Date.now() / 1000) - 2 * 3600 });
+    const expiredCursor = codec.encodeCursor({ ...codec.decodeCursor(cursor)!, issuedAt: Math.floor(Date.now() / 1000) - 25 * 3600 });
     expect((await c.sync({ cursor: expiredCursor })).status).toBe(410);
   });
 

@@ -33,7 +33,7 @@ export interface SyncServiceOptions {
 }
 
 /** A run's cursors live this long; compaction keeps every entry superseded more recently than this. */
-export const CURSOR_TTL_SECONDS = 3600;
+export const CURSOR_TTL_SECONDS = 24 * 3600;
 
 export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuery): Promise<ContentSyncResponse> {
   const nowSeconds = Math.floor((options.now?.() ?? Date.now()) / 1000);
