@@ -187,7 +187,9 @@ describe('user sync: direct endpoints', () => {
     expect((await u.get('/notes', { sortBy: 'oldest', limit: 1 })).body.data[0].id).toBe(a.body.data.id);
     expect((await u.get('/notes', { limit: 51 })).status).toBe(422);
 
-    await u.write('DELETE', `/notes/${b.body.data.id}`);
+    // Mobile clients send Content-Type: application/json on bodiless DELETEs.
+    const del = await u.client.request('DELETE', `/notes/${b.body.data.id}`, { query: { lastMutationAt: u.head() }, headers: { 'content-type': 'application/json' } });
+    expect(del.status).toBe(200);
     expect((await u.get('/notes/count-within-range', { from: '2:254', to: '2:257' })).body.data).toEqual({ '2:255': 1, '2:256': 1, '2:257': 1 });
     expect((await u.get(`/notes/${b.body.data.id}`)).status).toBe(404);
   });
