@@ -104,8 +104,7 @@ describe('user sync: direct endpoints', () => {
   });
 
   it('accepts writes without lastMutationAt when the server runs with lenient direct writes', async () => {
-    // Same database as the main test server (a second database in one process trips Kysely's migrator on
-    // PostgreSQL schemas: it finds the first schema's migration tables).
+    // A second server on the same database: only the lenient switch differs.
     const lenient = await startTestServer({ database: server.database, userSync: { lenientDirectWrites: true } });
     try {
       const client = new SyncTestClient(lenient, { userId: 'legacy' });
