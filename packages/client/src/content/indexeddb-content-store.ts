@@ -1,0 +1,184 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ResourceGroupName } from '@quran-sync/protocol';
+import type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredRow } from './content-store.js';
+import { pageBounds, rowIndexFields, validateContentStoreOps, verseIndexRange } from './content-store-ops.js';
+
+/**
+ * `ContentStore` on IndexedDB (browsers, Electron renderers), through `idb`.
+ *
+ * Object stores (database version 1):
+ * - `resources`, key `[group, id]`: the `StoredResource` records;
+ * - `rows`, key `[group, resourceId, recordType, recordKey]`, with index `order` on
+ *   `[group, resourceId, sortKey]` (the group's snapshot order) and index `verse` on
+ *   `[group, resourceId, verseIndex]` (only rows that have a verse key carry `verseIndex`);
+ * - `checkpoint`, one record under the key `current`.
+ *
+ * A write batch is ONE readwrite transaction over the three stores with every request issued up front, so
+ * it commits whole or aborts whole; nothing else is awaited while it is open (IndexedDB would auto-commit).
+ */
+interface RowRecord {
+  group: string;
+  resourceId: number;
+  recordType: string;
+  recordKey: string;
+  sortKey: string;
+  verseIndex?: number;
+  data: Record<string, unknown>;
+}
+
+interface ContentDbSchema extends DBSchema {
+  resources: { key: [string, number]; value: StoredResource };
+  rows: { key: [string, number, string, string]; value: RowRecord; indexes: { order: [string, number, string]; verse: [string, number, number] } };
+  checkpoint: { key: string; value: ContentCheckpoint };
+}
+
+const DB_VERSION = 1;
+const CHECKPOINT_KEY = 'current';
+
+/** The global `IDBKeyRange` (browsers; `fake-indexeddb/auto` in Node), typed minimally: the package builds without DOM types. */
+interface KeyRangeFactory {
+  bound(lower: unknown, upper: unknown): unknown;
+}
+
+function keyRanges(): KeyRangeFactory {
+  const factory = (globalThis as { IDBKeyRange?: KeyRangeFactory }).IDBKeyRange;
+  if (!factory) throw new Error('IndexedDB is not available in this environment (no global IDBKeyRange)');
+  return factory;
+}
+
+/** `[group, id]` ≤ every key of the resource's rows < `[group, id, []]` (arrays sort after strings). */
+function resourceRowsRange(group: string, id: number): never {
+  return keyRanges().bound([group, id], [group, id, []]) as never;
+}
+
+export interface IndexedDbContentStoreOptions {
+  /** Database name (default `quran-sync-content`); one store per name. */
+  readonly name?: string;
+}
+
+export class IndexedDbContentStore implements ContentStore {
+  private constructor(private readonly db: IDBPDatabase<ContentDbSchema>) {}
+
+  static async open(options: IndexedDbContentStoreOptions = {}): Promise<IndexedDbContentStore> {
+    const db = await openDB<ContentDbSchema>(options.name ?? 'quran-sync-content', DB_VERSION, {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          database.createObjectStore('resources', { keyPath: ['group', 'id'] });
+          const rows = database.createObjectStore('rows', { keyPath: ['group', 'resourceId', 'recordType', 'recordKey'] });
+          rows.createIndex('order', ['group', 'resourceId', 'sortKey']);
+          rows.createIndex('verse', ['group', 'resourceId', 'verseIndex']);
+          database.createObjectStore('checkpoint');
+        }
+      },
+    });
+    return new IndexedDbContentStore(db);
+  }
+
+  async write(ops: readonly ContentStoreOp[]): Promise<void> {
+    validateContentStoreOps(ops);
+    const tx = this.db.transaction(['resources', 'rows', 'checkpoint'], 'readwrite');
+    const resources = tx.objectStore('resources');
+    const rows = tx.objectStore('rows');
+    const checkpoint = tx.objectStore('checkpoint');
+    const requests: Promise<unknown>[] = [];
+    try {
+      for (const op of ops) {
+        switch (op.op) {
+          case 'replaceResource':
+            requests.push(rows.delete(resourceRowsRange(op.resource.group, op.resource.id)));
+            requests.push(resources.put({ ...op.resource }));
+            for (const r of op.rows) requests.push(rows.put(rowRecord(op.resource.group, op.resource.id, r.recordType, r.recordKey, r.data)));
+            break;
+          case 'putResource':
+            requests.push(resources.put({ ...op.resource }));
+            break;
+          case 'removeResource':
+            requests.push(rows.delete(resourceRowsRange(op.group, op.resourceId)));
+            requests.push(resources.delete([op.group, op.resourceId]));
+            break;
+          case 'upsertRow':
+            requests.push(rows.put(rowRecord(op.group, op.resourceId, op.recordType, op.recordKey, op.data)));
+            break;
+          case 'deleteRow':
+            requests.push(rows.delete([op.group, op.resourceId, op.recordType, op.recordKey]));
+            break;
+          case 'writeCheckpoint':
+            requests.push(checkpoint.put({ ...op.checkpoint }, CHECKPOINT_KEY));
+            break;
+          case 'clearCheckpoint':
+            requests.push(checkpoint.delete(CHECKPOINT_KEY));
+            break;
+        }
+      }
+    } catch (error) {
+      // A request that could not even be issued (e.g. data that cannot be cloned): undo the whole batch.
+      tx.abort();
+      await Promise.allSettled([...requests, tx.done]);
+      throw error;
+    }
+    // Every request's rejection is reported through tx.done too; settle them so none is left unhandled.
+    const settled = Promise.allSettled(requests);
+    try {
+      await tx.done;
+    } finally {
+      await settled;
+    }
+  }
+
+  async readCheckpoint(): Promise<ContentCheckpoint | null> {
+    return (await this.db.get('checkpoint', CHECKPOINT_KEY)) ?? null;
+  }
+
+  async getResource(group: ResourceGroupName, resourceId: number): Promise<StoredResource | null> {
+    return (await this.db.get('resources', [group, resourceId])) ?? null;
+  }
+
+  async listResources(): Promise<StoredResource[]> {
+    return this.db.getAll('resources');
+  }
+
+  async getRow(group: ResourceGroupName, resourceId: number, recordType: string, recordKey: string | number): Promise<StoredRow | null> {
+    const r = await this.db.get('rows', [group, resourceId, recordType, String(recordKey)]);
+    return r ? toStoredRow(r) : null;
+  }
+
+  async listRows(group: ResourceGroupName, resourceId: number, options?: ListRowsOptions): Promise<StoredRow[]> {
+    const range = verseIndexRange(options);
+    const { offset, limit } = pageBounds(options);
+    let records: RowRecord[];
+    if (range) {
+      const from = Math.max(1, range.from);
+      const to = Math.min(Number.MAX_SAFE_INTEGER, range.to);
+      records = from > to ? [] : await this.db.getAllFromIndex('rows', 'verse', keyRanges().bound([group, resourceId, from], [group, resourceId, to]) as never);
+      records.sort(compareRecords);
+    } else {
+      records = await this.db.getAllFromIndex('rows', 'order', resourceRowsRange(group, resourceId));
+    }
+    if (options?.recordType !== undefined) records = records.filter((r) => r.recordType === options.recordType);
+    return records.slice(offset, offset + limit).map(toStoredRow);
+  }
+
+  async countRows(group: ResourceGroupName, resourceId: number): Promise<number> {
+    return this.db.count('rows', resourceRowsRange(group, resourceId));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+function rowRecord(group: ResourceGroupName, resourceId: number, recordType: string, recordKey: string, data: Readonly<Record<string, unknown>>): RowRecord {
+  const { sortKey, verseIndex } = rowIndexFields(group, recordType, data);
+  return { group, resourceId, recordType, recordKey, sortKey, ...(verseIndex !== null ? { verseIndex } : {}), data: data as Record<string, unknown> };
+}
+
+/** Index order of `order`: sort key, then the primary key (record type, record key). */
+function compareRecords(a: RowRecord, b: RowRecord): number {
+  if (a.sortKey !== b.sortKey) return a.sortKey < b.sortKey ? -1 : 1;
+  if (a.recordType !== b.recordType) return a.recordType < b.recordType ? -1 : 1;
+  return a.recordKey < b.recordKey ? -1 : a.recordKey > b.recordKey ? 1 : 0;
+}
+
+function toStoredRow(r: RowRecord): StoredRow {
+  return { group: r.group as ResourceGroupName, resourceId: r.resourceId, recordType: r.recordType, recordKey: r.recordKey, data: r.data };
+}

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeContentStoreConformance } from '../testing/content-store-conformance.js';
+import { betterSqlite3Database } from './better-sqlite3-database.js';
+import { SqliteContentStore } from './sqlite-content-store.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-sqlite-store-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const files = new WeakMap<object, string>();
+
+const openFile = async (file: string) => SqliteContentStore.open(betterSqlite3Database(new Database(file)));
+
+describeContentStoreConformance('SQLite (better-sqlite3, file)', {
+  async create() {
+    const file = path.join(dir, `store-${++counter}.sqlite`);
+    const store = await openFile(file);
+    files.set(store, file);
+    return store;
+  },
+  async reopen(store) {
+    await store.close();
+    return openFile(files.get(store)!);
+  },
+});
+
+describeContentStoreConformance('SQLite (better-sqlite3, :memory:)', {
+  create: async () => SqliteContentStore.open(betterSqlite3Database(new Database(':memory:'))),
+  propertyRuns: 20,
+});
+
+describe('SQLite content store schema', () => {
+  it('refuses a database written by a newer schema, and uses its indexes for row queries', async () => {
+    const db = new Database(':memory:');
+    const store = await SqliteContentStore.open(betterSqlite3Database(db));
+    const plan = (sql: string) => (db.prepare(`explain query plan ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    expect(plan("select data from qs_content_rows where resource_group = 'translations' and resource_id = 1 order by sort_key, record_type, record_key")).toMatch(/qs_content_rows_order/);
+    expect(plan("select data from qs_content_rows where resource_group = 'translations' and resource_id = 1 and verse_index is not null and verse_index between 8 and 20")).toMatch(/qs_content_rows_verse/);
+    db.prepare("update qs_content_meta set value = '99' where key = 'schema_version'").run();
+    await expect(SqliteContentStore.open(betterSqlite3Database(db))).rejects.toThrow(/schema 99/);
+    await store.close();
+  });
+});

@@ -1,0 +1,2 @@
+/** `@quran-sync/client/testing` (source only, never published): suites other packages' tests reuse. */
+export { describeContentStoreConformance, resource as conformanceResource, type ContentStoreFactory } from './content-store-conformance.js';
