@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -19,30 +18,9 @@ import {
   type GuardedTestApp,
   type TestServer,
 } from '@quran-sync/server/testing';
+import { runCliProcess } from '../testing/cli-harness.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const BIN = path.join(REPO_ROOT, 'packages/cli/src/bin.ts');
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the real CLI from its sources in a child process, as a user would (through tsx). */
-function cli(args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...options.env };
-    // The child resolves its own configuration: keep this test process's server settings out of it.
-    for (const name of ['DATABASE_URL', 'QS_DATA_DIR', 'QS_SIGNING_KEYS_FILE', 'QS_ISSUER', 'QS_PUBLIC_URL', 'HOST', 'PORT', 'QS_DB_SEARCH_PATH']) {
-      if (!options.env || !(name in options.env)) delete env[name];
-    }
-    const child = execFile(process.execPath, ['--conditions=source', '--import', 'tsx', BIN, ...args], { cwd: REPO_ROOT, env, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end(options.stdin ?? '');
-  });
-}
+const cli = runCliProcess;
 
 describe('quran-sync token', () => {
   let server: TestServer;
@@ -286,7 +264,7 @@ describe('quran-sync client / user on an embedded database in use', () => {
       for (const args of [['client', 'list'], ['user', 'create', '--username', 'x', '--password', 'long-enough']]) {
         const result = await cli([...args, '--data-dir', dataDir]);
         expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(/embedded database in .* is in use, probably by a running `quran-sync serve`/);
+        expect(result.stderr).toMatch(/embedded database in .* is in use by process \d+ \(probably a running `quran-sync serve`\)/);
       }
     } finally {
       await database.close();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '@quran-sync/server/testing';
-import { runCli } from '../cli.js';
+import { runCliInProcess } from '../testing/cli-harness.js';
 
 /** `quran-sync content …` against a real running server, both credential paths. */
 describe('quran-sync content', () => {
@@ -19,17 +19,8 @@ describe('quran-sync content', () => {
   });
 
   async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    try {
-      const code = await runCli(['node', 'quran-sync', ...args]);
-      return { code, out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+    const { code, stdout, stderr } = await runCliInProcess(args);
+    return { code, out: stdout, err: stderr };
   }
 
   it('creates a resource, loads rows, invalidates and compacts with --client/--secret', async () => {

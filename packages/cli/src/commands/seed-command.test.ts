@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '@quran-sync/server';
 import { testPostgresUrl } from '@quran-sync/server/testing';
-import { runCli } from '../cli.js';
+import { runCliInProcess } from '../testing/cli-harness.js';
 
 /** `quran-sync seed` on a real embedded data directory: seeds once, then leaves the data alone. */
 describe.skipIf(testPostgresUrl() !== null)('quran-sync seed (embedded database)', () => {
@@ -15,13 +15,8 @@ describe.skipIf(testPostgresUrl() !== null)('quran-sync seed (embedded database)
   afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
 
   async function cli(args: string[]): Promise<{ code: number; out: string }> {
-    let out = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    try {
-      return { code: await runCli(['node', 'quran-sync', ...args]), out };
-    } finally {
-      o.mockRestore();
-    }
+    const { code, stdout } = await runCliInProcess(args);
+    return { code, out: stdout };
   }
 
   it('seeds an empty database once', async () => {

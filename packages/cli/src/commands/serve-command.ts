@@ -5,6 +5,9 @@ import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from './serve
 interface ServeFlags extends DatabaseFlags {
   host: string;
   port: string;
+  publicUrl?: string;
+  redisUrl?: string;
+  lenientDirectWrites?: boolean;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -13,7 +16,11 @@ export function registerServeCommand(program: Command): void {
       .command('serve')
       .description('migrate the database, then serve every API; prints the URL when ready')
       .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
-      .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('PORT').default('8080')),
+      .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('PORT').default('8080'))
+      .addOption(new Option('--public-url <url>', 'base URL clients reach the server at (issuer, discovery links)').env('QS_PUBLIC_URL'))
+      .addOption(new Option('--redis-url <url>', 'Redis for rate-limit counters shared by every node').env('REDIS_URL'))
+      // No .env(): QS_LENIENT_DIRECT_WRITES is read (and validated as true/false) by resolveServerConfig.
+      .addOption(new Option('--lenient-direct-writes', 'accept direct writes without lastMutationAt (legacy clients; or QS_LENIENT_DIRECT_WRITES=true)')),
   )
     .addHelpText(
       'after',
@@ -25,10 +32,14 @@ scope) and the user dev / dev-password.
 More settings are read from the environment: QS_PUBLIC_URL, QS_ISSUER, REDIS_URL, QS_AUTH_MODE
 (builtin | jwks | introspection), QS_JWKS_URL, QS_EXTERNAL_ISSUER, QS_EXTERNAL_AUDIENCE,
 QS_INTROSPECTION_URL, QS_RATE_LIMIT_PER_CLIENT, QS_RATE_LIMIT_PER_USER, QS_BODY_LIMIT,
-QS_CONTENT_RETENTION_DAYS, QS_LENIENT_DIRECT_WRITES, QS_CORS_ORIGINS, LOG_LEVEL (see README).`,
+QS_CONTENT_RETENTION_DAYS, QS_CORS_ORIGINS, LOG_LEVEL (see README).`,
     )
     .action(async (flags: ServeFlags) => {
-      const config = configFromFlags({ ...flags, port: flags.port });
+      const config = configFromFlags({
+        ...flags,
+        port: flags.port,
+        ...(flags.lenientDirectWrites ? { userSync: { lenientDirectWrites: true } } : {}),
+      });
       const where = config.database.kind === 'postgres' ? redactUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
       process.stderr.write(`quran-sync: starting on ${where}\n`);
       const server = await buildApp(config);

@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess, startServeProcess, type ServeProcess } from '../testing/cli-harness.js';
+
+/**
+ * `quran-sync serve` as a user runs it: a real process on an embedded data directory, seeded and with dev
+ * credentials on first start, refusing a second process on the same directory, draining on SIGTERM.
+ */
+const ISSUER = 'http://quran-sync.serve-test';
+
+describe('quran-sync serve', () => {
+  let dataDir: string;
+  let serve: ServeProcess;
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-serve-'));
+    // A fixed issuer: with --port 0 the default one (from host and port) is not known in advance.
+    serve = await startServeProcess(['--port', '0', '--data-dir', dataDir, '--lenient-direct-writes'], { env: { QS_ISSUER: ISSUER } });
+  }, 180_000);
+  afterAll(async () => {
+    await serve?.stop('SIGKILL');
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the seeded content to the dev client', async () => {
+    const token = await fetch(`${serve.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('dev-client:dev-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&scope=content',
+    });
+    expect(token.status).toBe(200);
+    const { access_token } = (await token.json()) as { access_token: string };
+    const sync = await fetch(`${serve.url}/api/v4/resources/sync?resources=translations:*&bootstrap=true&per_page=100`, {
+      headers: { 'x-auth-token': access_token, 'x-client-id': 'dev-client' },
+    });
+    expect(sync.status).toBe(200);
+    const body = (await sync.json()) as { sync: { mutations: unknown[] } };
+    expect(body.sync.mutations).toHaveLength(10);
+  });
+
+  it('accepts direct writes without lastMutationAt under --lenient-direct-writes', async () => {
+    // A user token minted offline by the CLI from the server's key file.
+    const minted = await runCliProcess(['token', '--user', 'dev', '--client', 'dev-client', '--scopes', 'bookmark', '--data-dir', dataDir], { env: { QS_ISSUER: ISSUER } });
+    expect(minted.code).toBe(0);
+    const res = await fetch(`${serve.url}/v1/bookmarks`, {
+      method: 'POST',
+      headers: { 'x-auth-token': minted.stdout.trim(), 'x-client-id': 'dev-client', 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'ayah', key: 2, verseNumber: 255, mushaf: 4 }),
+    });
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('x-mutation-at'))).toBeGreaterThan(0);
+  });
+
+  it('refuses a second server on the same data directory with a clear message', async () => {
+    await expect(startServeProcess(['--port', '0', '--data-dir', dataDir], { timeoutMs: 60_000 })).rejects.toThrow(/in use by process \d+/);
+  });
+
+  it('shuts down gracefully on SIGTERM', async () => {
+    expect(await serve.stop('SIGTERM')).toBe(0);
+    expect(serve.stderr()).toMatch(/SIGTERM received, shutting down/);
+  });
+});
