@@ -133,8 +133,9 @@ export class HttpTransport {
           clearTimeout(timer);
         }
         if (response.ok || request.accept?.includes(response.status)) return await read(response);
-        failure = await apiErrorFrom(response, url, this.now());
-        retryAfterMs = failure.retryAfterMs;
+        const apiError = await apiErrorFrom(response, url, this.now());
+        failure = apiError;
+        retryAfterMs = apiError.retryAfterMs;
         retryable = response.status === 429 || response.status === 502 || response.status === 503 || response.status === 504 || (response.status === 500 && idempotent);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;

@@ -1,0 +1,197 @@
+import type { ContentFilter } from '@quran-sync/protocol';
+import type { FetchLike } from '../auth/authorized-fetch.js';
+import type { TokenProvider } from '../auth/token-provider.js';
+import { ApiError } from '../http/api-error.js';
+import { backoffDelay, sleep } from '../http/backoff.js';
+import { HttpTransport, type RetryPolicy } from '../http/transport.js';
+import type { ContentStore } from './content-store.js';
+import { ContentSyncApi } from './content-sync-api.js';
+import { ContentSyncEmitter, type ContentSyncEventMap, type ContentSyncListener, type ContentSyncSummary } from './content-sync-events.js';
+import { canonicalContentFilter, runContentSync } from './content-sync-run.js';
+import { ContentSyncStateMachine, type ContentSyncState } from './content-sync-state-machine.js';
+
+/** QF's terms: content kept longer than a week must be refreshed by an incremental sync at least weekly. */
+export const MAX_CONTENT_AGE_MS = 7 * 86_400_000;
+
+export interface ContentSyncClientOptions {
+  /**
+   * Content API base: the server's root for the direct prefix (`https://sync.example.org`, requests go to
+   * `/api/v4/…`), or a gateway's content base (`https://gw.example.org/content`). The server's relative
+   * links (`/api/v4/…`) are appended to it, as QF's clients do.
+   */
+  readonly baseUrl: string;
+  /** Filter, e.g. `translations:20,9001;quran_core:1` (any spelling; the canonical form is what counts). */
+  readonly resources: string;
+  readonly store: ContentStore;
+  /** App token with scope `content`, e.g. `ClientCredentialsTokenProvider`. */
+  readonly tokenProvider: TokenProvider;
+  readonly fetch?: FetchLike;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly attemptTimeoutMs?: number;
+  /** Page size, 1..100 (default 100: fewest round trips). */
+  readonly perPage?: number;
+  /** Snapshots fetched at once (default 4). */
+  readonly snapshotConcurrency?: number;
+  /** Rows per store batch before it is written (default 10 000; a snapshot is never split). */
+  readonly maxBatchRows?: number;
+  /** Recoveries (re-bootstraps) allowed within one run (default 2). */
+  readonly maxRecoveriesPerRun?: number;
+  /** Injectable clock, randomness and sleep (tests). */
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Time between the end of one run and the start of the next (default 15 min, at most 7 days). */
+  readonly intervalMs?: number;
+  /** Stops the periodic sync when aborted (like `stop()`). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Keeps a `ContentStore` in sync with a Quran Sync (or QF) content API for one filter.
+ *
+ * - `sync()` runs one complete run and resolves with its summary; a call while a run is in progress joins
+ *   that run. Errors reject the promise (and are emitted as `error`); the store then holds a consistent
+ *   state, possibly part-way, from which the next run continues.
+ * - `start()` / `stop()` run it periodically in the background; failures are retried with backoff (and
+ *   never earlier than a server's `Retry-After`), successes every `intervalMs`.
+ * - `on('state' | 'progress' | 'retry' | 'synced' | 'error', listener)` for UIs; the states and their
+ *   transitions are in `content-sync-state-machine.ts`.
+ */
+export class ContentSyncClient {
+  private readonly emitter = new ContentSyncEmitter();
+  private readonly machine = new ContentSyncStateMachine((change) => this.emitter.emit('state', change));
+  private readonly api: ContentSyncApi;
+  private filter: ContentFilter;
+  private inFlight: Promise<ContentSyncSummary> | null = null;
+  private loop: { controller: AbortController; done: Promise<void> } | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ContentSyncClientOptions) {
+    this.filter = canonicalContentFilter(options.resources);
+    const perPage = options.perPage ?? 100;
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) throw new RangeError('perPage must be an integer from 1 to 100');
+    this.now = options.now ?? Date.now;
+    this.api = new ContentSyncApi(
+      new HttpTransport({
+        baseUrl: options.baseUrl,
+        tokenProvider: options.tokenProvider,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
+        ...(options.random ? { random: options.random } : {}),
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        now: this.now,
+        onRetry: (info) => this.emitter.emit('retry', info),
+      }),
+    );
+  }
+
+  get state(): ContentSyncState {
+    return this.machine.state;
+  }
+
+  /** The canonical filter the next run syncs. */
+  get resources(): string {
+    return this.filter.canonical;
+  }
+
+  /**
+   * Track another filter from the next run on: it bootstraps the new filter (resources still tracked keep
+   * their rows until replaced, and are not downloaded again when unchanged) and drops the others.
+   */
+  setResources(resources: string): void {
+    this.filter = canonicalContentFilter(resources);
+  }
+
+  on<K extends keyof ContentSyncEventMap>(event: K, listener: ContentSyncListener<K>): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  sync(options: { signal?: AbortSignal } = {}): Promise<ContentSyncSummary> {
+    this.inFlight ??= this.runOnce(options.signal).finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  /** When the last run completed, and whether that is older than the 7 days QF allows content to go unsynced. */
+  async freshness(): Promise<{ lastSyncedAt: number | null; sequence: number | null; stale: boolean }> {
+    const checkpoint = await this.options.store.readCheckpoint();
+    const current = checkpoint?.filter === this.filter.canonical ? checkpoint : null;
+    return { lastSyncedAt: current?.syncedAt ?? null, sequence: current?.sequence ?? null, stale: current === null || this.now() - current.syncedAt > MAX_CONTENT_AGE_MS };
+  }
+
+  start(options: StartOptions = {}): void {
+    if (this.loop) throw new Error('periodic content sync already started');
+    const intervalMs = options.intervalMs ?? 15 * 60_000;
+    if (!Number.isFinite(intervalMs) || intervalMs < 1000 || intervalMs > MAX_CONTENT_AGE_MS) throw new RangeError('intervalMs must be between 1 s and 7 days');
+    const controller = new AbortController();
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    options.signal?.addEventListener('abort', () => controller.abort(options.signal!.reason), { once: true });
+    const wait = this.options.sleep ?? sleep;
+    const done = (async () => {
+      let failures = 0;
+      while (!controller.signal.aborted) {
+        let delay = intervalMs;
+        try {
+          await this.sync({ signal: controller.signal });
+          failures = 0;
+        } catch (error) {
+          if (controller.signal.aborted) break;
+          // The run already retried its requests; space further runs out, up to the interval, and never
+          // before the server's Retry-After.
+          const retryAfter = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
+          delay = Math.max(retryAfter, 1000 + Math.min(intervalMs, backoffDelay(failures++, { baseDelayMs: 2000, maxDelayMs: intervalMs, maxAttempts: Infinity }, this.options.random)));
+        }
+        try {
+          await wait(delay, controller.signal);
+        } catch {
+          break;
+        }
+      }
+    })();
+    this.loop = { controller, done };
+  }
+
+  /** Stops the periodic sync and cancels a run in progress; resolves when everything has stopped. */
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    this.loop = null;
+    if (!loop) return;
+    loop.controller.abort(new Error('content sync stopped'));
+    await loop.done;
+  }
+
+  private async runOnce(signal: AbortSignal | undefined): Promise<ContentSyncSummary> {
+    try {
+      const summary = await runContentSync({
+        api: this.api,
+        store: this.options.store,
+        filter: this.filter,
+        perPage: this.options.perPage ?? 100,
+        snapshotConcurrency: this.options.snapshotConcurrency ?? 4,
+        maxBatchRows: this.options.maxBatchRows ?? 10_000,
+        maxRecoveries: this.options.maxRecoveriesPerRun ?? 2,
+        machine: this.machine,
+        onProgress: (p) => this.emitter.emit('progress', p),
+        now: this.now,
+        ...(signal ? { signal } : {}),
+      });
+      this.machine.fire('complete');
+      this.emitter.emit('synced', summary);
+      return summary;
+    } catch (error) {
+      const running = this.machine.state === 'bootstrapping' || this.machine.state === 'syncing' || this.machine.state === 'recovering';
+      if (signal?.aborted) {
+        if (running) this.machine.fire('cancel');
+      } else {
+        this.machine.fire('fail');
+        this.emitter.emit('error', error);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { RetryInfo } from '../http/transport.js';
+import type { ContentSyncStateChange } from './content-sync-state-machine.js';
+
+/** What a run reports while it works, e.g. for a progress bar. Counts are cumulative within the run. */
+export interface ContentSyncProgress {
+  readonly mode: 'bootstrap' | 'incremental';
+  readonly pages: number;
+  /** Mutations received so far, and applied so far. */
+  readonly mutationsKnown: number;
+  readonly mutationsApplied: number;
+  /**
+   * Bootstrap: the number of resources the filter yields (known once every page was listed, before any
+   * snapshot is fetched). Incremental: null until the final page arrived.
+   */
+  readonly resourcesTotal: number | null;
+  /** Snapshots announced so far, and done (fetched, not modified, or not found). */
+  readonly snapshotsKnown: number;
+  readonly snapshotsDone: number;
+  readonly rowsWritten: number;
+  /** Bytes of JSON received (decoded, i.e. before compression was undone: what was parsed). */
+  readonly bytes: number;
+  readonly elapsedMs: number;
+}
+
+/** The result of one complete run. */
+export interface ContentSyncSummary {
+  readonly mode: 'bootstrap' | 'incremental';
+  /** The run had to recover (resync_required / token_filter_mismatch) and bootstrapped again. */
+  readonly resynced: boolean;
+  /** Canonical filter the token is bound to. */
+  readonly filter: string;
+  readonly pages: number;
+  readonly mutationsApplied: number;
+  readonly snapshotsFetched: number;
+  readonly snapshotsNotModified: number;
+  /** Resources whose snapshot answered `snapshot_not_found` (`group:id`). */
+  readonly unavailable: readonly string[];
+  /** Resources removed because the server deleted them, the filter no longer tracks them, or a bootstrap did not list them. */
+  readonly resourcesRemoved: number;
+  readonly rowsWritten: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+  /** The new checkpoint (`sync_until_sequence` of the final page), and the one before the run. */
+  readonly sequence: number;
+  readonly previousSequence: number | null;
+}
+
+export interface ContentSyncEventMap {
+  state: ContentSyncStateChange;
+  progress: ContentSyncProgress;
+  /** The transport is about to retry a request (throttled, unavailable, offline). */
+  retry: RetryInfo;
+  synced: ContentSyncSummary;
+  error: unknown;
+}
+
+export type ContentSyncListener<K extends keyof ContentSyncEventMap> = (payload: ContentSyncEventMap[K]) => void;
+
+/**
+ * A minimal typed emitter (no dependency, same in browsers, React Native and Node). A listener that throws
+ * does not disturb the sync or the other listeners.
+ */
+export class ContentSyncEmitter {
+  private readonly listeners = new Map<keyof ContentSyncEventMap, Set<(payload: never) => void>>();
+
+  on<K extends keyof ContentSyncEventMap>(event: K, listener: ContentSyncListener<K>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => {
+      set.delete(listener as (payload: never) => void);
+    };
+  }
+
+  emit<K extends keyof ContentSyncEventMap>(event: K, payload: ContentSyncEventMap[K]): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) {
+      try {
+        (listener as ContentSyncListener<K>)(payload);
+      } catch {
+        // A UI bug must not break syncing.
+      }
+    }
+  }
+}
