@@ -174,6 +174,12 @@ export async function runContentSync(o: ContentRunOptions): Promise<ContentSyncS
           counters.mutationsApplied++;
         }
       }
+    } catch (error) {
+      // Keep what was applied: any in-order prefix of a run is a valid state to continue from (the next run
+      // replays from the old token, or bootstraps and gets 304 for the snapshots already stored). If the
+      // store itself is failing, this fails too and changes nothing.
+      await applier.flush().catch(() => undefined);
+      throw error;
     } finally {
       prefetcher.close();
     }
