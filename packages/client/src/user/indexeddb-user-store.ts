@@ -1,0 +1,163 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { UserResource } from '@quran-sync/protocol';
+import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
+import { validateUserStoreOps } from './user-store-ops.js';
+
+/**
+ * `UserStore` on IndexedDB (browsers, Electron renderers), through `idb`.
+ *
+ * Object stores (database version 1):
+ * - `records`, key `[resource, id]`, index `naturalKey` on `[resource, naturalKey]` (records without a natural
+ *   key are not indexed: `null` is not a valid key);
+ * - `outbox`, key `seq`, index `record` on `[resource, id, seq]`;
+ * - `quarantine`, key `seq`;
+ * - `meta`, one record under the key `sync`.
+ *
+ * A write batch is ONE readwrite transaction over the four stores with every request issued up front, so it
+ * commits whole or aborts whole; nothing else is awaited while it is open (IndexedDB would auto-commit).
+ * Values go through JSON before they are stored, so this store keeps exactly what the SQLite and memory stores
+ * keep (`undefined` members dropped).
+ */
+interface UserDbSchema extends DBSchema {
+  records: { key: [string, string]; value: UserRecord; indexes: { naturalKey: [string, string] } };
+  outbox: { key: number; value: OutboxEntry; indexes: { record: [string, string, number] } };
+  quarantine: { key: number; value: QuarantinedEntry };
+  meta: { key: string; value: UserSyncMeta };
+}
+
+const DB_VERSION = 1;
+const META_KEY = 'sync';
+const STORES = ['records', 'outbox', 'quarantine', 'meta'] as const;
+
+/** The global `IDBKeyRange` (browsers; `fake-indexeddb/auto` in Node), typed minimally: the package builds without DOM types. */
+interface KeyRangeFactory {
+  bound(lower: unknown, upper: unknown): unknown;
+}
+
+function keyRange(lower: unknown, upper: unknown): never {
+  const factory = (globalThis as { IDBKeyRange?: KeyRangeFactory }).IDBKeyRange;
+  if (!factory) throw new Error('IndexedDB is not available in this environment (no global IDBKeyRange)');
+  return factory.bound(lower, upper) as never;
+}
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export interface IndexedDbUserStoreOptions {
+  /** Database name (default `quran-sync-user`); one store per name. */
+  readonly name?: string;
+}
+
+export class IndexedDbUserStore implements UserStore {
+  private constructor(private readonly db: IDBPDatabase<UserDbSchema>) {}
+
+  static async open(options: IndexedDbUserStoreOptions = {}): Promise<IndexedDbUserStore> {
+    const db = await openDB<UserDbSchema>(options.name ?? 'quran-sync-user', DB_VERSION, {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          const records = database.createObjectStore('records', { keyPath: ['resource', 'id'] });
+          records.createIndex('naturalKey', ['resource', 'naturalKey']);
+          const outbox = database.createObjectStore('outbox', { keyPath: 'seq' });
+          outbox.createIndex('record', ['resource', 'id', 'seq']);
+          database.createObjectStore('quarantine', { keyPath: 'seq' });
+          database.createObjectStore('meta');
+        }
+      },
+    });
+    return new IndexedDbUserStore(db);
+  }
+
+  async write(ops: readonly UserStoreOp[]): Promise<void> {
+    validateUserStoreOps(ops);
+    const prepared = ops.map((op) => (op.op === 'putRecord' ? { ...op, record: clone(op.record) } : op.op === 'putOutbox' || op.op === 'putQuarantine' ? { ...op, entry: clone(op.entry) } : op.op === 'putMeta' ? { ...op, meta: clone(op.meta) } : op));
+    const tx = this.db.transaction([...STORES], 'readwrite');
+    const requests: Promise<unknown>[] = [];
+    try {
+      for (const op of prepared) {
+        switch (op.op) {
+          case 'putRecord':
+            requests.push(tx.objectStore('records').put(op.record));
+            break;
+          case 'deleteRecord':
+            requests.push(tx.objectStore('records').delete([op.resource, op.id]));
+            break;
+          case 'putOutbox':
+            requests.push(tx.objectStore('outbox').put(op.entry));
+            break;
+          case 'deleteOutbox':
+            requests.push(tx.objectStore('outbox').delete(op.seq));
+            break;
+          case 'putQuarantine':
+            requests.push(tx.objectStore('quarantine').put(op.entry));
+            break;
+          case 'deleteQuarantine':
+            requests.push(tx.objectStore('quarantine').delete(op.seq));
+            break;
+          case 'putMeta':
+            requests.push(tx.objectStore('meta').put(op.meta, META_KEY));
+            break;
+        }
+      }
+    } catch (error) {
+      tx.abort();
+      await Promise.allSettled([...requests, tx.done]);
+      throw error;
+    }
+    const settled = Promise.allSettled(requests);
+    try {
+      await tx.done;
+    } finally {
+      await settled;
+    }
+  }
+
+  async readMeta(): Promise<UserSyncMeta | null> {
+    return (await this.db.get('meta', META_KEY)) ?? null;
+  }
+
+  async getRecord(resource: UserResource, id: string): Promise<UserRecord | null> {
+    return (await this.db.get('records', [resource, id])) ?? null;
+  }
+
+  async findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]> {
+    const records = await this.db.getAllFromIndex('records', 'naturalKey', [resource, naturalKey]);
+    return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async listRecords(resource: UserResource, options: { readonly includeDeleted?: boolean } = {}): Promise<UserRecord[]> {
+    // `[resource]` sorts before every `[resource, id]`, and `[resource, []]` after them (arrays sort after strings).
+    const records = await this.db.getAll('records', keyRange([resource], [resource, []]));
+    return options.includeDeleted ? records : records.filter((r) => r.data !== null);
+  }
+
+  async listOutbox(limit?: number): Promise<OutboxEntry[]> {
+    return this.db.getAll('outbox', undefined, limit);
+  }
+
+  async outboxFor(resource: UserResource, id: string): Promise<OutboxEntry[]> {
+    return this.db.getAllFromIndex('outbox', 'record', keyRange([resource, id], [resource, id, Infinity]));
+  }
+
+  async countOutbox(): Promise<number> {
+    return this.db.count('outbox');
+  }
+
+  async listQuarantine(): Promise<QuarantinedEntry[]> {
+    return this.db.getAll('quarantine');
+  }
+
+  async maxSeq(): Promise<number> {
+    const tx = this.db.transaction(['outbox', 'quarantine']);
+    const [outbox, quarantine] = await Promise.all([tx.objectStore('outbox').openCursor(null, 'prev'), tx.objectStore('quarantine').openCursor(null, 'prev')]);
+    await tx.done;
+    return Math.max(0, outbox?.key ?? 0, quarantine?.key ?? 0);
+  }
+
+  async clear(): Promise<void> {
+    const tx = this.db.transaction([...STORES], 'readwrite');
+    await Promise.all([...STORES.map((name) => tx.objectStore(name).clear()), tx.done]);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,116 @@
+import type { MutationType, UserResource } from '@quran-sync/protocol';
+
+/**
+ * The device's copy of one user's data, as the user-sync engine keeps it (docs/user-client.md, "Store").
+ *
+ * Three kinds of state live in one store so that a local change and the outbox entry that will carry it to the
+ * server are written in ONE atomic batch (`write(ops)`): a write the app saw succeed is never half-stored.
+ *
+ * - records: one per resource the device knows, with `data` (what the app sees, local changes included) and
+ *   `base` (the last state the server confirmed, by an ack or a pull). Keeping `base` is what lets a rebase
+ *   tell which fields the server changed, and lets a quarantined change be rolled back to the server's state.
+ * - the outbox: local mutations not yet acknowledged, in `seq` order; and the quarantine: mutations the server
+ *   refused permanently, kept with the refusal for the app to inspect, retry or discard.
+ * - meta: sync cursors and the device id.
+ *
+ * Writes are lists of operations applied atomically (all or nothing), for the same reason as `ContentStore`:
+ * IndexedDB ends a transaction at the first await on anything else, and SQLite drivers differ in how they run
+ * transactions. Reads are plain queries; the client serialises its read-then-write sequences itself (one
+ * client per store: implementations do not coordinate concurrent writers).
+ */
+export interface UserStore {
+  /** Applies `ops` in order, atomically. Throws (and changes nothing) when any op is invalid. */
+  write(ops: readonly UserStoreOp[]): Promise<void>;
+  readMeta(): Promise<UserSyncMeta | null>;
+  getRecord(resource: UserResource, id: string): Promise<UserRecord | null>;
+  /** Records of `resource` whose `naturalKey` equals `naturalKey`, ordered by id. */
+  findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]>;
+  /** Records of `resource` ordered by id; local tombstones (`data: null`) only with `includeDeleted`. */
+  listRecords(resource: UserResource, options?: { readonly includeDeleted?: boolean }): Promise<UserRecord[]>;
+  /** Outbox entries in `seq` order, at most `limit`. */
+  listOutbox(limit?: number): Promise<OutboxEntry[]>;
+  /** Outbox entries about one record, in `seq` order. */
+  outboxFor(resource: UserResource, id: string): Promise<OutboxEntry[]>;
+  countOutbox(): Promise<number>;
+  /** Quarantined entries in `seq` order. */
+  listQuarantine(): Promise<QuarantinedEntry[]>;
+  /** The largest `seq` in the outbox or the quarantine; 0 when both are empty. */
+  maxSeq(): Promise<number>;
+  /** Removes everything: records, outbox, quarantine and meta (sign-out). */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type RecordData = Readonly<Record<string, unknown>>;
+
+export interface UserRecord {
+  readonly resource: UserResource;
+  /**
+   * The resource id. Links use the composite `"<collectionId>-<bookmarkId>"`, preferences their group name.
+   * A record created offline has an id minted by the device, replaced by the server's when an ack says so.
+   */
+  readonly id: string;
+  /** The state the app sees; null: deleted on this device, deletion not yet acknowledged. */
+  readonly data: RecordData | null;
+  /** The last state the server confirmed; null: not on the server (yet), or deleted there. */
+  readonly base: RecordData | null;
+  /** Server timestamp of `base`; null before the server confirmed anything about this record. */
+  readonly baseTimestamp: number | null;
+  /** Lookup key derived from `data` (bookmark location, collection name, …); null when none or deleted. */
+  readonly naturalKey: string | null;
+  /** Device clock (ms) of the last change to `data`, local or remote. */
+  readonly updatedAt: number;
+}
+
+export interface OutboxEntry {
+  /** Position in the outbox; unique across outbox and quarantine, never reused while either holds it. */
+  readonly seq: number;
+  readonly type: MutationType;
+  readonly resource: UserResource;
+  /** The record the mutation is about (local id until the server maps it). */
+  readonly id: string;
+  /**
+   * Whether the pushed mutation names `resourceId`. False for a collection created by name (so the server can
+   * merge it with a same-named one), for links (pushed by collection id + bookmark details) and preferences.
+   */
+  readonly sendId: boolean;
+  /** The mutation's `data` as pushed; null for deletes that need none. */
+  readonly data: RecordData | null;
+  /** Device clock (ms) when the entry was written. */
+  readonly createdAt: number;
+}
+
+export interface QuarantineError {
+  readonly status: number;
+  readonly code: string | null;
+  readonly message: string;
+}
+
+export interface QuarantinedEntry extends OutboxEntry {
+  readonly error: QuarantineError;
+  readonly quarantinedAt: number;
+}
+
+export interface UserSyncMeta {
+  /** Random per store (per sign-in); part of every Idempotency-Key so two devices never share one. */
+  readonly deviceId: string;
+  /**
+   * The server head pushes are based on; null before the first sync. Between two pulls only this device's own
+   * pushes move it, so every server mutation in `(pulledThrough, head]` is this device's own.
+   */
+  readonly head: number | null;
+  /** Cursor of the last applied pull page; null before the first sync. */
+  readonly pulledThrough: number | null;
+  /** Device clock (ms) of the last complete sync; null before. */
+  readonly lastSyncedAt: number | null;
+}
+
+export type UserStoreOp =
+  | { readonly op: 'putRecord'; readonly record: UserRecord }
+  | { readonly op: 'deleteRecord'; readonly resource: UserResource; readonly id: string }
+  /** Inserts or replaces the entry with this `seq`. */
+  | { readonly op: 'putOutbox'; readonly entry: OutboxEntry }
+  | { readonly op: 'deleteOutbox'; readonly seq: number }
+  | { readonly op: 'putQuarantine'; readonly entry: QuarantinedEntry }
+  | { readonly op: 'deleteQuarantine'; readonly seq: number }
+  | { readonly op: 'putMeta'; readonly meta: UserSyncMeta };
