@@ -238,6 +238,41 @@ describe('ContentSyncClient against a real server', () => {
     expect(await storeState(store)).toEqual(await serverPublicState(fx.server, FILTER));
   });
 
+  it('voids the ETag when a row change lands on a newer snapshot, so a later bootstrap refetches instead of keeping stale rows', async () => {
+    await fx.editor.put('translations', 1, {});
+    await fx.editor.rows('translations', 1, { upsert: [rows.translation(1, 1, 'v1'), rows.translation(2, 2, 'y')] });
+    await fx.editor.put('translations', 2, {});
+    const store = new MemoryContentStore();
+    await newClient(store, 'translations:*').sync();
+    // Window of the next run, one mutation per page: INVALIDATE t1, row 1 = "s", then a change of t2.
+    await fx.editor.invalidate('translations', 1);
+    await fx.editor.rows('translations', 1, { upsert: [rows.translation(1, 1, 's')] });
+    await fx.editor.put('translations', 2, { metadata: { v: 2 } });
+    let syncPages = 0;
+    let editedMidRun = false;
+    const client = newClient(store, 'translations:*', {
+      perPage: 1,
+      fetch: loggingFetch([], async (path) => {
+        if (path.includes('/snapshots/translations/1') && !editedMidRun) {
+          editedMidRun = true;
+          // Lands after the run's sync_until_sequence: the snapshot shows "L", the run then replays "s" over it.
+          await fx.editor.rows('translations', 1, { upsert: [rows.translation(1, 1, 'L')] });
+        }
+        if (path.includes('/resources/sync') && ++syncPages === 3) throw new Error('process died before the final page');
+      }),
+    });
+    await expect(client.sync()).rejects.toThrow('process died');
+    expect((await store.getRow('translations', 1, 'translation', 1))?.data.text).toBe('s'); // older than the snapshot
+    expect((await store.getResource('translations', 1))?.etag).toBeNull();
+    // The token is lost (or a resync comes): a bootstrap must not accept 304 for rows it changed itself.
+    await store.write([{ op: 'clearCheckpoint' }]);
+    const log: Array<{ path: string; headers: Headers }> = [];
+    await newClient(store, 'translations:*', { fetch: loggingFetch(log) }).sync();
+    expect(log.find((r) => r.path.includes('/snapshots/translations/1'))!.headers.get('if-none-match')).toBeNull();
+    expect((await store.getRow('translations', 1, 'translation', 1))?.data.text).toBe('L');
+    expect(await storeState(store)).toEqual(await serverPublicState(fx.server, 'translations:*'));
+  });
+
   it('fetches snapshots concurrently, never more than snapshotConcurrency at once', async () => {
     await baseContent();
     let inFlight = 0;
