@@ -1,7 +1,9 @@
-import { HEADERS, PullQuery, readableResources, SYNC_SCOPE } from '@quran-sync/protocol';
+import { Type } from '@sinclair/typebox';
+import { HEADERS, PullQuery, PushBody, readableResources, SYNC_SCOPE } from '@quran-sync/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { requireAuth } from '../auth/auth-guard.js';
+import { HANDLER_VALIDATED, WRITE_HEADERS } from './direct/direct-route-docs.js';
 import { handlePush } from './push-handler.js';
 import { parsePullParams } from './pull-params.js';
 import { pullMutations } from './pull-query.js';
@@ -42,7 +44,16 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
     {
       config: { auth },
       bodyLimit: Math.max(ctx.config.http.bodyLimitBytes, ctx.config.userSync.maxMutationsPerPush * PUSH_BODY_LIMIT_PER_MUTATION),
-      schema: { tags: ['User sync'], summary: 'Push local mutations (lastMutationAt query parameter required)', security: [{ accessToken: [], clientId: [] }] },
+      schema: {
+        tags: ['User sync'],
+        summary: 'Push local mutations (lastMutationAt query parameter required)',
+        security: [{ accessToken: [], clientId: [] }],
+        // Documentation only: the push answers bad input with the sync envelope's 422, not a framework 400.
+        querystring: Type.Object({ lastMutationAt: Type.String({ description: 'The head the batch is based on (-1: no history)' }) }, { additionalProperties: true }),
+        headers: WRITE_HEADERS,
+        body: PushBody,
+      },
+      ...HANDLER_VALIDATED,
     },
     (request, reply) => handlePush(ctx, request, reply),
   );

@@ -13,6 +13,7 @@ import { compareKeys, paginate, parseCursorParams, type SortKey } from './cursor
 import { directWrite } from './direct-write.js';
 import { bookmarkResponse, collectionResponse, loadBookmarkFacts, loadCollectionCounts } from './direct-shapes.js';
 import { bookmarkTypeQuery, objectBody, orRefuse, refuse } from './direct-params.js';
+import { COLLECTION_BODY, COLLECTION_ITEMS_QUERY, COLLECTION_LIST_QUERY, directDocs, HANDLER_VALIDATED, ID_PARAMS, LINK_BODY, LINK_PARAMS, PAGING_QUERY } from './direct-route-docs.js';
 
 const TAGS = ['Collections'];
 const security = [{ accessToken: [], clientId: [] }];
@@ -22,7 +23,7 @@ type IdParams = { Params: { id: string } };
 export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const scopes = (...list: string[]) => ({ auth: { scopes: list, user: true } });
 
-  app.post('/collections', { config: scopes('collection.create'), schema: { tags: TAGS, summary: 'Add a collection (an existing one of that name is returned)', security } }, (request, reply) => {
+  app.post('/collections', { config: scopes('collection.create'), schema: { tags: TAGS, summary: 'Add a collection (an existing one of that name is returned)', security, ...directDocs({ body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     const input = orRefuse(readCollectionInput(objectBody(request.body), true));
     return directWrite(ctx, request, reply, {
       apply: async (write) => (await createCollection(write, null, input)).row,
@@ -30,7 +31,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     });
   });
 
-  app.get('/collections', { config: scopes('collection.read'), schema: { tags: TAGS, summary: 'List collections', security } }, async (request) => {
+  app.get('/collections', { config: scopes('collection.read'), schema: { tags: TAGS, summary: 'List collections', security, ...directDocs({ query: [COLLECTION_LIST_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const sortBy = stringQuery(query, 'sortBy', ['recentlyUpdated', 'alphabetical'], 'recentlyUpdated');
@@ -43,7 +44,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     return { success: true, data: page.items.map((row) => collectionResponse(row, counts.get(row.id) ?? 0)), pagination: page.pagination };
   });
 
-  app.get('/collections/all', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'Bookmarks of every collection', security } }, async (request) => {
+  app.get('/collections/all', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'Bookmarks of every collection', security, ...directDocs({ query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const items = await collectionItems(ctx.db, userId, null, query);
@@ -55,7 +56,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     };
   });
 
-  app.get<IdParams>('/collections/:id', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'A collection and its bookmarks', security } }, async (request) => {
+  app.get<IdParams>('/collections/:id', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'A collection and its bookmarks', security, ...directDocs({ params: ID_PARAMS, query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const collection = await liveCollection(ctx.db, userId, request.params.id);
     const items = await collectionItems(ctx.db, userId, collection, request.query as Record<string, unknown>);
@@ -68,7 +69,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     };
   });
 
-  app.post<IdParams>('/collections/:id', { config: scopes('collection.update'), schema: { tags: TAGS, summary: 'Rename a collection', security } }, (request, reply) => {
+  app.post<IdParams>('/collections/:id', { config: scopes('collection.update'), schema: { tags: TAGS, summary: 'Rename a collection', security, ...directDocs({ params: ID_PARAMS, body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     const input = orRefuse(readCollectionInput(objectBody(request.body), true));
     return directWrite(ctx, request, reply, {
       apply: async (write) => {
@@ -81,13 +82,13 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     });
   });
 
-  app.delete<IdParams>('/collections/:id', { config: scopes('collection.delete'), schema: { tags: TAGS, summary: 'Delete a collection (its bookmarks leave it)', security } }, (request, reply) =>
+  app.delete<IdParams>('/collections/:id', { config: scopes('collection.delete'), schema: { tags: TAGS, summary: 'Delete a collection (its bookmarks leave it)', security, ...directDocs({ params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
     directWrite(ctx, request, reply, { apply: (write) => deleteCollection(write, request.params.id), respond: () => ({}) }),
   );
 
   app.post<IdParams>(
     '/collections/:id/bookmarks',
-    { config: scopes('collection.update', 'bookmark.create'), schema: { tags: TAGS, summary: 'Add a bookmark to a collection (__default__: Favorites)', security } },
+    { config: scopes('collection.update', 'bookmark.create'), schema: { tags: TAGS, summary: 'Add a bookmark to a collection (__default__: Favorites)', security, ...directDocs({ params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
     (request, reply) => {
       const link = linkInput(request.params.id, objectBody(request.body), null);
       return directWrite(ctx, request, reply, {
@@ -104,7 +105,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
 
   app.delete<IdParams>(
     '/collections/:id/bookmarks',
-    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its details, from a collection', security } },
+    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its details, from a collection', security, ...directDocs({ params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
     (request, reply) => {
       const link = linkInput(request.params.id, objectBody(request.body), null);
       return directWrite(ctx, request, reply, { apply: (write) => deleteLink(write, link), respond: () => ({}) });
@@ -113,7 +114,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
 
   app.delete<{ Params: { id: string; bookmarkId: string } }>(
     '/collections/:id/bookmarks/:bookmarkId',
-    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its id, from a collection', security } },
+    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its id, from a collection', security, ...directDocs({ params: LINK_PARAMS, write: true }) }, ...HANDLER_VALIDATED },
     (request, reply) => {
       const link = linkInput(request.params.id, {}, request.params.bookmarkId);
       return directWrite(ctx, request, reply, { apply: (write) => deleteLink(write, link), respond: () => ({}) });

@@ -7,6 +7,7 @@ import type { Database } from '../../db/schema.js';
 import { setPreference } from '../appliers/preference-applier.js';
 import { directWrite } from './direct-write.js';
 import { mushafQuery, objectBody, orRefuse, refuse } from './direct-params.js';
+import { directDocs, HANDLER_VALIDATED, MUSHAF_QUERY, PREFERENCE_BODY, PREFERENCE_BULK_BODY } from './direct-route-docs.js';
 
 const TAGS = ['Preferences'];
 const security = [{ accessToken: [], clientId: [] }];
@@ -18,12 +19,12 @@ const security = [{ accessToken: [], clientId: [] }];
 export function registerPreferenceEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const scope = (action: string) => ({ auth: { scopes: [`preference.${action}`], user: true } });
 
-  app.get('/preferences', { config: scope('read'), schema: { tags: TAGS, summary: 'All preference groups', security } }, async (request) => {
+  app.get('/preferences', { config: scope('read'), schema: { tags: TAGS, summary: 'All preference groups', security, ...directDocs({ query: [MUSHAF_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     mushafQuery(request.query as Record<string, unknown>);
     return { success: true, data: await allPreferences(ctx.db, requireAuth(request).userId as string) };
   });
 
-  app.post('/preferences', { config: scope('update'), schema: { tags: TAGS, summary: 'Set one preference {group, key, value}', security } }, (request, reply) => {
+  app.post('/preferences', { config: scope('update'), schema: { tags: TAGS, summary: 'Set one preference {group, key, value}', security, ...directDocs({ query: [MUSHAF_QUERY], body: PREFERENCE_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     mushafQuery(request.query as Record<string, unknown>);
     const body = objectBody(request.body);
     const { group, key, value } = body;
@@ -38,7 +39,7 @@ export function registerPreferenceEndpoints(app: FastifyInstance, ctx: AppContex
     });
   });
 
-  app.post('/preferences/bulk', { config: scope('update'), schema: { tags: TAGS, summary: 'Set several preference groups', security } }, (request, reply) => {
+  app.post('/preferences/bulk', { config: scope('update'), schema: { tags: TAGS, summary: 'Set several preference groups', security, ...directDocs({ query: [MUSHAF_QUERY], body: PREFERENCE_BULK_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     mushafQuery(request.query as Record<string, unknown>);
     const body = objectBody(request.body);
     const groups = Object.entries(body);

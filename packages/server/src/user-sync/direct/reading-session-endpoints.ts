@@ -7,6 +7,7 @@ import { paginate, parseCursorParams } from './cursor-page.js';
 import { directWrite } from './direct-write.js';
 import { readingSessionResponse } from './direct-shapes.js';
 import { objectBody, orRefuse } from './direct-params.js';
+import { directDocs, HANDLER_VALIDATED, PAGING_QUERY, READING_SESSION_BODY } from './direct-route-docs.js';
 
 const TAGS = ['Reading Sessions'];
 const security = [{ accessToken: [], clientId: [] }];
@@ -15,7 +16,7 @@ const security = [{ accessToken: [], clientId: [] }];
 export function registerReadingSessionEndpoints(app: FastifyInstance, ctx: AppContext): void {
   app.post(
     '/reading-sessions',
-    { config: { auth: { scopes: ['reading_session.create'], user: true } }, schema: { tags: TAGS, summary: 'Record the latest read ayah (updates the session of the last 20 minutes, or starts one)', security } },
+    { config: { auth: { scopes: ['reading_session.create'], user: true } }, schema: { tags: TAGS, summary: 'Record the latest read ayah (updates the session of the last 20 minutes, or starts one)', security, ...directDocs({ body: READING_SESSION_BODY, write: true }) }, ...HANDLER_VALIDATED },
     (request, reply) => {
       const input = orRefuse(readReadingSessionInput(objectBody(request.body), true));
       return directWrite(ctx, request, reply, {
@@ -27,7 +28,7 @@ export function registerReadingSessionEndpoints(app: FastifyInstance, ctx: AppCo
 
   app.get(
     '/reading-sessions',
-    { config: { auth: { scopes: ['reading_session.read'], user: true } }, schema: { tags: TAGS, summary: 'Reading sessions, newest first', security } },
+    { config: { auth: { scopes: ['reading_session.read'], user: true } }, schema: { tags: TAGS, summary: 'Reading sessions, newest first', security, ...directDocs({ query: [PAGING_QUERY] }) }, ...HANDLER_VALIDATED },
     async (request) => {
       const userId = requireAuth(request).userId as string;
       const rows = await ctx.db
