@@ -8,6 +8,7 @@ import { registerClientCommand } from './commands/client-command.js';
 import { registerUserCommand } from './commands/user-command.js';
 import { registerTokenCommand } from './commands/token-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
+import { registerMirrorCommand } from './commands/mirror-command.js';
 
 /**
  * The `quran-sync` command. Each subcommand lives in its own module under `commands/` and registers
@@ -29,6 +30,7 @@ export function buildCli(): Command {
   registerUserCommand(program);
   registerTokenCommand(program);
   registerKeysCommand(program);
+  registerMirrorCommand(program);
   return program;
 }
 

@@ -40,6 +40,8 @@ export class NetworkError extends Error {
   constructor(
     message: string,
     readonly url: string,
+    /** Short cause: the system error code (`ECONNREFUSED`, `ECONNRESET`, …), `timeout`, or the fetch message. */
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -140,7 +140,10 @@ export class HttpTransport {
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (!(error instanceof TypeError) && !timedOut) throw error;
-        failure = new NetworkError(timedOut ? `no answer from ${url} within ${this.options.attemptTimeoutMs ?? 30_000} ms` : `cannot reach ${url}: ${describeCause(error)}`, url, { cause: error });
+        // Messages name the endpoint without its query string: it can carry long tokens and cursors.
+        const reason = timedOut ? 'timeout' : describeCause(error);
+        const where = withoutQuery(url);
+        failure = new NetworkError(timedOut ? `no answer from ${where} within ${this.options.attemptTimeoutMs ?? 30_000} ms` : `cannot reach ${where}: ${reason}`, url, reason, { cause: error });
         retryable = idempotent || neverSent(error);
       } finally {
         clearTimeout(timer);
@@ -191,6 +194,11 @@ function neverSent(error: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+function withoutQuery(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
 }
 
 function describeCause(error: unknown): string {
