@@ -100,6 +100,11 @@ export class SqliteUserStore implements UserStore {
     return rows.map(toRecord);
   }
 
+  async getOutbox(seq: number): Promise<OutboxEntry | null> {
+    const rows = await this.db.all<OutboxColumns>('select * from qs_user_outbox where seq = ?', [seq]);
+    return rows[0] ? toEntry(rows[0]) : null;
+  }
+
   async listOutbox(limit?: number): Promise<OutboxEntry[]> {
     const rows = await this.db.all<OutboxColumns>('select * from qs_user_outbox order by seq limit ?', [limit ?? -1]);
     return rows.map(toEntry);

@@ -68,7 +68,20 @@ export class IndexedDbUserStore implements UserStore {
 
   async write(ops: readonly UserStoreOp[]): Promise<void> {
     validateUserStoreOps(ops);
-    const prepared = ops.map((op) => (op.op === 'putRecord' ? { ...op, record: clone(op.record) } : op.op === 'putOutbox' || op.op === 'putQuarantine' ? { ...op, entry: clone(op.entry) } : op.op === 'putMeta' ? { ...op, meta: clone(op.meta) } : op));
+    const prepared = ops.map((op): UserStoreOp => {
+      switch (op.op) {
+        case 'putRecord':
+          return { ...op, record: clone(op.record) };
+        case 'putOutbox':
+          return { ...op, entry: clone(op.entry) };
+        case 'putQuarantine':
+          return { ...op, entry: clone(op.entry) };
+        case 'putMeta':
+          return { ...op, meta: clone(op.meta) };
+        default:
+          return op;
+      }
+    });
     const tx = this.db.transaction([...STORES], 'readwrite');
     const requests: Promise<unknown>[] = [];
     try {
@@ -127,6 +140,10 @@ export class IndexedDbUserStore implements UserStore {
     // `[resource]` sorts before every `[resource, id]`, and `[resource, []]` after them (arrays sort after strings).
     const records = await this.db.getAll('records', keyRange([resource], [resource, []]));
     return options.includeDeleted ? records : records.filter((r) => r.data !== null);
+  }
+
+  async getOutbox(seq: number): Promise<OutboxEntry | null> {
+    return (await this.db.get('outbox', seq)) ?? null;
   }
 
   async listOutbox(limit?: number): Promise<OutboxEntry[]> {

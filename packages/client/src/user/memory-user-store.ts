@@ -89,6 +89,12 @@ export class MemoryUserStore implements UserStore {
     return out.sort(compareById);
   }
 
+  async getOutbox(seq: number): Promise<OutboxEntry | null> {
+    this.assertOpen();
+    const json = this.outbox.get(seq);
+    return json === undefined ? null : (JSON.parse(json) as OutboxEntry);
+  }
+
   async listOutbox(limit?: number): Promise<OutboxEntry[]> {
     this.assertOpen();
     const seqs = [...this.outbox.keys()].sort((a, b) => a - b).slice(0, limit ?? undefined);

@@ -25,7 +25,7 @@ export function entry(seq: number, extra: Partial<OutboxEntry> = {}): OutboxEntr
   return { seq, type: 'CREATE', resource: 'NOTE', id: `n${seq}`, sendId: true, data: { body: `note ${seq}`, ranges: ['1:1-1:2'] }, createdAt: 5000 + seq, ...extra };
 }
 
-const meta = (extra: Partial<UserSyncMeta> = {}): UserSyncMeta => ({ deviceId: 'device1', head: null, pulledThrough: null, lastSyncedAt: null, ...extra });
+const meta = (extra: Partial<UserSyncMeta> = {}): UserSyncMeta => ({ deviceId: 'device1', head: null, pulledThrough: null, lastSyncedAt: null, sentBatch: null, ...extra });
 
 const quarantined = (seq: number, extra: Partial<OutboxEntry> = {}): QuarantinedEntry => ({
   ...entry(seq, extra),
@@ -53,6 +53,7 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       expect(await s.findRecords('BOOKMARK', 'ayah:1:1:4')).toEqual([]);
       expect(await s.listOutbox()).toEqual([]);
       expect(await s.outboxFor('NOTE', 'n1')).toEqual([]);
+      expect(await s.getOutbox(1)).toBeNull();
       expect(await s.countOutbox()).toBe(0);
       expect(await s.listQuarantine()).toEqual([]);
       expect(await s.maxSeq()).toBe(0);
@@ -114,6 +115,8 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       expect((await s.outboxFor('BOOKMARK', 'b1'))[2]!.sendId).toBe(false);
       expect(await s.countOutbox()).toBe(4);
       expect(await s.maxSeq()).toBe(10);
+      expect(await s.getOutbox(3)).toEqual(entry(3));
+      expect(await s.getOutbox(4)).toBeNull();
 
       await s.write([{ op: 'putOutbox', entry: entry(2, { resource: 'NOTE', id: 'n9', data: { body: 'changed body' } }) }, { op: 'deleteOutbox', seq: 10 }]);
       expect((await s.outboxFor('BOOKMARK', 'b1')).map((e) => e.seq)).toEqual([1]);
@@ -136,8 +139,11 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       const s = await create();
       await s.write([{ op: 'putMeta', meta: meta() }]);
       expect(await s.readMeta()).toEqual(meta());
-      await s.write([{ op: 'putMeta', meta: meta({ head: 1731636500303, pulledThrough: 1731636500300, lastSyncedAt: 5 }) }]);
-      expect(await s.readMeta()).toEqual(meta({ head: 1731636500303, pulledThrough: 1731636500300, lastSyncedAt: 5 }));
+      const full = meta({ head: 1731636500303, pulledThrough: 1731636500300, lastSyncedAt: 5, sentBatch: { head: 1731636500303, seqs: [4, 2, 9] } });
+      await s.write([{ op: 'putMeta', meta: full }]);
+      expect(await s.readMeta()).toEqual(full);
+      await expect(s.write([{ op: 'putMeta', meta: meta({ sentBatch: { head: 1, seqs: [0] } }) }])).rejects.toThrow(/sentBatch/);
+      expect(await s.readMeta()).toEqual(full);
     });
 
     it('applies a batch whole or not at all', async () => {
@@ -253,6 +259,7 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
             const outbox = [...model.outbox.values()].sort((a, b) => a.seq - b.seq);
             expect(await s.listOutbox()).toEqual(outbox);
             expect(await s.listOutbox(2)).toEqual(outbox.slice(0, 2));
+            for (let seq = 1; seq <= 8; seq++) expect(await s.getOutbox(seq)).toEqual(model.outbox.get(seq) ?? null);
             expect(await s.countOutbox()).toBe(outbox.length);
             expect(await s.listQuarantine()).toEqual([...model.quarantine.values()].sort((a, b) => a.seq - b.seq));
             expect(await s.maxSeq()).toBe(Math.max(0, ...model.outbox.keys(), ...model.quarantine.keys()));

@@ -27,6 +27,7 @@ export interface UserStore {
   findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]>;
   /** Records of `resource` ordered by id; local tombstones (`data: null`) only with `includeDeleted`. */
   listRecords(resource: UserResource, options?: { readonly includeDeleted?: boolean }): Promise<UserRecord[]>;
+  getOutbox(seq: number): Promise<OutboxEntry | null>;
   /** Outbox entries in `seq` order, at most `limit`. */
   listOutbox(limit?: number): Promise<OutboxEntry[]>;
   /** Outbox entries about one record, in `seq` order. */
@@ -103,6 +104,12 @@ export interface UserSyncMeta {
   readonly pulledThrough: number | null;
   /** Device clock (ms) of the last complete sync; null before. */
   readonly lastSyncedAt: number | null;
+  /**
+   * The batch last sent whose outcome is unknown (the request failed in transit: the server may have applied
+   * it). Until an answer settles it, its entries are frozen and the next push resends exactly this batch at
+   * this head, hence with the same Idempotency-Key, so the server replays its first answer. Null otherwise.
+   */
+  readonly sentBatch: { readonly head: number; readonly seqs: readonly number[] } | null;
 }
 
 export type UserStoreOp =
