@@ -10,7 +10,11 @@ export type FaultDecision =
   | { readonly kind: 'forward' }
   | { readonly kind: 'respond'; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string }
   | { readonly kind: 'hang' }
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  /** Forward, let the server answer, then close the client's socket before the answer reaches it. */
+  | { readonly kind: 'drop-response' }
+  /** Forward after a pause. */
+  | { readonly kind: 'delay'; readonly ms: number };
 
 export interface ProxiedRequest {
   readonly method: string;
@@ -57,16 +61,27 @@ export async function startFaultProxy(target: string, options: { port?: number; 
       case 'reset':
         req.socket.destroy();
         return;
-      case 'forward': {
-        const upstream = http.request(
-          { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          },
-        );
-        upstream.on('error', () => res.destroy());
-        req.pipe(upstream);
+      case 'forward':
+      case 'drop-response':
+      case 'delay': {
+        const forward = (): void => {
+          const upstream = http.request(
+            { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
+            (up) => {
+              if (decision.kind === 'drop-response') {
+                up.resume();
+                up.on('end', () => req.socket.destroy());
+                return;
+              }
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              up.pipe(res);
+            },
+          );
+          upstream.on('error', () => res.destroy());
+          req.pipe(upstream);
+        };
+        if (decision.kind === 'delay') setTimeout(forward, decision.ms);
+        else forward();
         return;
       }
     }

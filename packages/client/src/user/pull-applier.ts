@@ -1,0 +1,142 @@
+import { DEFAULT_COLLECTION_ALIAS, parseCollectionBookmarkId } from '@quran-sync/protocol';
+import type { SyncEntry as SyncMutationEntry } from './user-sync-api.js';
+import type { ConflictPolicy } from './conflict-policy.js';
+import { remapRecord } from './id-remap.js';
+import { linkEnds } from './outbox.js';
+import type { ConflictReport } from './user-sync-events.js';
+import type { OutboxEntry, RecordData, UserRecord } from './user-store.js';
+import type { UserStoreTransaction } from './user-store-transaction.js';
+import { jsonEqual, naturalKeyOf, recordIdOf, WRITABLE_FIELDS } from './user-resource-data.js';
+import { wireData } from './wire-data.js';
+
+/**
+ * Applies pulled entries to the store and rebases the outbox on them (user-sync.md, client rules: "pull,
+ * apply, rebase the outbox per the conflict policy").
+ *
+ * Which entries are this device's own: pushes must name the current head, so between two pulls the head only
+ * moves by this device's own pushes, and every server mutation in `(pulledThrough, ownHead]` is its own (the
+ * echo of its pushes and their side effects). An entry at or below `ownHead` therefore only updates the
+ * record's server state (`base`); its local pending changes stay on top. An entry above `ownHead` was written
+ * by someone else: if the record has pending changes, the conflict policy decides; if not, the record simply
+ * takes the server's state.
+ */
+export interface PullApplyContext {
+  readonly tx: UserStoreTransaction;
+  readonly policy: ConflictPolicy;
+  readonly ownHead: number;
+  readonly now: number;
+  /** The outbox is empty: skip the per-entry outbox lookups (a fresh device pulling its history). */
+  readonly outboxEmpty: boolean;
+  readonly conflicts: ConflictReport[];
+}
+
+export async function applyPulledEntry(ctx: PullApplyContext, entry: SyncMutationEntry): Promise<void> {
+  const { tx } = ctx;
+  const id = recordIdOf(entry);
+  if (id === null) return;
+  const remote = entry.type === 'DELETE' ? null : (entry.data as RecordData | null);
+  if (entry.resource === 'COLLECTION' && remote?.isDefault === true) await adoptDefaultCollection(ctx, id);
+  const record = await tx.getRecord(entry.resource, id);
+  // Pages may repeat an entry (a resource that changed while paging); an older state never overwrites a newer one.
+  if (record && record.baseTimestamp !== null && entry.timestamp <= record.baseTimestamp) return;
+  const pending = ctx.outboxEmpty ? [] : await tx.outboxFor(entry.resource, id);
+
+  if (pending.length === 0) {
+    settleTo(ctx, entry, record, remote);
+    if (remote === null && entry.timestamp > ctx.ownHead) await dropDependentLinks(ctx, entry, id);
+    return;
+  }
+  if (entry.timestamp <= ctx.ownHead || matchesPending(entry.resource, remote, pending)) {
+    // The echo of this device's own push (or a server state one of its pending changes would produce anyway,
+    // e.g. a push the server applied whose answer was lost): no conflict, the pending changes apply on top.
+    tx.putRecord({ ...(record ?? emptyRecord(entry.resource, id, ctx.now)), base: remote, baseTimestamp: entry.timestamp });
+    return;
+  }
+
+  const local = record?.data ?? null;
+  const base = record?.base ?? null;
+  const resolution = ctx.policy({ resource: entry.resource, id, base, local, remote, remoteTimestamp: entry.timestamp });
+  let result: RecordData | null;
+  switch (resolution.use) {
+    case 'remote':
+      for (const e of pending) tx.deleteOutbox(e.seq);
+      settleTo(ctx, entry, record, remote);
+      result = remote;
+      if (remote === null) await dropDependentLinks(ctx, entry, id);
+      break;
+    case 'local':
+      tx.putRecord({ ...(record ?? emptyRecord(entry.resource, id, ctx.now)), base: remote, baseTimestamp: entry.timestamp });
+      result = local;
+      break;
+    case 'merged': {
+      result = resolution.data;
+      const first = pending[0]!;
+      for (const e of pending.slice(1)) tx.deleteOutbox(e.seq);
+      tx.putOutbox(mergedEntry(first, entry.resource === 'COLLECTION_BOOKMARK' ? (first.data ?? null) : null, result, ctx.now));
+      tx.putRecord({ resource: entry.resource, id, data: result, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, result), updatedAt: ctx.now });
+      break;
+    }
+  }
+  ctx.conflicts.push({ resource: entry.resource, id, outcome: resolution.use, base, local, remote, result });
+}
+
+function matchesPending(resource: UserRecord['resource'], remote: RecordData | null, pending: readonly OutboxEntry[]): boolean {
+  return pending.some((e) => {
+    if (remote === null || e.type === 'DELETE') return remote === null && e.type === 'DELETE';
+    if (resource === 'COLLECTION_BOOKMARK') return true;
+    return e.data !== null && WRITABLE_FIELDS[resource].every((field) => jsonEqual(remote[field], e.data![field]));
+  });
+}
+
+/** The record takes the server's state (or goes, when deleted there). */
+function settleTo(ctx: PullApplyContext, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null): void {
+  const id = record?.id ?? recordIdOf(entry)!;
+  if (remote === null) {
+    if (record) ctx.tx.deleteRecord(entry.resource, id);
+    return;
+  }
+  ctx.tx.putRecord({ resource: entry.resource, id, data: remote, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, remote), updatedAt: ctx.now });
+}
+
+function emptyRecord(resource: UserRecord['resource'], id: string, now: number): UserRecord {
+  return { resource, id, data: null, base: null, baseTimestamp: null, naturalKey: null, updatedAt: now };
+}
+
+/** The one entry that replaces a record's pending entries after a merge. */
+function mergedEntry(first: OutboxEntry, linkDetails: RecordData | null, data: RecordData | null, now: number): OutboxEntry {
+  if (first.resource === 'COLLECTION_BOOKMARK') {
+    return { ...first, type: data === null ? 'DELETE' : 'CREATE', data: linkDetails, createdAt: now };
+  }
+  if (data === null) return { ...first, type: 'DELETE', sendId: first.resource !== 'PREFERENCE', data: first.resource === 'PREFERENCE' ? { group: first.id } : null, createdAt: now };
+  // An UPDATE names the record; the server upserts it (a deletion on the server is revived).
+  return { ...first, type: 'UPDATE', sendId: first.resource !== 'PREFERENCE', data: wireData(first.resource, data), createdAt: now };
+}
+
+/**
+ * Another device deleted a collection or bookmark: pending link CREATEs into it cannot apply any more (the
+ * server deleted its links too). They are dropped and reported, as the server's cascade would have.
+ */
+async function dropDependentLinks(ctx: PullApplyContext, entry: SyncMutationEntry, id: string): Promise<void> {
+  if (entry.resource !== 'COLLECTION' && entry.resource !== 'BOOKMARK') return;
+  if (ctx.outboxEmpty) return;
+  const side = entry.resource === 'COLLECTION' ? 'collectionId' : 'bookmarkId';
+  for (const e of await ctx.tx.listOutbox()) {
+    const ends = linkEnds(e);
+    if (!ends || e.type !== 'CREATE' || ends[side] !== id) continue;
+    ctx.tx.deleteOutbox(e.seq);
+    const link = await ctx.tx.getRecord('COLLECTION_BOOKMARK', e.id);
+    if (link && link.base === null) ctx.tx.deleteRecord('COLLECTION_BOOKMARK', e.id);
+    ctx.conflicts.push({ resource: 'COLLECTION_BOOKMARK', id: e.id, outcome: 'dropped', base: link?.base ?? null, local: link?.data ?? e.data, remote: null, result: link?.base ?? null });
+  }
+}
+
+/**
+ * Links made offline into `__default__` (the device did not know its default collection's id yet) move onto
+ * the real id as soon as a pull names it.
+ */
+async function adoptDefaultCollection(ctx: PullApplyContext, id: string): Promise<void> {
+  const links = await ctx.tx.listRecords('COLLECTION_BOOKMARK', { includeDeleted: true });
+  if (links.some((l) => parseCollectionBookmarkId(l.id)?.collectionId === DEFAULT_COLLECTION_ALIAS)) {
+    await remapRecord(ctx.tx, 'COLLECTION', DEFAULT_COLLECTION_ALIAS, id, ctx.now);
+  }
+}

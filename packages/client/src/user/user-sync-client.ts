@@ -1,0 +1,248 @@
+import type { UserResource } from '@quran-sync/protocol';
+import type { TokenProvider } from '../auth/token-provider.js';
+import type { FetchLike } from '../auth/authorized-fetch.js';
+import { HttpTransport, type RetryPolicy } from '../http/transport.js';
+import { BookmarksApi } from './bookmarks-api.js';
+import { CollectionsApi } from './collections-api.js';
+import { resolveConflictPolicy, type ConflictPolicy, type ConflictPolicyName } from './conflict-policy.js';
+import { NotesApi } from './notes-api.js';
+import { PreferencesApi } from './preferences-api.js';
+import { ReadingSessionsApi } from './reading-sessions-api.js';
+import { DEFAULT_SCHEDULER_OPTIONS, SyncScheduler, type SyncSchedulerOptions } from './sync-scheduler.js';
+import { UserSyncApi } from './user-sync-api.js';
+import { UserSyncCore } from './user-sync-core.js';
+import { DEFAULT_ENGINE_OPTIONS, UserSyncEngine, type UserSyncEngineOptions } from './user-sync-engine.js';
+import { UserSyncEmitter, type SyncReport, type UserDataChange, type UserSyncEventMap, type UserSyncListener } from './user-sync-events.js';
+import type { QuarantinedEntry, UserStore } from './user-store.js';
+
+/**
+ * The user-data sync SDK (user-sync.md, client rules; docs/user-client.md): an app reads and writes bookmarks,
+ * collections, notes, reading sessions and preferences on the device — every call returns after one local
+ * transaction, never waiting for the network — and `sync()` (or the background scheduler) exchanges changes
+ * with the server so every device converges.
+ *
+ * ```ts
+ * const client = new UserSyncClient({ store: await IndexedDbUserStore.open(), baseUrl, tokenProvider });
+ * await client.bookmarks.add({ type: 'ayah', key: 2, verseNumber: 255 });
+ * client.subscribe(() => render());
+ * client.start(); // debounced after writes, periodic, on reconnect
+ * ```
+ *
+ * One client per store (it serialises its own work on the store; two clients on one store would not).
+ */
+export interface UserSyncClientOptions {
+  readonly store: UserStore;
+  /** Server base URL (the user API lives under `apiPrefix`). Not needed when `transport` is given. */
+  readonly baseUrl?: string;
+  readonly tokenProvider?: TokenProvider;
+  /** A ready transport (shared with other SDK parts); else one is built from `baseUrl`, `tokenProvider`, `fetch`, `retry`. */
+  readonly transport?: HttpTransport;
+  readonly fetch?: FetchLike;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly attemptTimeoutMs?: number;
+  /** `/v1` (default) or `/auth/v1` (QF's gateway layout). */
+  readonly apiPrefix?: string;
+  /** Default `server-wins`. */
+  readonly conflictPolicy?: ConflictPolicyName | ConflictPolicy;
+  readonly engine?: Partial<UserSyncEngineOptions>;
+  readonly scheduler?: Partial<SyncSchedulerOptions>;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+/** Sign-out found changes the server has not acknowledged; pass `{ force: true }` to discard them. */
+export class PendingChangesError extends Error {
+  constructor(readonly pending: number) {
+    super(`${pending} local change(s) are not on the server yet; sync first, or sign out with { force: true } to discard them`);
+    this.name = 'PendingChangesError';
+  }
+}
+
+export class UserSyncClient {
+  readonly bookmarks: BookmarksApi;
+  readonly collections: CollectionsApi;
+  readonly notes: NotesApi;
+  readonly readingSessions: ReadingSessionsApi;
+  readonly preferences: PreferencesApi;
+  /** Mutations the server refused permanently: inspect, retry (e.g. after the app fixed the cause), or discard. */
+  readonly quarantine: QuarantineApi;
+
+  private readonly emitter = new UserSyncEmitter();
+  private readonly core: UserSyncCore;
+  private readonly engine: UserSyncEngine;
+  private readonly scheduler: SyncScheduler;
+  private running: Promise<SyncReport> | null = null;
+  private queued: Promise<SyncReport> | null = null;
+  private lastError: unknown = null;
+
+  constructor(options: UserSyncClientOptions) {
+    const now = options.now ?? Date.now;
+    const transport =
+      options.transport ??
+      new HttpTransport({
+        baseUrl: required(options.baseUrl, 'baseUrl (or transport)'),
+        ...(options.tokenProvider ? { tokenProvider: options.tokenProvider } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
+        ...(options.random ? { random: options.random } : {}),
+        onRetry: (info) => this.emitter.emit('retry', info),
+      });
+    this.core = new UserSyncCore(options.store, this.emitter, resolveConflictPolicy(options.conflictPolicy), now);
+    this.engine = new UserSyncEngine(this.core, new UserSyncApi(transport, options.apiPrefix ?? '/v1'), {
+      ...DEFAULT_ENGINE_OPTIONS,
+      ...options.engine,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.scheduler = new SyncScheduler(() => this.sync(), { ...DEFAULT_SCHEDULER_OPTIONS, ...options.scheduler }, { now, ...(options.random ? { random: options.random } : {}) });
+    const onWrite = (): void => this.scheduler.localWrite();
+    this.bookmarks = new BookmarksApi(this.core, onWrite);
+    this.collections = new CollectionsApi(this.core, onWrite);
+    this.notes = new NotesApi(this.core, onWrite);
+    this.readingSessions = new ReadingSessionsApi(this.core, onWrite);
+    this.preferences = new PreferencesApi(this.core, onWrite);
+    this.quarantine = new QuarantineApi(this.core, onWrite);
+  }
+
+  on<K extends keyof UserSyncEventMap>(event: K, listener: UserSyncListener<K>): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /** Calls `listener` whenever local data of the given resources (default: all) changed. Returns unsubscribe. */
+  subscribe(listener: (change: UserDataChange) => void, resources?: readonly UserResource[]): () => void {
+    const wanted = resources ? new Set(resources) : null;
+    return this.emitter.on('change', (change) => {
+      if (!wanted || [...change.resources].some((r) => wanted.has(r))) listener(change);
+    });
+  }
+
+  /**
+   * Runs a sync now. Single-flight: a call during a run waits for it and then runs once more (so changes made
+   * meanwhile go out); concurrent callers share that follow-up run.
+   */
+  sync(options: { readonly signal?: AbortSignal } = {}): Promise<SyncReport> {
+    if (!this.running) return this.startRun(options.signal);
+    this.queued ??= this.running.catch(() => undefined).then(() => {
+      this.queued = null;
+      return this.startRun(options.signal);
+    });
+    return this.queued;
+  }
+
+  private startRun(signal?: AbortSignal): Promise<SyncReport> {
+    const run = this.engine.run(signal).then(
+      (report) => {
+        this.lastError = null;
+        this.emitter.emit('synced', report);
+        return report;
+      },
+      (error: unknown) => {
+        this.lastError = error;
+        this.emitter.emit('error', error);
+        throw error;
+      },
+    );
+    this.running = run;
+    void run.catch(() => undefined).finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    return run;
+  }
+
+  /** Starts background syncing: right away, then debounced after writes, periodically, and on reconnect. */
+  start(): void {
+    this.scheduler.start();
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  /** Tell the client the network is back (React Native NetInfo, Node); browsers' `online` event is wired already. */
+  notifyOnline(): void {
+    this.scheduler.online();
+  }
+
+  /** Local changes not acknowledged by the server yet. */
+  pendingCount(): Promise<number> {
+    return this.core.unit('local', async (tx) => (await tx.listOutbox()).length);
+  }
+
+  async status(): Promise<{ readonly syncing: boolean; readonly pending: number; readonly quarantined: number; readonly lastSyncedAt: number | null; readonly head: number | null; readonly lastError: unknown }> {
+    return this.core.unit('local', async (tx) => {
+      const meta = await tx.readMeta();
+      return {
+        syncing: this.running !== null,
+        pending: (await tx.listOutbox()).length,
+        quarantined: (await tx.listQuarantine()).length,
+        lastSyncedAt: meta?.lastSyncedAt ?? null,
+        head: meta?.head ?? null,
+        lastError: this.lastError,
+      };
+    });
+  }
+
+  /**
+   * Signs out: stops background sync, then wipes every local trace of the user's data (records, outbox,
+   * quarantine, cursors). Refuses while changes are still unsent (`PendingChangesError`) — sync first, or pass
+   * `{ force: true }` to discard them knowingly. Signing in again (a fresh client on the store) pulls the full
+   * history back.
+   */
+  async signOut(options: { readonly force?: boolean } = {}): Promise<void> {
+    this.stop();
+    await this.running?.catch(() => undefined);
+    const pending = await this.pendingCount();
+    if (pending > 0 && !options.force) throw new PendingChangesError(pending);
+    await this.core.wipe();
+    this.emitter.emit('change', { resources: new Set<UserResource>(['BOOKMARK', 'COLLECTION', 'COLLECTION_BOOKMARK', 'NOTE', 'READING_SESSION', 'PREFERENCE']), origin: 'local' });
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.running?.catch(() => undefined);
+    await this.core.close();
+  }
+}
+
+export class QuarantineApi {
+  constructor(
+    private readonly core: UserSyncCore,
+    private readonly onWrite: () => void,
+  ) {}
+
+  list(): Promise<QuarantinedEntry[]> {
+    return this.core.unit('local', (tx) => tx.listQuarantine());
+  }
+
+  /**
+   * Queues quarantined entries again (all, or those with the given seqs), in their original order, behind
+   * everything already queued. Their records show the change once the server accepted it.
+   */
+  async retry(seqs?: readonly number[]): Promise<number> {
+    const count = await this.core.unit('local', async (tx) => {
+      const chosen = (await tx.listQuarantine()).filter((e) => !seqs || seqs.includes(e.seq));
+      for (const q of chosen) {
+        const { error: _error, quarantinedAt: _at, ...entry } = q;
+        tx.deleteQuarantine(q.seq);
+        tx.putOutbox({ ...entry, seq: this.core.nextSeq(), createdAt: this.core.now() });
+      }
+      return chosen.length;
+    });
+    if (count > 0) this.onWrite();
+    return count;
+  }
+
+  /** Drops quarantined entries for good. */
+  discard(seqs?: readonly number[]): Promise<number> {
+    return this.core.unit('local', async (tx) => {
+      const chosen = (await tx.listQuarantine()).filter((e) => !seqs || seqs.includes(e.seq));
+      for (const q of chosen) tx.deleteQuarantine(q.seq);
+      return chosen.length;
+    });
+  }
+}
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new TypeError(`UserSyncClient needs ${name}`);
+  return value;
+}

@@ -1,0 +1,329 @@
+import { collectionBookmarkId, parseCollectionBookmarkId, USER_RESOURCES, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
+import { ApiError } from '../http/api-error.js';
+import { backoffDelay, sleep as defaultSleep, type BackoffPolicy } from '../http/backoff.js';
+import { remapRecord } from './id-remap.js';
+import { linkEnds, nextBatch, toWireMutation } from './outbox.js';
+import { applyPulledEntry } from './pull-applier.js';
+import type { UnitEffects, UserSyncCore } from './user-sync-core.js';
+import type { PullPage, SyncEntry, UserSyncApi } from './user-sync-api.js';
+import type { SyncReport } from './user-sync-events.js';
+import type { OutboxEntry, QuarantineError, RecordData, UserSyncMeta } from './user-store.js';
+import type { UserStoreTransaction } from './user-store-transaction.js';
+import { jsonEqual, naturalKeyOf } from './user-resource-data.js';
+
+/**
+ * One sync run (user-sync.md, "Client rules"; docs/user-client.md, "Sync algorithm"):
+ *
+ * 1. First run: `GET ?mutationsSince=0&metadataOnly=true`; `-1` → nothing to pull, push from `-1`; otherwise
+ *    pull everything.
+ * 2. Nothing queued and nothing pulled pending: a `metadataOnly` poll; the known head → done (cheap polling).
+ * 3. Push the outbox in batches of ≤ 100 at the stored head, each with an Idempotency-Key derived from the
+ *    device, the head and the body (a retry of the same batch carries the same key). Acks remove the entries,
+ *    move records onto the ids the server chose, record the server state, and store the new head.
+ *    - 409: pull since the stored cursor, rebase the outbox (conflict policy), push again — with jittered
+ *      backoff after the first repeat, at most `maxOutOfSyncRounds` times per run.
+ *    - 422 (and 400/403/413): the mutation the message names (`mutation[i]`) is quarantined and reported, the
+ *      rest goes on; without an index the batch is halved until the culprit stands alone.
+ *    - anything else (network, 5xx after the transport's own retries): the run fails, nothing is lost, the
+ *      entries stay queued (a batch whose outcome is unknown stays frozen for an exact resend).
+ * 4. Pull the echo of the run's own pushes (their side effects: default collection, orphan rule, reading
+ *    bookmark), then settle: with an empty outbox, every record shows exactly the server's state.
+ */
+export interface UserSyncEngineOptions {
+  /** Entries per pull page (the server caps at 1000). */
+  readonly pageSize: number;
+  /** Mutations per push (the contract caps at 100). */
+  readonly batchSize: number;
+  /** 409 answers one run tolerates before it gives up (and the scheduler retries later). */
+  readonly maxOutOfSyncRounds: number;
+  /** Jittered wait between repeated 409s, so devices racing for the head spread out. */
+  readonly outOfSyncBackoff: BackoffPolicy;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: UserSyncEngineOptions = {
+  pageSize: 1000,
+  batchSize: 100,
+  maxOutOfSyncRounds: 25,
+  outOfSyncBackoff: { baseDelayMs: 50, maxDelayMs: 2000, maxAttempts: Number.MAX_SAFE_INTEGER },
+};
+
+/** The run saw more 409s than allowed (other devices keep moving the head); retried later. */
+export class UserSyncOutOfSyncError extends Error {
+  constructor(rounds: number) {
+    super(`gave up after ${rounds} out-of-sync answers in one run; will retry`);
+    this.name = 'UserSyncOutOfSyncError';
+  }
+}
+
+interface RunStats {
+  pulled: number;
+  pushed: number;
+  batches: number;
+  outOfSync: number;
+  conflicts: number;
+  quarantined: number;
+}
+
+/** Statuses that refuse a batch for what it contains: retrying it unchanged would fail again. */
+const REFUSED_STATUSES = new Set([400, 403, 413, 422]);
+
+export class UserSyncEngine {
+  constructor(
+    private readonly core: UserSyncCore,
+    private readonly api: UserSyncApi,
+    private readonly options: UserSyncEngineOptions = DEFAULT_ENGINE_OPTIONS,
+  ) {}
+
+  async run(signal?: AbortSignal): Promise<SyncReport> {
+    const started = this.core.now();
+    const stats: RunStats = { pulled: 0, pushed: 0, batches: 0, outOfSync: 0, conflicts: 0, quarantined: 0 };
+    let meta = await this.core.unit('sync', (tx) => this.core.meta(tx));
+
+    if (meta.head === null) {
+      const head = await this.api.head(0, signal);
+      if (head === -1) meta = await this.updateMeta({ head: -1, pulledThrough: -1 });
+      else await this.pullAll(stats, signal);
+      meta = await this.readMeta();
+    } else if ((await this.core.store.countOutbox()) === 0 && meta.pulledThrough === meta.head) {
+      const head = await this.api.head(meta.pulledThrough ?? 0, signal);
+      if (head === meta.pulledThrough) {
+        await this.updateMeta({ lastSyncedAt: this.core.now() });
+        return this.report(stats, meta.head ?? -1, started, true);
+      }
+      await this.pullAll(stats, signal);
+    }
+
+    await this.pushAll(stats, signal);
+    meta = await this.readMeta();
+    if (meta.pulledThrough !== meta.head) await this.pullAll(stats, signal);
+    meta = await this.core.unit('sync', async (tx) => {
+      await settle(tx);
+      const current = await this.core.meta(tx);
+      const next = { ...current, lastSyncedAt: this.core.now() };
+      tx.putMeta(next);
+      return next;
+    });
+    return this.report(stats, meta.head ?? -1, started, false);
+  }
+
+  private report(stats: RunStats, head: number, started: number, upToDate: boolean): SyncReport {
+    return { upToDate, ...stats, head, durationMs: this.core.now() - started };
+  }
+
+  private readMeta(): Promise<UserSyncMeta> {
+    return this.core.unit('sync', (tx) => this.core.meta(tx));
+  }
+
+  private updateMeta(patch: Partial<UserSyncMeta>): Promise<UserSyncMeta> {
+    return this.core.unit('sync', async (tx) => {
+      const next = { ...(await this.core.meta(tx)), ...patch };
+      tx.putMeta(next);
+      return next;
+    });
+  }
+
+  /**
+   * Pulls every page after the stored cursor, each page applied (and its cursor stored) in one unit, so an
+   * interrupted pull resumes where it stopped. Pages are followed by cursor: the contract makes a page's
+   * `lastMutationAt` a lossless resume point (the last returned entry while `hasMore`, else the head).
+   */
+  private async pullAll(stats: RunStats, signal?: AbortSignal): Promise<void> {
+    const start = await this.readMeta();
+    const ownHead = start.head ?? -1;
+    let since = start.pulledThrough ?? -1;
+    for (;;) {
+      const page: PullPage = await this.api.pull(since, this.options.pageSize, signal);
+      await this.core.unit('sync', async (tx, effects) => {
+        const ctx = { tx, policy: this.core.policy, ownHead, now: this.core.now(), outboxEmpty: await tx.outboxIsEmpty(), conflicts: effects.conflicts };
+        for (const entry of page.mutations) await applyPulledEntry(ctx, entry);
+        const meta = await this.core.meta(tx);
+        tx.putMeta(page.hasMore ? { ...meta, pulledThrough: page.lastMutationAt } : { ...meta, pulledThrough: page.lastMutationAt, head: page.lastMutationAt, sentBatch: null });
+        stats.conflicts += effects.conflicts.length;
+      });
+      stats.pulled += page.mutations.length;
+      if (!page.hasMore) return;
+      since = page.lastMutationAt;
+    }
+  }
+
+  private async pushAll(stats: RunStats, signal?: AbortSignal): Promise<void> {
+    let limit = this.options.batchSize;
+    let outOfSync = 0;
+    for (;;) {
+      const prepared = await this.core.unit('sync', async (tx) => {
+        const meta = await this.core.meta(tx);
+        const batch = await this.chooseBatch(tx, meta, limit);
+        if (batch.length === 0) return null;
+        const head = meta.head ?? -1;
+        tx.putMeta({ ...meta, sentBatch: { head, seqs: batch.map((e) => e.seq) } });
+        for (const e of batch) this.core.frozen.add(e.seq);
+        return { batch, head, deviceId: meta.deviceId };
+      });
+      if (!prepared) return;
+      const { batch, head } = prepared;
+      const mutations = batch.map(toWireMutation);
+      const key = await idempotencyKey(prepared.deviceId, head, JSON.stringify({ mutations }));
+      let acks: readonly SyncEntry[];
+      let newHead: number;
+      try {
+        ({ acks, lastMutationAt: newHead } = await this.api.push(head, mutations, key, signal));
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error; // outcome unknown: the batch stays frozen for an exact resend
+        if (error.status === 409 && error.code === USER_SYNC_ERROR_CODES.outOfSync) {
+          stats.outOfSync++;
+          if (++outOfSync > this.options.maxOutOfSyncRounds) {
+            await this.unfreeze();
+            throw new UserSyncOutOfSyncError(outOfSync - 1);
+          }
+          await this.unfreeze();
+          if (outOfSync > 1) await (this.options.sleep ?? defaultSleep)(backoffDelay(outOfSync - 2, this.options.outOfSyncBackoff, this.options.random), signal);
+          await this.pullAll(stats, signal);
+          continue;
+        }
+        if (REFUSED_STATUSES.has(error.status)) {
+          if (error.status === 403) await this.api.head(-1, signal); // a token refused outright is not the batch's fault: rethrows
+          limit = await this.refused(batch, error, limit, stats);
+          continue;
+        }
+        throw error;
+      }
+      await this.core.unit('sync', (tx) => this.applyAcks(tx, batch, acks, newHead));
+      stats.pushed += batch.length;
+      stats.batches++;
+      limit = this.options.batchSize;
+    }
+  }
+
+  /** The batch to send: the unconfirmed one again (same entries, same order, same head), else the next one. */
+  private async chooseBatch(tx: UserStoreTransaction, meta: UserSyncMeta, limit: number): Promise<OutboxEntry[]> {
+    if (meta.sentBatch && meta.sentBatch.head === (meta.head ?? -1)) {
+      const entries = await Promise.all(meta.sentBatch.seqs.map((seq) => tx.getOutbox(seq)));
+      if (entries.every((e) => e !== null)) return entries as OutboxEntry[];
+    }
+    return nextBatch(await tx.store.listOutbox(limit), limit);
+  }
+
+  private async unfreeze(): Promise<void> {
+    await this.core.unit('sync', async (tx) => {
+      const meta = await this.core.meta(tx);
+      tx.putMeta({ ...meta, sentBatch: null });
+      this.core.frozen.clear();
+    });
+  }
+
+  private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], newHead: number): Promise<void> {
+    const now = this.core.now();
+    for (let i = 0; i < batch.length; i++) {
+      // Re-read: an earlier ack of this batch may have moved this entry onto a server id.
+      const entry = await tx.getOutbox(batch[i]!.seq);
+      const ack = acks[i]!;
+      if (!entry) continue;
+      tx.deleteOutbox(entry.seq);
+      let id = entry.id;
+      if ((entry.resource === 'BOOKMARK' || entry.resource === 'COLLECTION') && ack.resourceId && ack.resourceId !== id) {
+        await remapRecord(tx, entry.resource, id, ack.resourceId, now);
+        id = ack.resourceId;
+      }
+      if (entry.resource === 'COLLECTION_BOOKMARK') {
+        const acked = parseCollectionBookmarkId(ack.resourceId) ?? linkEnds({ resource: 'COLLECTION_BOOKMARK', data: ack.data as RecordData | null });
+        const local = linkEnds(entry);
+        if (acked && local) {
+          if (acked.collectionId !== local.collectionId) await remapRecord(tx, 'COLLECTION', local.collectionId, acked.collectionId, now);
+          if (acked.bookmarkId !== local.bookmarkId) await remapRecord(tx, 'BOOKMARK', local.bookmarkId, acked.bookmarkId, now);
+          id = collectionBookmarkId(acked.collectionId, acked.bookmarkId);
+        }
+      }
+      const base = ack.type === 'DELETE' ? null : (ack.data as RecordData | null);
+      const record = await tx.getRecord(entry.resource, id);
+      const remaining = await tx.outboxFor(entry.resource, id);
+      if (!record) {
+        if (base !== null && remaining.length === 0) tx.putRecord({ resource: entry.resource, id, data: base, base, baseTimestamp: ack.timestamp, naturalKey: naturalKeyOf(entry.resource, base), updatedAt: now });
+        continue;
+      }
+      if (record.data === null && base === null && remaining.length === 0) {
+        tx.deleteRecord(entry.resource, id);
+        continue;
+      }
+      // The local view stays as it is (later entries, and the optimistic side effects, are on top of it); the
+      // echo pull and the final settle bring the server's derived fields.
+      if (record.baseTimestamp === null || ack.timestamp >= record.baseTimestamp) tx.putRecord({ ...record, base, baseTimestamp: ack.timestamp });
+    }
+    const meta = await this.core.meta(tx);
+    tx.putMeta({ ...meta, head: newHead, sentBatch: null });
+    this.core.frozen.clear();
+  }
+
+  /**
+   * A batch refused for its content. The message names the culprit (`… at mutation[i]`): it is quarantined.
+   * `Mutations must not exceed N`: smaller batches. No index: the batch is halved until one entry is left,
+   * which is then quarantined. Returns the batch size for the next attempt.
+   */
+  private async refused(batch: readonly OutboxEntry[], error: ApiError, limit: number, stats: RunStats): Promise<number> {
+    const rawMessage = (error.message.match(/^\d{3}(?: \S+)?: (.*)$/s)?.[1] ?? error.message).trim();
+    const cap = rawMessage.match(/^Mutations must not exceed (\d+)$/);
+    if (cap) {
+      await this.unfreeze();
+      return Math.max(1, Math.min(limit, Number(cap[1])));
+    }
+    const index = rawMessage.match(/at mutation\[(\d+)\]/);
+    let culprit: OutboxEntry | null = null;
+    if (index && Number(index[1]) < batch.length) culprit = batch[Number(index[1])]!;
+    else if (batch.length === 1) culprit = batch[0]!;
+    if (!culprit) {
+      await this.unfreeze();
+      return Math.max(1, Math.ceil(batch.length / 2));
+    }
+    const reason: QuarantineError = { status: error.status, code: error.code, message: rawMessage };
+    await this.core.unit('sync', async (tx, effects) => {
+      await quarantine(tx, culprit, reason, this.core.now(), effects);
+      const meta = await this.core.meta(tx);
+      tx.putMeta({ ...meta, sentBatch: null });
+      this.core.frozen.clear();
+    });
+    stats.quarantined++;
+    return this.options.batchSize;
+  }
+}
+
+/**
+ * Sets an entry aside with the server's refusal and rolls its record back to the server's state when nothing
+ * else is pending for it (so the device converges with the server instead of showing a change that will never
+ * arrive there). The app sees it in `client.quarantine` and can retry or discard it.
+ */
+export async function quarantine(tx: UserStoreTransaction, entry: OutboxEntry, error: QuarantineError, now: number, effects: UnitEffects): Promise<void> {
+  const current = (await tx.getOutbox(entry.seq)) ?? entry;
+  tx.deleteOutbox(current.seq);
+  const quarantined = { ...current, error, quarantinedAt: now };
+  tx.putQuarantine(quarantined);
+  effects.quarantined.push(quarantined);
+  const record = await tx.getRecord(current.resource, current.id);
+  if (record && (await tx.outboxFor(current.resource, current.id)).length === 0) rollBack(tx, record, now);
+}
+
+function rollBack(tx: UserStoreTransaction, record: { resource: OutboxEntry['resource']; id: string; base: RecordData | null; baseTimestamp: number | null }, now: number): void {
+  if (record.base === null) tx.deleteRecord(record.resource, record.id);
+  else tx.putRecord({ resource: record.resource, id: record.id, data: record.base, base: record.base, baseTimestamp: record.baseTimestamp, naturalKey: naturalKeyOf(record.resource, record.base), updatedAt: now });
+}
+
+/**
+ * With nothing left to push, every record must show exactly the server's state: optimistic side effects the
+ * device mirrored (orphaned bookmarks, cascades, flags) are replaced by what the server really did.
+ */
+async function settle(tx: UserStoreTransaction): Promise<void> {
+  if (!(await tx.outboxIsEmpty())) return;
+  for (const resource of USER_RESOURCES) {
+    for (const record of await tx.listRecords(resource, { includeDeleted: true })) {
+      if (!jsonEqual(record.data, record.base)) rollBack(tx, record, record.updatedAt);
+    }
+  }
+}
+
+/** `qs-<device>-<sha256(head, body)>`: the same batch at the same head always gets the same key. */
+export async function idempotencyKey(deviceId: string, head: number, body: string): Promise<string> {
+  const subtle = (globalThis as { crypto?: { subtle?: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> } } }).crypto?.subtle;
+  if (!subtle) throw new Error('Web Crypto (crypto.subtle) is required for Idempotency-Keys');
+  const digest = new Uint8Array(await subtle.digest('SHA-256', new TextEncoder().encode(`${head}\n${body}`)));
+  return `qs-${deviceId}-${Array.from(digest.slice(0, 20), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}

@@ -1,0 +1,78 @@
+import type { UserResource } from '@quran-sync/protocol';
+import type { RetryInfo } from '../http/transport.js';
+import type { ConflictResolution } from './conflict-policy.js';
+import type { QuarantinedEntry, RecordData } from './user-store.js';
+
+/** Local data changed: re-read what you show. `origin` says whether the app itself or a sync changed it. */
+export interface UserDataChange {
+  readonly resources: ReadonlySet<UserResource>;
+  readonly origin: 'local' | 'sync';
+}
+
+/**
+ * A conflict the rebase resolved (docs/user-client.md, "Conflicts"). `dropped`: a pending local change could
+ * not apply any more because the server deleted what it depends on (a link into a deleted collection).
+ */
+export interface ConflictReport {
+  readonly resource: UserResource;
+  readonly id: string;
+  readonly outcome: ConflictResolution['use'] | 'dropped';
+  readonly base: RecordData | null;
+  readonly local: RecordData | null;
+  readonly remote: RecordData | null;
+  /** What the record holds now. */
+  readonly result: RecordData | null;
+}
+
+/** The outcome of one complete `sync()`. */
+export interface SyncReport {
+  /** Nothing changed on either side (a `metadataOnly` poll answered the known head). */
+  readonly upToDate: boolean;
+  readonly pulled: number;
+  readonly pushed: number;
+  readonly batches: number;
+  /** 409 answers that made the run pull and rebase. */
+  readonly outOfSync: number;
+  readonly conflicts: number;
+  readonly quarantined: number;
+  readonly head: number;
+  readonly durationMs: number;
+}
+
+export interface UserSyncEventMap {
+  change: UserDataChange;
+  conflict: ConflictReport;
+  /** A mutation the server refused permanently was set aside (see `client.quarantine`). */
+  quarantine: QuarantinedEntry;
+  synced: SyncReport;
+  /** A sync run failed (it is retried by the scheduler with backoff). */
+  error: unknown;
+  /** The transport is about to retry a request (throttled, unavailable, offline). */
+  retry: RetryInfo;
+}
+
+export type UserSyncListener<K extends keyof UserSyncEventMap> = (payload: UserSyncEventMap[K]) => void;
+
+/** A minimal typed emitter. A listener that throws does not disturb the sync or the other listeners. */
+export class UserSyncEmitter {
+  private readonly listeners = new Map<keyof UserSyncEventMap, Set<(payload: never) => void>>();
+
+  on<K extends keyof UserSyncEventMap>(event: K, listener: UserSyncListener<K>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => {
+      set.delete(listener as (payload: never) => void);
+    };
+  }
+
+  emit<K extends keyof UserSyncEventMap>(event: K, payload: UserSyncEventMap[K]): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) {
+      try {
+        (listener as UserSyncListener<K>)(payload);
+      } catch {
+        // A UI bug must not break syncing.
+      }
+    }
+  }
+}
