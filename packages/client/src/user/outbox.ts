@@ -10,10 +10,10 @@ import type { UserStoreTransaction } from './user-store-transaction.js';
  *   "Outbox"), so a write the app saw succeed always has its entry. An UPDATE is folded into the record's
  *   last pending CREATE/UPDATE when that one is not being sent right now (entries carry whole states, so
  *   the later state supersedes); anything else is appended.
- * - `nextBatch` cuts the next push: at most `max` entries in outbox order, ended early before an entry that
- *   names a record whose CREATE earlier in the same batch the server may answer with a different id (a
- *   bookmark merged by location, a collection created by name) — that entry goes out in the next batch, after
- *   the ack mapped the id. Within a batch, `orderBatch` puts dependencies first.
+ * - `nextBatch` cuts the next push: the first `max` entries, put in dependency order (`orderBatch`), ended
+ *   early before an entry that names a record whose CREATE earlier in the same batch the server may answer
+ *   with a different id (a bookmark merged by location, a collection created by name) — that entry goes out
+ *   in the next batch, after the ack mapped the id.
  */
 export type NewEntry = Omit<OutboxEntry, 'seq' | 'createdAt'>;
 
@@ -58,15 +58,16 @@ function mayBeRemapped(entry: OutboxEntry): boolean {
 export function nextBatch(entries: readonly OutboxEntry[], max: number): OutboxEntry[] {
   const batch: OutboxEntry[] = [];
   const remappable = new Set<string>();
-  for (const entry of entries) {
-    if (batch.length >= max) break;
+  // Dependency order first, then the cut: an entry naming a record whose CREATE the batch already holds (and
+  // the server may answer under another id) waits for the next batch, after the ack mapped the id.
+  for (const entry of orderBatch(entries.slice(0, max))) {
     const ends = linkEnds(entry);
     const names = [recordKey(entry.resource, entry.id), ...(ends ? [recordKey('COLLECTION', ends.collectionId)] : [])];
     if (names.some((n) => remappable.has(n))) break;
     batch.push(entry);
     if (mayBeRemapped(entry)) remappable.add(recordKey(entry.resource, entry.id));
   }
-  return orderBatch(batch);
+  return batch;
 }
 
 /**

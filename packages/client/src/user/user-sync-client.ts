@@ -149,6 +149,19 @@ export class UserSyncClient {
     return run;
   }
 
+  /**
+   * Pulls the user's whole state again (then pushes what is queued) and drops what the server no longer has.
+   * For when the device may have missed resources: after the app was granted scopes it did not have (pulls
+   * leave out resources a token cannot read), or to repair a store. Queued changes are kept.
+   */
+  async resync(options: { readonly signal?: AbortSignal } = {}): Promise<SyncReport> {
+    await this.core.unit('sync', async (tx) => {
+      const meta = await tx.readMeta();
+      if (meta) tx.putMeta({ ...meta, pulledThrough: -1 });
+    });
+    return this.sync(options);
+  }
+
   /** Starts background syncing: right away, then debounced after writes, periodically, and on reconnect. */
   start(): void {
     this.scheduler.start();

@@ -9,7 +9,7 @@ import type { PullPage, SyncEntry, UserSyncApi } from './user-sync-api.js';
 import type { SyncReport } from './user-sync-events.js';
 import type { OutboxEntry, QuarantineError, RecordData, UserSyncMeta } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
-import { jsonEqual, naturalKeyOf } from './user-resource-data.js';
+import { jsonEqual, naturalKeyOf, recordIdOf } from './user-resource-data.js';
 
 /**
  * One sync run (user-sync.md, "Client rules"; docs/user-client.md, "Sync algorithm"):
@@ -133,11 +133,18 @@ export class UserSyncEngine {
     const start = await this.readMeta();
     const ownHead = start.head ?? -1;
     let since = start.pulledThrough ?? -1;
+    // A full pull lists only live resources: what the device holds from the server but the pull did not name
+    // is gone there (deleted while this device was not looking, e.g. before a resync).
+    const seen = since <= 0 ? new Set<string>() : null;
     for (;;) {
       const page: PullPage = await this.api.pull(since, this.options.pageSize, signal);
       await this.core.unit('sync', async (tx, effects) => {
         const ctx = { tx, policy: this.core.policy, ownHead, now: this.core.now(), outboxEmpty: await tx.outboxIsEmpty(), conflicts: effects.conflicts };
-        for (const entry of page.mutations) await applyPulledEntry(ctx, entry);
+        for (const entry of page.mutations) {
+          await applyPulledEntry(ctx, entry);
+          if (seen && entry.type !== 'DELETE') seen.add(`${entry.resource}\u0000${recordIdOf(entry)}`);
+        }
+        if (seen && !page.hasMore) await pruneUnseen(tx, seen);
         const meta = await this.core.meta(tx);
         tx.putMeta(page.hasMore ? { ...meta, pulledThrough: page.lastMutationAt } : { ...meta, pulledThrough: page.lastMutationAt, head: page.lastMutationAt, sentBatch: null });
         stats.conflicts += effects.conflicts.length;
@@ -316,6 +323,16 @@ async function settle(tx: UserStoreTransaction): Promise<void> {
   for (const resource of USER_RESOURCES) {
     for (const record of await tx.listRecords(resource, { includeDeleted: true })) {
       if (!jsonEqual(record.data, record.base)) rollBack(tx, record, record.updatedAt);
+    }
+  }
+}
+
+/** After a full pull: server-known records it did not list, with nothing pending, are gone on the server. */
+async function pruneUnseen(tx: UserStoreTransaction, seen: ReadonlySet<string>): Promise<void> {
+  for (const resource of USER_RESOURCES) {
+    for (const record of await tx.listRecords(resource, { includeDeleted: true })) {
+      if (record.base === null || seen.has(`${resource}\u0000${record.id}`)) continue;
+      if ((await tx.outboxFor(resource, record.id)).length === 0) tx.deleteRecord(resource, record.id);
     }
   }
 }
