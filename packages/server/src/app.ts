@@ -20,11 +20,13 @@ import { migrateToLatest } from './db/migrator.js';
 import { standardError } from './http/api-error.js';
 import { clientErrorHandler } from './http/client-error-handler.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { frameworkErrorHandler } from './http/framework-errors.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { installOverloadProtection } from './http/overload-protection.js';
 import { installRateLimits } from './http/rate-limit.js';
+import { installRequestInputGuard } from './http/request-input-guard.js';
 import { requestIdOptions } from './http/request-id.js';
 import './http/route-config.js';
 import { userSyncRoutes } from './user-sync/user-sync-routes.js';
@@ -83,6 +85,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       requestTimeout: config.http.requestTimeoutMs,
       return503OnClosing: true,
       clientErrorHandler,
+      frameworkErrors: frameworkErrorHandler,
       forceCloseConnections: 'idle',
       ...requestIdOptions,
       ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false } },
@@ -117,6 +120,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       reply.header(HEADERS.requestId, request.id);
       if (request.url.length > config.http.maxUrlLength) throw standardError(414, `URL is longer than ${config.http.maxUrlLength} bytes`);
     });
+    installRequestInputGuard(app);
     installErrorHandler(app, { retryAfterSeconds: config.overload.retryAfterSeconds });
     await app.register(helmet, { global: true, contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
     if (config.corsOrigins.length > 0) {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { bodyInputProblem } from '../http/request-input-guard.js';
 
 /**
  * The user API's JSON body parser. A body that is not JSON parses to {@link MALFORMED_JSON} instead of
@@ -18,7 +19,8 @@ export function installUserJsonParser(app: FastifyInstance): void {
       return;
     }
     parse(request, body, (error, value) => {
-      if (error) done(null, MALFORMED_JSON);
+      // Nested too deep, NUL characters, lone surrogates: unusable like malformed JSON (http/request-input-guard.ts).
+      if (error || bodyInputProblem(value) !== null) done(null, MALFORMED_JSON);
       else done(null, value);
     });
   });

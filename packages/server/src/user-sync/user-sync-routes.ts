@@ -17,7 +17,7 @@ export const userSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
   // Only the push answers a malformed body in the sync envelope; every other route uses the standard one.
   app.addHook('preValidation', async (request) => {
     if (request.body === MALFORMED_JSON && !(request.method === 'POST' && request.routeOptions.url?.endsWith('/sync'))) {
-      throw standardError(400, 'Request body is not valid JSON');
+      throw standardError(400, 'Request body is not valid JSON (or nests too deep, or holds NUL characters or lone surrogates)');
     }
   });
   registerSyncRoutes(app, ctx);

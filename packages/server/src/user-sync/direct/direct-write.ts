@@ -2,7 +2,7 @@ import { HEADERS } from '@quran-sync/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { requireAuth } from '../../auth/auth-guard.js';
-import { standardError } from '../../http/api-error.js';
+import { ApiError, standardError } from '../../http/api-error.js';
 import { ApplyError, applyErrorToDirect } from '../apply-error.js';
 import { hashRequest, readIdempotencyKey } from '../idempotency-store.js';
 import { readLastMutationAt } from '../pull-params.js';
@@ -29,9 +29,9 @@ export async function directWrite<T>(
   else if (ctx.config.userSync.lenientDirectWrites) expectedHead = null;
   else throw standardError(400, 'Missing lastMutationAt: send the last X-Mutation-At you received as the lastMutationAt query parameter or the X-Mutation-At header');
 
-  const key = readIdempotencyKey(request.headers[HEADERS.idempotencyKey]);
+  const key = standardEnvelope(() => readIdempotencyKey(request.headers[HEADERS.idempotencyKey]));
   const route = `${request.method} ${request.routeOptions.url ?? ''} ${JSON.stringify(request.params ?? {})}`;
-  const outcome = await runUserWrite(ctx.db, {
+  const outcome = await standardEnvelope(() => runUserWrite(ctx.db, {
     userId: auth.userId as string,
     expectedHead,
     idempotency: key ? { key, hash: hashRequest(route, { query: stripWriteParams(request.query), body: request.body ?? null }), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null,
@@ -44,8 +44,26 @@ export async function directWrite<T>(
       }
     },
     respond: (result) => ({ status: operation.status ?? 200, body: { success: true, data: operation.respond(result) } }),
-  });
+  }));
   return reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)).send(outcome.body);
+}
+
+/**
+ * Direct endpoints answer in the standard envelope except for 409 `OutOfSyncError` (user-sync.md); the
+ * shared idempotency checks raise the sync envelope's 422 (right for a push), so it is re-wrapped here.
+ */
+function standardEnvelope<T>(fn: () => T): T {
+  const rewrap = (error: unknown): never => {
+    const body = error instanceof ApiError ? (error.body as { error?: { code?: unknown; message?: unknown } }) : null;
+    if (error instanceof ApiError && error.statusCode === 422 && body?.error?.code === 'ValidationError') throw standardError(422, String(body.error.message));
+    throw error;
+  };
+  try {
+    const result = fn();
+    return (result instanceof Promise ? result.catch(rewrap) : result) as T;
+  } catch (error) {
+    return rewrap(error);
+  }
 }
 
 /** The query without `lastMutationAt` (a retry after a pull carries a newer one and is still the same write). */

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Input no handler may ever see, refused for every route before validation (found by the fuzz tests in
+ * `reliability/`, each of which answered 500 before):
+ *
+ * - a NUL character, in the URL (`%00`) or in any string or key of a body: PostgreSQL stores neither in
+ *   `text` nor in `jsonb` (SQLSTATE 22021 / 22P05), so it surfaced as a database error;
+ * - a string that is not well-formed Unicode (a lone surrogate, `"\ud800"`): `jsonb` refuses it (22P02);
+ * - a body nested deeper than {@link MAX_BODY_DEPTH} levels: `JSON.parse` builds it without complaint, but
+ *   every recursive walk afterwards (`JSON.stringify`, `isDeepStrictEqual`, request hashing for
+ *   idempotency, PostgreSQL's `jsonb` input) overflows its stack. No request of the contract nests deeper
+ *   than about 6 levels.
+ *
+ * The refusal is a 400 in the route's envelope (the error handler picks it). The user API's own JSON parser
+ * applies {@link bodyInputProblem} too, so a push keeps answering malformed bodies in the sync envelope.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/** Why a parsed body must be refused, or null. Iterative, so it cannot overflow on the input it guards against. */
+export function bodyInputProblem(value: unknown): string | null {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: v, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      const problem = stringProblem(v);
+      if (problem) return problem;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) return `Request body nests deeper than ${MAX_BODY_DEPTH} levels`;
+    if (Array.isArray(v)) {
+      for (const item of v) stack.push({ value: item, depth: depth + 1 });
+      continue;
+    }
+    for (const [key, item] of Object.entries(v)) {
+      const problem = stringProblem(key);
+      if (problem) return problem;
+      stack.push({ value: item, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function stringProblem(s: string): string | null {
+  if (s.includes('\u0000')) return 'Request body contains a NUL character';
+  if (LONE_SURROGATE.test(s)) return 'Request body contains a string that is not well-formed Unicode (lone surrogate)';
+  return null;
+}
+
+/** A client error the central error handler answers in the route's envelope. */
+function badRequest(message: string): Error {
+  return Object.assign(new Error(message), { statusCode: 400 });
+}
+
+export function installRequestInputGuard(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (/%00/i.test(request.url)) throw badRequest('URL contains a NUL character (%00)');
+  });
+  app.addHook('preValidation', async (request) => {
+    const body: unknown = request.body;
+    if (body === null || body === undefined || typeof body === 'symbol') return;
+    const problem = bodyInputProblem(body);
+    if (problem) throw badRequest(problem);
+  });
+}
