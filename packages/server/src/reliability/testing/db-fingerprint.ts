@@ -32,3 +32,21 @@ export function fingerprintDiff(before: DatabaseFingerprint, after: DatabaseFing
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names].filter((n) => before[n]?.md5 !== after[n]?.md5 || before[n]?.rows !== after[n]?.rows).sort();
 }
+
+/**
+ * The same, restricted to one user's rows (every table with a `user_id` column): what another user's
+ * requests must never change.
+ */
+export async function userDataFingerprint(db: Kysely<Database>, userId: string): Promise<DatabaseFingerprint> {
+  const tables = await sql<{ name: string }>`
+    select table_name as name from information_schema.columns
+    where table_schema = current_schema() and column_name = 'user_id' order by table_name`.execute(db);
+  const out: Record<string, { rows: number; md5: string }> = {};
+  for (const { name } of tables.rows) {
+    const row = await sql<{ rows: number; md5: string }>`
+      select count(*)::int as rows, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as md5
+      from ${sql.table(name)} as t where t.user_id = ${userId}`.execute(db);
+    out[name] = { rows: Number(row.rows[0]!.rows), md5: row.rows[0]!.md5 };
+  }
+  return out;
+}
