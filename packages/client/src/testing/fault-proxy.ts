@@ -13,8 +13,8 @@ export type FaultDecision =
   | { readonly kind: 'reset' }
   /** Forward, let the server answer, then close the client's socket before the answer reaches it. */
   | { readonly kind: 'drop-response' }
-  /** Forward after a pause. */
-  | { readonly kind: 'delay'; readonly ms: number };
+  /** Forward after a pause (then drop the answer, with `dropResponse`). */
+  | { readonly kind: 'delay'; readonly ms: number; readonly dropResponse?: boolean };
 
 export interface ProxiedRequest {
   readonly method: string;
@@ -68,7 +68,7 @@ export async function startFaultProxy(target: string, options: { port?: number; 
           const upstream = http.request(
             { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
             (up) => {
-              if (decision.kind === 'drop-response') {
+              if (decision.kind === 'drop-response' || (decision.kind === 'delay' && decision.dropResponse)) {
                 up.resume();
                 up.on('end', () => req.socket.destroy());
                 return;

@@ -9,8 +9,10 @@ import { clientTimeMs, jsonEqual, WRITABLE_FIELDS } from './user-resource-data.j
  * Policies:
  * - `serverWins` (default): the local change is replayed on top of the server's new state, field by field —
  *   fields the server changed take the server's value, fields only this device changed keep the local value
- *   (preference groups go one level deeper: per key). A deletion on the server wins over local edits; a local
- *   deletion loses to a server edit. Nothing the other device did is overwritten.
+ *   (preference groups go one level deeper: per key). Nothing the other device changed is overwritten.
+ *   A deletion wins on either side: an edit elsewhere never brings back what the user deleted here (the edit may
+ *   even be a side effect, e.g. the reading flag cleared because another bookmark became the reading one), and
+ *   an edit here does not undo a deletion made elsewhere. The outcome is the same whichever device syncs first.
  * - `lastWriterWins`: the whole record of whichever side has the later `clientUpdatedAt` (ties: the server);
  *   a deletion carries no client time on the wire, so a deletion on either side wins. Preferences carry no
  *   client time either and fall back to `serverWins`.
@@ -44,7 +46,8 @@ export type ConflictPolicy = (conflict: ConflictContext) => ConflictResolution;
 export type ConflictPolicyName = 'server-wins' | 'last-writer-wins';
 
 export const serverWins: ConflictPolicy = (c) => {
-  if (c.remote === null || c.local === null) return { use: 'remote' };
+  if (c.remote === null) return { use: 'remote' };
+  if (c.local === null) return { use: 'local' };
   const base = c.base ?? {};
   const merged: Record<string, unknown> = { ...c.remote };
   for (const field of WRITABLE_FIELDS[c.resource]) {

@@ -96,7 +96,7 @@ describe('conflict policy: server-wins (default)', () => {
     expect(state['PREFERENCE:reading']).toEqual({ group: 'reading', value: { readingPreference: 'reading', selectedWordByWordLocale: 'ur' } });
   });
 
-  it('a deletion on the server beats a local edit; a server edit beats a local deletion', async () => {
+  it('a deletion wins on either side, whichever device syncs first', async () => {
     const p = await pair();
     const second = await p.a.client.notes.create({ body: 'a second note', ranges: ['4:1'] });
     await p.a.client.sync();
@@ -109,11 +109,24 @@ describe('conflict policy: server-wins (default)', () => {
     await p.b.client.sync();
     expect(p.conflictsOfB.map((c) => [c.id, c.outcome, c.result === null])).toEqual([
       [p.noteId, 'remote', true],
-      [second.id, 'remote', false],
+      [second.id, 'local', true],
     ]);
     const state = await expectConverged(p);
     expect(state[`NOTE:${p.noteId}`]).toBeUndefined();
-    expect(state[`NOTE:${second.id}`]).toMatchObject({ body: 'second note edited on A' });
+    expect(state[`NOTE:${second.id}`]).toBeUndefined();
+  });
+
+  it('a side effect elsewhere (the reading flag moving to another bookmark) does not bring back a bookmark deleted here', async () => {
+    const p = await pair();
+    await p.a.client.bookmarks.setReading({ type: 'page', key: 10 });
+    await p.a.client.sync();
+    await p.b.client.sync();
+    await p.b.client.bookmarks.remove({ type: 'page', key: 10 });
+    await p.a.client.bookmarks.setReading({ type: 'page', key: 11 }); // the server clears the flag on page 10
+    await p.a.client.sync();
+    await p.b.client.sync();
+    const state = await expectConverged(p);
+    expect(Object.values(state).filter((v) => (v as { type?: string }).type === 'page').map((v) => (v as { key: number }).key)).toEqual([11]);
   });
 
   it('a link made offline into a collection another device deleted is dropped and reported; the bookmark itself stays', async () => {

@@ -54,11 +54,11 @@ export const userOpArb: fc.Arbitrary<UserOp> = fc.oneof(
   { weight: 1, arbitrary: fc.nat(COLLECTION_NAMES.length - 1).map((name) => ({ op: 'deleteCollection' as const, name })) },
   { weight: 2, arbitrary: fc.record({ name: fc.oneof(fc.nat(COLLECTION_NAMES.length - 1), fc.constant('default' as const)), at: fc.nat(LOCATIONS.length - 1) }).map((r) => ({ op: 'link' as const, ...r })) },
   { weight: 1, arbitrary: fc.record({ name: fc.oneof(fc.nat(COLLECTION_NAMES.length - 1), fc.constant('default' as const)), at: fc.nat(LOCATIONS.length - 1) }).map((r) => ({ op: 'unlink' as const, ...r })) },
-  { weight: 2, arbitrary: fc.constant({ op: 'createNote' as const }) },
-  { weight: 3, arbitrary: fc.record({ pick: fc.nat(20), field: fc.constantFrom('body' as const, 'ranges' as const) }).map((r) => ({ op: 'updateNote' as const, ...r })) },
+  { weight: 1, arbitrary: fc.constant({ op: 'createNote' as const }) },
+  { weight: 4, arbitrary: fc.record({ pick: fc.nat(20), field: fc.constantFrom('body' as const, 'ranges' as const) }).map((r) => ({ op: 'updateNote' as const, ...r })) },
   { weight: 1, arbitrary: fc.nat(20).map((pick) => ({ op: 'deleteNote' as const, pick })) },
   { weight: 1, arbitrary: fc.record({ chapter: fc.integer({ min: 1, max: 3 }), verse: fc.integer({ min: 1, max: 5 }) }).map((r) => ({ op: 'recordSession' as const, ...r })) },
-  { weight: 2, arbitrary: fc.nat(PREFERENCE_CHOICES.length - 1).map((choice) => ({ op: 'setPreference' as const, choice })) },
+  { weight: 3, arbitrary: fc.nat(PREFERENCE_CHOICES.length - 1).map((choice) => ({ op: 'setPreference' as const, choice })) },
 );
 
 interface TargetLog {
