@@ -114,6 +114,6 @@ describe('content sync survives a crash at any await point', () => {
         const sw = await experiment(n, prepare);
         expect(sw.crashed, `crash point ${n}`).toBe(true);
       }
-    });
+    }, 600_000); // one experiment per await point: ~10-20 s alone
   }
 });

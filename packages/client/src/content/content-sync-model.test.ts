@@ -126,7 +126,7 @@ describe('content sync model test (fast-check, real server)', () => {
     expect(coverage.midRunEdits).toBeGreaterThan(0);
     expect(coverage.runsWithRows).toBeGreaterThan(coverage.runs / 3);
     if (process.env.QS_PROPERTY_COVERAGE) process.stdout.write(`${JSON.stringify(coverage)}\n`);
-  });
+  }, 600_000); // ~15 s alone; generous for a machine shared with other test runs
 
   function client(store: ContentStore, filter: string, perPage: number, fetchImpl?: FetchLike): ContentSyncClient {
     return new ContentSyncClient({

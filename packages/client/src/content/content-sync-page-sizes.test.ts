@@ -38,5 +38,5 @@ describe('content sync at every page size', () => {
       expect(inc.pages, `incremental per_page=${perPage}`).toBe(Math.ceil(Math.max(1, inc.mutationsApplied) / perPage));
       expect(await storeState(store), `per_page=${perPage}`).toEqual(await serverPublicState(fx.server, FILTER));
     }
-  });
+  }, 300_000);
 });
