@@ -25,3 +25,4 @@ export {
   type ContentSyncState,
   type ContentSyncStateChange,
 } from './content/content-sync-state-machine.js';
+export * from './user/index.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeUserStoreConformance } from '../user/user-store-conformance.js';
+import { describeUserStoreConformance } from '../user/testing/user-store-conformance.js';
 import { betterSqlite3Database } from './better-sqlite3-database.js';
 import { SqliteContentStore } from './sqlite-content-store.js';
 import { SqliteUserStore } from './sqlite-user-store.js';

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describeUserStoreConformance } from './user-store-conformance.js';
+import { describeUserStoreConformance } from './testing/user-store-conformance.js';
 import { IndexedDbUserStore } from './indexeddb-user-store.js';
 
 let counter = 0;

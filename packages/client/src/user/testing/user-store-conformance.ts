@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { USER_RESOURCES, type UserResource } from '@quran-sync/protocol';
-import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
+import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from '../user-store.js';
 
 /**
  * The behaviour every `UserStore` must have, as a vitest suite any implementation registers with its own
