@@ -28,6 +28,7 @@ import { installOverloadProtection } from './http/overload-protection.js';
 import { installRateLimits } from './http/rate-limit.js';
 import { installRequestInputGuard } from './http/request-input-guard.js';
 import { requestIdOptions } from './http/request-id.js';
+import { SECURITY_HEADER_OPTIONS } from './http/security-headers.js';
 import './http/route-config.js';
 import { userSyncRoutes } from './user-sync/user-sync-routes.js';
 import { startUserSyncJobs } from './user-sync/user-sync-jobs.js';
@@ -116,13 +117,14 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
 
     installJsonParser(app);
     await app.register(formbody);
+    // First of all onRequest hooks, so answers refused by the later ones (414, 400, 401, …) carry them too.
+    await app.register(helmet, { global: true, ...SECURITY_HEADER_OPTIONS });
     app.addHook('onRequest', async (request, reply) => {
       reply.header(HEADERS.requestId, request.id);
       if (request.url.length > config.http.maxUrlLength) throw standardError(414, `URL is longer than ${config.http.maxUrlLength} bytes`);
     });
     installRequestInputGuard(app);
     installErrorHandler(app, { retryAfterSeconds: config.overload.retryAfterSeconds });
-    await app.register(helmet, { global: true, contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
     if (config.corsOrigins.length > 0) {
       const origins = config.corsOrigins.includes('*') ? true : [...config.corsOrigins];
       await app.register(cors, {

@@ -56,6 +56,8 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything the process wrote to stdout so far (its JSON logs). */
+  stdout(): string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -85,6 +87,7 @@ export function startServeProcess(args: readonly string[], options: { env?: Reco
         url: match[1]!,
         child,
         stderr: () => stderr,
+        stdout: () => stdout,
         async stop(signal = 'SIGTERM') {
           if (child.exitCode === null) child.kill(signal);
           return exited;
