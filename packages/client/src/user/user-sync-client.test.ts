@@ -123,6 +123,35 @@ describe('UserSyncClient', () => {
     expect(a.requests().slice(before)).toEqual([expect.stringMatching(/^GET \/v1\/sync\?mutationsSince=\d+&metadataOnly=true$/)]);
   });
 
+  it('subscriptions see local writes at once and synced changes after a sync; renames and deletes mirror the server’s rules locally', async () => {
+    const user = freshUserId();
+    const a = await device(user);
+    const b = await device(user);
+    const seenByB: Array<[string[], string]> = [];
+    b.client.subscribe((change) => seenByB.push([[...change.resources].sort(), change.origin]), ['COLLECTION']);
+    const study = await b.client.collections.create('Study');
+    expect(seenByB).toEqual([[['COLLECTION'], 'local']]);
+    await b.client.collections.addBookmark(study.id, { type: 'ayah', key: 55, verseNumber: 13 });
+    await b.client.collections.rename(study.id, 'Reflect');
+    await b.client.sync();
+    expect(seenByB.some(([, origin]) => origin === 'sync')).toBe(true);
+    await a.client.sync();
+    const reflect = (await a.client.collections.list()).find((c) => c.name === 'Reflect')!;
+    expect(reflect).toMatchObject({ slug: 'reflect', bookmarksCount: 1 });
+    // Deleting the collection takes its link, and the bookmark that is in no other collection (orphan rule).
+    await a.client.collections.delete(reflect.id);
+    expect(await a.client.bookmarks.find({ type: 'ayah', key: 55, verseNumber: 13 })).toBeNull();
+    await expect(a.client.collections.delete((await a.client.collections.list()).find((c) => c.isDefault)!.id)).rejects.toThrow(/cannot be deleted/);
+    await a.client.sync();
+    const state = await serverState(server, user);
+    expect(await deviceState(a.store)).toEqual(state);
+    expect(Object.values(state).some((v) => (v as { key?: number }).key === 55)).toBe(false);
+    seenByB.length = 0;
+    await b.client.sync();
+    expect(seenByB.some(([resources, origin]) => origin === 'sync' && resources.includes('COLLECTION'))).toBe(true);
+    expect(await deviceState(b.store)).toEqual(state);
+  });
+
   it('sign-out refuses to drop unsent changes unless forced, then wipes everything; signing in again rebuilds the full state', async () => {
     const user = freshUserId();
     const store = new MemoryUserStore();
