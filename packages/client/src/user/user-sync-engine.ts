@@ -146,7 +146,12 @@ export class UserSyncEngine {
         }
         if (seen && !page.hasMore) await pruneUnseen(tx, seen);
         const meta = await this.core.meta(tx);
-        tx.putMeta(page.hasMore ? { ...meta, pulledThrough: page.lastMutationAt } : { ...meta, pulledThrough: page.lastMutationAt, head: page.lastMutationAt, sentBatch: null });
+        if (page.hasMore) tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt });
+        else {
+          // A new head: whatever was sent before is settled (acked, refused, or seen in this pull).
+          tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt, head: page.lastMutationAt, sentBatch: null });
+          this.core.frozen.clear();
+        }
         stats.conflicts += effects.conflicts.length;
       });
       stats.pulled += page.mutations.length;
