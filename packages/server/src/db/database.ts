@@ -45,8 +45,15 @@ export async function openDatabase(config: DatabaseConfig, options: OpenDatabase
           oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
-    // An idle client losing its connection (database restart) must not crash the process.
+    // A client losing its connection (database stopped or restarted) must not crash the process. The pool
+    // listens on IDLE clients only; a client checked out by a transaction between two statements emits
+    // 'error' with no listener — an uncaught exception that killed the server on every database restart
+    // under write load (found by reliability/database-restart.test.ts). With this listener the client's
+    // next query fails ("not queryable", answered 503), and the pool discards it on release.
     pool.on('error', () => {});
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
