@@ -11,7 +11,11 @@ import { isDependencyUnavailableError } from './dependency-unavailable.js';
 export function installErrorHandler(app: FastifyInstance, options: { retryAfterSeconds: number }): void {
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
     const apiError = toApiError(error, envelopeOf(request), options.retryAfterSeconds);
-    if (apiError.statusCode >= 500 && !(error instanceof ApiError)) {
+    if (apiError.statusCode === 503 && !(error instanceof ApiError)) {
+      // A database or issuer outage is not a bug: one line per refused request, not a stack each.
+      const cause = error as { code?: unknown; message?: unknown };
+      request.log.warn({ code: cause.code, cause: String(cause.message).slice(0, 200) }, 'dependency unavailable, answered 503');
+    } else if (apiError.statusCode >= 500 && !(error instanceof ApiError)) {
       request.log.error({ err: error }, 'request failed');
     } else if (apiError.statusCode >= 500) {
       request.log.warn({ status: apiError.statusCode, msg: apiError.message }, 'request refused');
