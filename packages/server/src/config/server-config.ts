@@ -70,6 +70,8 @@ export interface ContentConfig {
   readonly retentionDays: number;
   /** Period of the background compaction job; 0 disables it. */
   readonly compactionIntervalMs: number;
+  /** Memory for cached snapshot bodies (docs/performance.md); 0 disables the cache. */
+  readonly snapshotCacheBytes: number;
 }
 
 export interface UserSyncConfig {
@@ -221,6 +223,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   const content: ContentConfig = {
     retentionDays: int('content retention (QS_CONTENT_RETENTION_DAYS)', input.content?.retentionDays, env.QS_CONTENT_RETENTION_DAYS, 90, 1, 36_500),
     compactionIntervalMs: int('compaction interval (QS_COMPACTION_INTERVAL_MS)', input.content?.compactionIntervalMs, env.QS_COMPACTION_INTERVAL_MS, 3_600_000, 0, 7 * 86_400_000),
+    snapshotCacheBytes: input.content?.snapshotCacheBytes ?? int('snapshot cache (QS_SNAPSHOT_CACHE_MB)', undefined, env.QS_SNAPSHOT_CACHE_MB, 256, 0, 1_048_576) * 1_048_576,
   };
   const tombstoneDays = str(undefined, env.QS_TOMBSTONE_RETENTION_DAYS);
   const userSync: UserSyncConfig = {

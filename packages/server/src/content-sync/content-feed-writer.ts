@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { ContentMutationType } from '@quran-sync/protocol';
 import type { Database } from '../db/schema.js';
 import type { ContentDb } from './content-db.js';
+import { advanceCachedHeads } from './feed-head-cache.js';
 
 /** One change to append to the feed (the sequence is assigned by the writer). */
 export interface FeedEntryInput {
@@ -83,7 +84,7 @@ export class FeedWriter {
  * PostgreSQL pool with concurrent writers and readers.
  */
 export async function withFeedWriter<T>(db: ContentDb, fn: (writer: FeedWriter) => Promise<T>): Promise<{ result: T; sequences: number[]; head: number }> {
-  return db.transaction().execute(async (trx) => {
+  const committed = await db.transaction().execute(async (trx) => {
     const row = await sql<{ sequence: number }>`select sequence from content_feed_head where id = 1 for update`.execute(trx);
     const head = Number(row.rows[0]?.sequence ?? 0);
     // One clock reading per transaction: every entry of an editorial call has the same `changed_at`.
@@ -93,6 +94,9 @@ export async function withFeedWriter<T>(db: ContentDb, fn: (writer: FeedWriter) 
     await writer.flush();
     return { result, sequences: writer.sequences, head: writer.head };
   });
+  // Committed: this process's cached heads may move now (never earlier, see feed-head-cache.ts).
+  advanceCachedHeads(db, committed.head);
+  return committed;
 }
 
 /** The committed head: every feed entry with a sequence at or below it is visible. */

@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { isResourceGroupName, resourceGroupDefinition } from '@quran-sync/protocol';
 import { contentSyncError } from '../http/api-error.js';
 import type { ContentDb } from './content-db.js';
-import { readFeedHead } from './content-feed-writer.js';
+import type { FeedHeadSource } from './feed-head-cache.js';
+import { snapshotEtag } from './snapshot-cache.js';
 
 /**
  * Snapshots (`GET /resources/snapshots/{group}/{id}`), streamed in constant memory: rows are read in keyset
@@ -50,7 +51,7 @@ export async function resolveSnapshot(db: ContentDb, group: string, idParam: str
     resourceContentId: resource.resource_content_id,
     schemaVersion,
     lastSequence,
-    etag: `W/"${group}-${id}-s${schemaVersion}-${lastSequence}"`,
+    etag: snapshotEtag(group, id, schemaVersion, lastSequence),
   };
 }
 
@@ -62,14 +63,17 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((t) => opaque(t) === opaque(etag));
 }
 
-/** The snapshot body as a stream of JSON text. */
-export function snapshotStream(db: ContentDb, head: SnapshotHead): Readable {
-  return Readable.from(snapshotChunks(db, head), { objectMode: false });
+/**
+ * The snapshot body as a stream of JSON text (for bodies too large for the snapshot cache). Same layout as
+ * the cached bodies: `sync_sequence` last (snapshot-cache.ts).
+ */
+export function snapshotStream(db: ContentDb, heads: FeedHeadSource, head: SnapshotHead): Readable {
+  return Readable.from(snapshotChunks(db, heads, head), { objectMode: false });
 }
 
-async function* snapshotChunks(db: ContentDb, head: SnapshotHead): AsyncGenerator<string> {
-  const { head: syncSequence } = await readFeedHead(db);
-  yield `{"resource_group":${JSON.stringify(head.group)},"resource_id":${head.id},"resource_content_id":${head.resourceContentId === null ? 'null' : head.resourceContentId},"schema_version":${head.schemaVersion},"sync_sequence":${syncSequence},"records":[`;
+async function* snapshotChunks(db: ContentDb, heads: FeedHeadSource, head: SnapshotHead): AsyncGenerator<string> {
+  const { head: syncSequence } = await heads.read();
+  yield `{"resource_group":${JSON.stringify(head.group)},"resource_id":${head.id},"resource_content_id":${head.resourceContentId === null ? 'null' : head.resourceContentId},"schema_version":${head.schemaVersion},"records":[`;
   let after: { sortKey: string; recordType: string; recordKey: string } | null = null;
   let first = true;
   for (;;) {
@@ -94,7 +98,7 @@ async function* snapshotChunks(db: ContentDb, head: SnapshotHead): AsyncGenerato
     after = { sortKey: last.sort_key, recordType: last.record_type, recordKey: last.record_key };
     if (batch.length < SNAPSHOT_BATCH_ROWS) break;
   }
-  yield ']}';
+  yield `],"sync_sequence":${Math.max(syncSequence, head.lastSequence)}}`;
 }
 
 export type SnapshotEncoding = 'br' | 'gzip' | 'identity';

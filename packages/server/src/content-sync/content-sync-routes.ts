@@ -1,9 +1,12 @@
 import { pipeline } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { HEADERS } from '@quran-sync/protocol';
+import type { AppContext } from '../app-context.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { compressor, etagMatches, negotiateEncoding, resolveSnapshot, snapshotStream } from './content-snapshot-stream.js';
 import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
+import { FeedHeadCache } from './feed-head-cache.js';
+import { bodyStream, SnapshotCache } from './snapshot-cache.js';
 import { SyncTokenCodec } from './sync-token-codec.js';
 
 const CONTENT_AUTH = { auth: { scopes: ['content'] } } as const;
@@ -20,8 +23,8 @@ const QueryParam = (description: string) => Type.Union([Type.String(), Type.Arra
  * No response schemas: bodies are built from the protocol's types and serialised as they are.
  */
 export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
-  const codec = new SyncTokenCodec(ctx.keys.syncTokenSecret);
-  const options = { db: ctx.db, codec, retentionDays: ctx.config.content.retentionDays, cursorTtlSeconds: CURSOR_TTL_SECONDS };
+  const { codec, heads, snapshots } = await contentServing(ctx);
+  const options = { db: ctx.db, heads, codec, retentionDays: ctx.config.content.retentionDays, cursorTtlSeconds: CURSOR_TTL_SECONDS };
 
   app.get(
     '/resources/sync',
@@ -71,7 +74,14 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
       if (etagMatches(request.headers[HEADERS.ifNoneMatch], head.etag)) return reply.code(304).send();
       const encoding = negotiateEncoding(request.headers['accept-encoding']);
       reply.type('application/json; charset=utf-8');
-      const body = snapshotStream(ctx.db, head);
+      const cached = snapshots ? await snapshots.body(head, encoding, (await heads.read()).head) : null;
+      if (cached) {
+        // Possibly a newer state than `head` (read while building): its own ETag goes with it.
+        reply.header(HEADERS.etag, cached.etag).header('content-length', String(cached.length));
+        if (encoding !== 'identity') reply.header('content-encoding', encoding);
+        return reply.send(bodyStream(cached));
+      }
+      const body = snapshotStream(ctx.db, heads, head);
       if (encoding === 'identity') return reply.send(body);
       const compressed = compressor(encoding);
       pipeline(body, compressed, (error) => {
@@ -82,3 +92,31 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
     },
   );
 };
+
+interface ContentServing {
+  readonly codec: SyncTokenCodec;
+  readonly heads: FeedHeadCache;
+  readonly snapshots: SnapshotCache | null;
+}
+
+const servingByContext = new WeakMap<AppContext, Promise<ContentServing>>();
+
+/**
+ * One token codec, head cache and snapshot cache per app, shared by both prefixes (the plugin is registered
+ * once per prefix), started on first use and stopped when the app closes.
+ */
+function contentServing(ctx: AppContext): Promise<ContentServing> {
+  let serving = servingByContext.get(ctx);
+  if (!serving) {
+    serving = (async () => {
+      const heads = new FeedHeadCache(ctx.database);
+      await heads.start();
+      ctx.onClose(() => heads.close());
+      const bytes = ctx.config.content.snapshotCacheBytes;
+      const snapshots = bytes > 0 ? new SnapshotCache(ctx.db, { maxBytes: bytes, maxEntryBytes: Math.min(bytes, 64 * 1_048_576) }) : null;
+      return { codec: new SyncTokenCodec(ctx.keys.syncTokenSecret), heads, snapshots };
+    })();
+    servingByContext.set(ctx, serving);
+  }
+  return serving;
+}

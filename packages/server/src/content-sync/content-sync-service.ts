@@ -1,7 +1,7 @@
 import { CONTENT_LINK_PREFIX, CONTENT_SYNC_PER_PAGE, parseContentFilter, type ContentFilter, type ContentSyncResponse } from '@quran-sync/protocol';
 import { contentSyncError } from '../http/api-error.js';
 import type { ContentDb } from './content-db.js';
-import { readFeedHead } from './content-feed-writer.js';
+import type { FeedHead, FeedHeadSource } from './feed-head-cache.js';
 import { bootstrapPage, incrementalPage } from './content-sync-query.js';
 import { filterHash, type SyncCursorPayload, type SyncTokenCodec } from './sync-token-codec.js';
 
@@ -25,6 +25,8 @@ export interface SyncQuery {
 
 export interface SyncServiceOptions {
   readonly db: ContentDb;
+  /** The committed head (in memory in the server; see feed-head-cache.ts). */
+  readonly heads: FeedHeadSource;
   readonly codec: SyncTokenCodec;
   readonly retentionDays: number;
   /** How long a cursor stays valid; background compaction never removes entries younger than this. */
@@ -34,6 +36,9 @@ export interface SyncServiceOptions {
 
 /** A run's cursors live this long; compaction keeps every entry superseded more recently than this. */
 export const CURSOR_TTL_SECONDS = 24 * 3600;
+
+/** A no-change poll answers with the client's own token while it is younger than this. */
+const TOKEN_REUSE_SECONDS = 24 * 3600;
 
 export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuery): Promise<ContentSyncResponse> {
   const nowSeconds = Math.floor((options.now?.() ?? Date.now()) / 1000);
@@ -50,11 +55,14 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
     if (perPageGiven !== null && perPageGiven !== cursor.perPage) {
       throw contentSyncError('cursor_per_page_mismatch', `cursor was issued for per_page=${cursor.perPage}; follow next_page_url verbatim`);
     }
-    const filterResult = parseContentFilter(cursor.filter);
+    const filterResult = parseCachedFilter(cursor.filter);
     if (!filterResult.ok) throw resync('cursor names a filter this server no longer accepts');
-    const { head, retentionFloor } = await readFeedHead(options.db);
-    if (cursor.until > head) throw resync('cursor is ahead of the server head');
-    if (cursor.phase === 'incremental' && cursor.tokenSequence < retentionFloor) throw resync('changes since this checkpoint are no longer retained');
+    const refused = (h: FeedHead) => cursor.until > h.head || (cursor.phase === 'incremental' && cursor.tokenSequence < h.retentionFloor);
+    let at = await options.heads.read();
+    // A cached head may lag (never lead): confirm against the committed head before refusing.
+    if (refused(at)) at = await options.heads.readCommitted();
+    if (cursor.until > at.head) throw resync('cursor is ahead of the server head');
+    if (cursor.phase === 'incremental' && cursor.tokenSequence < at.retentionFloor) throw resync('changes since this checkpoint are no longer retained');
     return page(options, filterResult.filter, cursor, nowSeconds);
   }
 
@@ -65,18 +73,28 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
   if (bootstrap && hasToken) throw contentSyncError('invalid_request', 'send either bootstrap=true or sync_token, not both');
   if (!bootstrap && !hasToken) throw contentSyncError('invalid_request', 'send bootstrap=true (first sync) or sync_token (incremental sync)');
   const perPage = perPageGiven ?? CONTENT_SYNC_PER_PAGE.default;
-  const { head, retentionFloor } = await readFeedHead(options.db);
 
   if (bootstrap) {
+    const { head } = await options.heads.read();
     return page(options, filter, { filter: filter.canonical, perPage, until: head, phase: 'bootstrap', afterResource: null, afterSequence: 0, tokenSequence: 0, issuedAt: nowSeconds }, nowSeconds);
   }
   const decoded = typeof token === 'string' ? options.codec.decodeToken(token) : null;
   if (!decoded) throw resync('sync_token is not valid (unreadable, bad signature or unknown version)');
+  let at = await options.heads.read();
+  // A cached head may lag (never lead): confirm against the committed head before refusing.
+  if (decoded.sequence > at.head || decoded.sequence < at.retentionFloor) at = await options.heads.readCommitted();
+  const { head, retentionFloor } = at;
   if (decoded.sequence > head) throw resync('sync_token is ahead of the server head');
   if (decoded.sequence < retentionFloor || decoded.issuedAt < nowSeconds - options.retentionDays * 86_400) {
     throw resync(`sync_token is older than the retention horizon (${options.retentionDays} days)`);
   }
   if (decoded.filterHash !== filterHash(filter.canonical)) throw contentSyncError('token_filter_mismatch', 'sync_token was issued for another resources filter');
+  if (decoded.sequence === head && decoded.issuedAt >= nowSeconds - TOKEN_REUSE_SECONDS) {
+    // Nothing changed: the contract allows the same token back, which spares the HMAC and deflate of a new
+    // one. It is re-issued (fresh issue time) once a day, so a client whose content never changes does not
+    // age out of the retention horizon.
+    return { sync: { sync_until_sequence: head, has_more: false, next_page_url: null, next_sync_token: token as string, mutations: [] } };
+  }
   return page(
     options,
     filter,
@@ -120,7 +138,7 @@ function resync(message: string) {
 }
 
 function parseFilter(resources: unknown): ContentFilter {
-  const result = parseContentFilter(resources);
+  const result = parseCachedFilter(resources);
   if (!result.ok) throw contentSyncError(result.error.code, result.error.message);
   return result.filter;
 }
@@ -141,4 +159,19 @@ function parseBootstrap(value: unknown): boolean {
   if (value === undefined || value === '' || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1') return true;
   throw contentSyncError('invalid_request', 'bootstrap must be true or false');
+}
+
+// Filters repeat (every client of an app sends the same one): parsed results by raw text, bounded.
+const parsedFilters = new Map<string, ReturnType<typeof parseContentFilter>>();
+const PARSED_FILTERS_MAX = 1_000;
+
+function parseCachedFilter(resources: unknown): ReturnType<typeof parseContentFilter> {
+  if (typeof resources !== 'string' || resources.length > 1_024) return parseContentFilter(resources);
+  let result = parsedFilters.get(resources);
+  if (!result) {
+    result = parseContentFilter(resources);
+    if (parsedFilters.size >= PARSED_FILTERS_MAX) parsedFilters.delete(parsedFilters.keys().next().value!);
+    parsedFilters.set(resources, result);
+  }
+  return result;
 }

@@ -45,7 +45,17 @@ export interface SyncCursorPayload {
 
 type Kind = 'token' | 'cursor';
 
+/** Verified payloads remembered by their exact text (tokens and cursors a process issued or checked). */
+const VERIFIED_MAX = 10_000;
+
 export class SyncTokenCodec {
+  /**
+   * `kind:text` → the payload that text verified to. The text is the cache key, so a hit is exactly as
+   * trustworthy as the HMAC check that filled it (a tampered text is a different key). Issued values go in
+   * when encoded: a client's next request, which carries them, costs no inflate and no HMAC.
+   */
+  private readonly verified = new Map<string, Record<string, unknown>>();
+
   constructor(private readonly secret: Buffer) {}
 
   encodeToken(payload: SyncTokenPayload): string {
@@ -98,11 +108,26 @@ export class SyncTokenCodec {
 
   private encode(kind: Kind, payload: Record<string, unknown>): string {
     const body = deflateRawSync(Buffer.from(JSON.stringify(payload))).toString('base64url');
-    return `${TOKEN_VERSION}.${body}.${this.mac(kind, body).toString('base64url')}`;
+    const value = `${TOKEN_VERSION}.${body}.${this.mac(kind, body).toString('base64url')}`;
+    this.remember(`${kind}:${value}`, payload);
+    return value;
+  }
+
+  private remember(key: string, payload: Record<string, unknown>): void {
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(key, payload);
   }
 
   private decode(kind: Kind, value: string): Record<string, unknown> | null {
     if (typeof value !== 'string' || value.length > 16_384) return null;
+    const known = this.verified.get(`${kind}:${value}`);
+    if (known) return known;
+    const payload = this.verify(kind, value);
+    if (payload) this.remember(`${kind}:${value}`, payload);
+    return payload;
+  }
+
+  private verify(kind: Kind, value: string): Record<string, unknown> | null {
     const parts = value.split('.');
     if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) return null;
     const [, body, sig] = parts as [string, string, string];
@@ -121,8 +146,16 @@ export class SyncTokenCodec {
 
 /** The hash a token binds: SHA-256 of the canonical filter, truncated to 128 bits, base64url. */
 export function filterHash(canonicalFilter: string): string {
-  return createHash('sha256').update(canonicalFilter).digest().subarray(0, 16).toString('base64url');
+  let hash = filterHashes.get(canonicalFilter);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(canonicalFilter).digest().subarray(0, 16).toString('base64url');
+    if (filterHashes.size >= 1_000) filterHashes.delete(filterHashes.keys().next().value!);
+    filterHashes.set(canonicalFilter, hash);
+  }
+  return hash;
 }
+
+const filterHashes = new Map<string, string>();
 
 function isNonNegativeInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

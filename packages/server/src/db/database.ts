@@ -19,6 +19,13 @@ export interface DatabaseHandle {
   waitingCount(): number;
   /** Connections in use or idle (1 on PGlite). */
   totalCount(): number;
+  /**
+   * Subscribes to `NOTIFY` on `channel` (lower-case identifier). PostgreSQL: a dedicated connection outside
+   * the pool (a pooled one would be handed to other queries); `onLost` is called if it breaks, after which
+   * the subscription is dead and the caller decides how to recover. PGlite: its own listener (one process).
+   * Resolves to an unsubscribe function.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onLost?: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -55,12 +62,52 @@ export async function openDatabase(config: DatabaseConfig, options: OpenDatabase
       client.on('error', () => {});
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const listeners = new Set<() => Promise<void>>();
     return {
       db,
       kind: 'postgres',
       waitingCount: () => pool.waitingCount,
       totalCount: () => pool.totalCount,
-      close: () => db.destroy(),
+      async listen(channel, onNotify, onLost) {
+        if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+        const client = new pg.Client({
+          connectionString: config.url,
+          connectionTimeoutMillis: 5_000,
+          keepAlive: true,
+          ...(config.searchPath ? { options: `-c search_path=${config.searchPath}` } : {}),
+        });
+        let ended = false;
+        const unsubscribe = async (): Promise<void> => {
+          if (ended) return;
+          ended = true;
+          listeners.delete(unsubscribe);
+          await client.end().catch(() => {});
+        };
+        const lost = (error: Error) => {
+          if (ended) return;
+          void unsubscribe();
+          onLost?.(error);
+        };
+        client.on('error', lost);
+        client.on('end', () => lost(new Error('listen connection closed')));
+        client.on('notification', (message) => {
+          if (message.channel === channel) onNotify(message.payload ?? '');
+        });
+        try {
+          await client.connect();
+          await client.query(`listen ${channel}`);
+        } catch (error) {
+          ended = true;
+          await client.end().catch(() => {});
+          throw error;
+        }
+        listeners.add(unsubscribe);
+        return unsubscribe;
+      },
+      close: async () => {
+        await Promise.all([...listeners].map((unsubscribe) => unsubscribe()));
+        await db.destroy();
+      },
     };
   }
 
@@ -83,6 +130,13 @@ export async function openDatabase(config: DatabaseConfig, options: OpenDatabase
     kind: 'pglite',
     waitingCount: () => 0,
     totalCount: () => 1,
+    async listen(channel, onNotify) {
+      // PGlite delivers a transaction's notifications when its COMMIT completes, before that query resolves.
+      const unlisten = await pglite.listen(channel, onNotify);
+      return async () => {
+        await unlisten().catch(() => {});
+      };
+    },
     close: async () => {
       try {
         await db.destroy();

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { authMigration } from './0001-auth.js';
 import { contentMigration } from './0002-content.js';
 import { userDataMigration } from './0003-user-data.js';
+import { contentHeadNotifyMigration } from './0004-content-head-notify.js';
 
 /**
  * Every migration, in order. Names sort lexically in the order they must run; a migration, once
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-auth': authMigration,
   '0002-content': contentMigration,
   '0003-user-data': userDataMigration,
+  '0004-content-head-notify': contentHeadNotifyMigration,
 };

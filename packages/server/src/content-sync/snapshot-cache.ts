@@ -1,0 +1,237 @@
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { constants as zlibConstants, brotliCompress, crc32, deflateRaw } from 'node:zlib';
+import { sql } from 'kysely';
+import type { ContentDb } from './content-db.js';
+import type { SnapshotEncoding, SnapshotHead } from './content-snapshot-stream.js';
+
+/**
+ * Snapshot bodies in memory, so a repeated bootstrap costs no row reads and no compression.
+ *
+ * Key: `(group, id, schema_version, last_sequence)`. Correct because every change to what a snapshot holds
+ * (a row, the resource's `resource_content_id`, its visibility) runs through `withFeedWriter` and sets the
+ * resource's `last_sequence` to the new feed entry's sequence in the same transaction
+ * (content-editorial.ts): a body built at `last_sequence = L` is exactly the resource at L, and any later
+ * change has another key. The route still reads `(status, last_sequence)` with one primary-key lookup per
+ * request; that lookup cannot come from memory, because a client may hold a sync page served by another
+ * server process that already saw a newer edit, and its snapshot must reflect at least that edit.
+ *
+ * The body's one variable part is `sync_sequence` (the head when fetched), so the body is laid out with it
+ * LAST: `{…,"records":[…]` is cached once and `,"sync_sequence":N}` appended per request. gzip is spliced
+ * without recompressing: the cached part is raw deflate ending in a sync flush (byte-aligned, not final), the
+ * suffix goes in a final stored block, and the CRC-32 continues from the cached part's CRC (`zlib.crc32`
+ * with an initial value) — one valid gzip member. Brotli streams cannot be spliced, so a brotli body is
+ * cached for one head at a time (rebuilt after any feed write, still without reading rows).
+ *
+ * Builds are single-flight per key, read in one repeatable-read transaction (status, `last_sequence` and
+ * rows agree), and bounded: bodies larger than `maxEntryBytes` are not cached (the route streams them), and
+ * the least recently used entries go when the total exceeds `maxBytes`.
+ */
+export interface SnapshotCacheOptions {
+  readonly maxBytes: number;
+  readonly maxEntryBytes: number;
+}
+
+export interface CachedSnapshot {
+  readonly group: string;
+  readonly id: number;
+  readonly resourceContentId: number | null;
+  readonly schemaVersion: number;
+  readonly lastSequence: number;
+  readonly etag: string;
+  /** `{…,"records":[…]` — everything but `,"sync_sequence":N}`. */
+  readonly head: Buffer;
+  gzip: Promise<{ readonly deflated: Buffer; readonly crc: number }> | null;
+  br: { readonly sequence: number; readonly bytes: Promise<Buffer> } | null;
+  bytes: number;
+}
+
+/** What the route sends: buffers (no copy of the cached part) and their total length. */
+export interface SnapshotBody {
+  readonly etag: string;
+  readonly chunks: readonly Buffer[];
+  readonly length: number;
+}
+
+const deflateRawAsync = promisify(deflateRaw);
+const brotliCompressAsync = promisify(brotliCompress);
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
+const READ_BATCH_ROWS = 5_000;
+
+export class SnapshotCache {
+  private readonly entries = new Map<string, CachedSnapshot>();
+  private readonly keyByResource = new Map<string, string>();
+  private readonly building = new Map<string, Promise<CachedSnapshot | null>>();
+  private totalBytes = 0;
+
+  constructor(
+    private readonly db: ContentDb,
+    private readonly options: SnapshotCacheOptions,
+  ) {}
+
+  get sizeBytes(): number {
+    return this.totalBytes;
+  }
+
+  /**
+   * The body of the resource `head` names, at `head.lastSequence` or later (a newer state read while
+   * building wins; its ETag comes with it), or null when it is not public any more or too large to cache.
+   */
+  async body(head: SnapshotHead, encoding: SnapshotEncoding, syncSequence: number): Promise<SnapshotBody | null> {
+    const entry = await this.entry(head);
+    if (!entry) return null;
+    const sequence = Math.max(syncSequence, entry.lastSequence);
+    const suffix = Buffer.from(`,"sync_sequence":${sequence}}`);
+    if (encoding === 'identity') return body(entry.etag, [entry.head, suffix]);
+    if (encoding === 'gzip') {
+      // Compressed once per entry, off the event loop (zlib's thread pool), shared by concurrent requests.
+      entry.gzip ??= deflateRawAsync(entry.head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).then((deflated) => {
+        this.account(entry, deflated.length);
+        return { deflated, crc: crc32(entry.head) };
+      });
+      const { deflated, crc } = await entry.gzip;
+      const stored = Buffer.alloc(5);
+      stored[0] = 0x01; // BFINAL=1, BTYPE=00 (stored); the sync flush left the stream byte-aligned
+      stored.writeUInt16LE(suffix.length, 1);
+      stored.writeUInt16LE(~suffix.length & 0xffff, 3);
+      const trailer = Buffer.alloc(8);
+      trailer.writeUInt32LE(crc32(suffix, crc) >>> 0, 0);
+      trailer.writeUInt32LE((entry.head.length + suffix.length) % 2 ** 32, 4);
+      return body(entry.etag, [GZIP_HEADER, deflated, stored, suffix, trailer]);
+    }
+    if (!entry.br || entry.br.sequence !== sequence) {
+      const previous = entry.br;
+      const bytes = brotliCompressAsync(Buffer.concat([entry.head, suffix]), {
+        params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.head.length },
+      });
+      entry.br = { sequence, bytes };
+      void Promise.all([bytes, previous?.bytes]).then(([now, before]) => this.account(entry, now.length - (before?.length ?? 0)), () => {});
+    }
+    return body(entry.etag, [await entry.br.bytes]);
+  }
+
+  private async entry(head: SnapshotHead): Promise<CachedSnapshot | null> {
+    const key = cacheKey(head.group, head.id, head.schemaVersion, head.lastSequence);
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    let pending = this.building.get(key);
+    if (!pending) {
+      pending = this.build(head).finally(() => this.building.delete(key));
+      this.building.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async build(head: SnapshotHead): Promise<CachedSnapshot | null> {
+    const read = await this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const resource = await trx
+          .selectFrom('content_resources')
+          .select(['resource_content_id', 'status', 'last_sequence'])
+          .where('resource_group', '=', head.group)
+          .where('resource_id', '=', head.id)
+          .executeTakeFirst();
+        if (!resource || resource.status !== 'public') return null;
+        const parts: string[] = [];
+        let bytes = 0;
+        let after: { sortKey: string; recordType: string; recordKey: string } | null = null;
+        for (;;) {
+          const batch: Array<{ sort_key: string; record_type: string; record_key: string; json: string }> = await trx
+            .selectFrom('content_rows')
+            .select(['sort_key', 'record_type', 'record_key', sql<string>`data::text`.as('json')])
+            .where('resource_group', '=', head.group)
+            .where('resource_id', '=', head.id)
+            .$if(after !== null, (qb) =>
+              qb.where((eb) => eb(eb.refTuple('sort_key', 'record_type', 'record_key'), '>', eb.tuple(after!.sortKey, after!.recordType, after!.recordKey))),
+            )
+            .orderBy('sort_key')
+            .orderBy('record_type')
+            .orderBy('record_key')
+            .limit(READ_BATCH_ROWS)
+            .execute();
+          for (const row of batch) {
+            parts.push(row.json);
+            bytes += row.json.length + 1;
+          }
+          // Too large to keep in memory: the route streams it instead.
+          if (bytes > this.options.maxEntryBytes) return 'too-large' as const;
+          if (batch.length < READ_BATCH_ROWS) break;
+          const last = batch[batch.length - 1]!;
+          after = { sortKey: last.sort_key, recordType: last.record_type, recordKey: last.record_key };
+        }
+        return { resourceContentId: resource.resource_content_id, lastSequence: Number(resource.last_sequence), rows: parts };
+      });
+    if (read === null || read === 'too-large') return null;
+    const prefix = `{"resource_group":${JSON.stringify(head.group)},"resource_id":${head.id},"resource_content_id":${read.resourceContentId === null ? 'null' : read.resourceContentId},"schema_version":${head.schemaVersion},"records":[`;
+    const entry: CachedSnapshot = {
+      group: head.group,
+      id: head.id,
+      resourceContentId: read.resourceContentId,
+      schemaVersion: head.schemaVersion,
+      lastSequence: read.lastSequence,
+      etag: snapshotEtag(head.group, head.id, head.schemaVersion, read.lastSequence),
+      head: Buffer.from(`${prefix}${read.rows.join(',')}]`),
+      gzip: null,
+      br: null,
+      bytes: 0,
+    };
+    this.insert(entry);
+    return entry;
+  }
+
+  private insert(entry: CachedSnapshot): void {
+    const key = cacheKey(entry.group, entry.id, entry.schemaVersion, entry.lastSequence);
+    const resource = `${entry.group}/${entry.id}`;
+    // An older state of the same resource is never asked for again (keys only grow): drop it now.
+    const previous = this.keyByResource.get(resource);
+    if (previous !== undefined && previous !== key) this.remove(previous);
+    if (this.entries.has(key)) return;
+    this.keyByResource.set(resource, key);
+    this.entries.set(key, entry);
+    this.account(entry, entry.head.length);
+  }
+
+  private account(entry: CachedSnapshot, delta: number): void {
+    entry.bytes += delta;
+    const key = cacheKey(entry.group, entry.id, entry.schemaVersion, entry.lastSequence);
+    if (this.entries.get(key) !== entry) return;
+    this.totalBytes += delta;
+    for (const [oldest] of this.entries) {
+      if (this.totalBytes <= this.options.maxBytes) break;
+      this.remove(oldest);
+    }
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.totalBytes -= entry.bytes;
+    const resource = `${entry.group}/${entry.id}`;
+    if (this.keyByResource.get(resource) === key) this.keyByResource.delete(resource);
+  }
+}
+
+export function snapshotEtag(group: string, id: number, schemaVersion: number, lastSequence: number): string {
+  return `W/"${group}-${id}-s${schemaVersion}-${lastSequence}"`;
+}
+
+function cacheKey(group: string, id: number, schemaVersion: number, lastSequence: number): string {
+  return `${group}/${id}/s${schemaVersion}/${lastSequence}`;
+}
+
+function body(etag: string, chunks: Buffer[]): SnapshotBody {
+  return { etag, chunks, length: chunks.reduce((n, c) => n + c.length, 0) };
+}
+
+/** The chunks as a stream for `reply.send` (no concatenation of the cached buffer). */
+export function bodyStream(b: SnapshotBody): Readable {
+  return Readable.from(b.chunks, { objectMode: false });
+}
