@@ -96,4 +96,13 @@ describe('POST /oauth2/revoke', () => {
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: 'invalid_request' });
   });
+
+  it('answers invalid_client for client ids that decode to characters no client id has (a NUL among them)', async () => {
+    // "%2500" arrives as the id "%00", which the Basic-credential reading form-decodes to a NUL.
+    for (const auth of [{ client_id: '%00' }, { authorization: basic('%00', 'x') }, { client_id: 'sp\u0000a' }]) {
+      const res = await revoke('some-token', auth);
+      expect(res.status).toBe(auth.client_id === 'sp\u0000a' ? 400 : 401);
+      expect(await res.json()).toMatchObject({ error: auth.client_id === 'sp\u0000a' ? 'invalid_request' : 'invalid_client' });
+    }
+  });
 });
