@@ -1,11 +1,9 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import zlib from 'node:zlib';
 import { sql } from 'kysely';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCE_GROUP_NAMES, VERSE_COUNT } from '@quran-sync/protocol';
-import { startTestServer, type TestServer } from '../testing/index.js';
+import { rawGet, startTestServer, type TestServer } from '../testing/index.js';
 import { seedContent } from './content-seed.js';
 import { SEED_TRANSLATIONS } from './content-seed-data.js';
 import { contentTestClient, type ContentTestClient } from './testing/content-test-client.js';
@@ -71,19 +69,12 @@ describe('seeded content', () => {
     const { resource_group: group, resource_id: id, n } = largest.rows[0]!;
     expect(`${group}:${id}`).toBe('quran_core:1');
     const headers = await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] });
-    const res = await new Promise<http.IncomingMessage & { raw: Buffer }>((resolve, reject) => {
-      http.get(`${server.url}/content/api/v4/resources/snapshots/${group}/${id}`, { headers: { ...headers, 'accept-encoding': 'gzip' } }, (r) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (d: Buffer) => chunks.push(d));
-        r.on('end', () => resolve(Object.assign(r, { raw: Buffer.concat(chunks) })));
-        r.on('error', reject);
-      }).on('error', reject);
-    });
-    expect(res.statusCode).toBe(200);
+    const res = await rawGet(`${server.url}/content/api/v4/resources/snapshots/${group}/${id}`, { ...headers, 'accept-encoding': 'gzip' });
+    expect(res.status).toBe(200);
     expect(res.headers['content-encoding']).toBe('gzip');
     // Cached bodies carry their length; the streamed path (uncacheable sizes) is covered in snapshot-cache.test.ts.
     expect(Number(res.headers['content-length'])).toBe(res.raw.length);
-    const body = JSON.parse(zlib.gunzipSync(res.raw).toString('utf8')) as { records: unknown[]; sync_sequence: number };
+    const body = res.json as { records: unknown[]; sync_sequence: number };
     expect(body.records).toHaveLength(n);
     expect(res.raw.length).toBeLessThan(Buffer.byteLength(JSON.stringify(body)) / 4);
     const etag = res.headers.etag!;

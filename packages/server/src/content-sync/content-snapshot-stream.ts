@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from 'node:zlib';
-import { sql } from 'kysely';
 import { isResourceGroupName, resourceGroupDefinition } from '@quran-sync/protocol';
 import { contentSyncError } from '../http/api-error.js';
 import type { ContentDb } from './content-db.js';
 import type { FeedHeadSource } from './feed-head-cache.js';
 import { snapshotEtag } from './snapshot-cache.js';
+import { snapshotBodyPrefix, snapshotRowBatches } from './snapshot-rows.js';
 
 /**
  * Snapshots (`GET /resources/snapshots/{group}/{id}`), streamed in constant memory: rows are read in keyset
@@ -73,30 +73,12 @@ export function snapshotStream(db: ContentDb, heads: FeedHeadSource, head: Snaps
 
 async function* snapshotChunks(db: ContentDb, heads: FeedHeadSource, head: SnapshotHead): AsyncGenerator<string> {
   const { head: syncSequence } = await heads.read();
-  yield `{"resource_group":${JSON.stringify(head.group)},"resource_id":${head.id},"resource_content_id":${head.resourceContentId === null ? 'null' : head.resourceContentId},"schema_version":${head.schemaVersion},"records":[`;
-  let after: { sortKey: string; recordType: string; recordKey: string } | null = null;
+  yield snapshotBodyPrefix(head, head.resourceContentId);
   let first = true;
-  for (;;) {
-    const batch: Array<{ sort_key: string; record_type: string; record_key: string; json: string }> = await db
-      .selectFrom('content_rows')
-      .select(['sort_key', 'record_type', 'record_key', sql<string>`data::text`.as('json')])
-      .where('resource_group', '=', head.group)
-      .where('resource_id', '=', head.id)
-      .$if(after !== null, (qb) =>
-        qb.where((eb) => eb(eb.refTuple('sort_key', 'record_type', 'record_key'), '>', eb.tuple(after!.sortKey, after!.recordType, after!.recordKey))),
-      )
-      .orderBy('sort_key')
-      .orderBy('record_type')
-      .orderBy('record_key')
-      .limit(SNAPSHOT_BATCH_ROWS)
-      .execute();
-    if (batch.length === 0) break;
-    const text = batch.map((r) => r.json).join(',');
+  for await (const rows of snapshotRowBatches(db, head.group, head.id, SNAPSHOT_BATCH_ROWS)) {
+    const text = rows.join(',');
     yield first ? text : `,${text}`;
     first = false;
-    const last = batch[batch.length - 1]!;
-    after = { sortKey: last.sort_key, recordType: last.record_type, recordKey: last.record_key };
-    if (batch.length < SNAPSHOT_BATCH_ROWS) break;
   }
   yield `],"sync_sequence":${Math.max(syncSequence, head.lastSequence)}}`;
 }

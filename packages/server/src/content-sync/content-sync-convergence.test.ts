@@ -59,7 +59,7 @@ describe('content sync convergence (property)', () => {
   let server: TestServer;
   let editor: Record<string, string>;
   let reader: Record<string, string>;
-  const coverage = { runs: 0, appliedEdits: 0, publicRows: 0 };
+  const coverage = { runs: 0, appliedEdits: 0, endedWithPublicRows: 0 };
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -140,7 +140,7 @@ describe('content sync convergence (property)', () => {
         await client.sync({ perPage: 3 });
         const expected = stateToObject(await serverPublicState(server.ctx.db, parsed.filter));
         coverage.runs++;
-        coverage.publicRows += Object.values(expected).reduce((n, rows) => n + Object.keys(rows).length, 0);
+        if (Object.values(expected).some((rows) => Object.keys(rows).length > 0)) coverage.endedWithPublicRows++;
         expect(stateToObject(client.rows)).toEqual(expected);
         // And once more from the stored token: still equal, nothing left to apply.
         const idle = await client.sync({ perPage: 100 });
@@ -149,7 +149,11 @@ describe('content sync convergence (property)', () => {
       { numRuns: Number(process.env.QS_PROPERTY_RUNS ?? 100) },
     );
     // Guard against a generator that stops exercising anything (most edits rejected, empty final states).
+    // Bounds far below what the generator gives, so the guard itself never flakes: per 100 runs, ~710–800
+    // applied edits and about half the histories (46–54 in six runs) ending with public rows. The earlier
+    // guard, total public rows > runs, sat about 1.5 standard deviations under its mean (110–150 per 100
+    // runs) and failed one run in fifteen or so, on any backend (seen once on PostgreSQL, reproduced here).
     expect(coverage.appliedEdits).toBeGreaterThan(coverage.runs * 3);
-    expect(coverage.publicRows).toBeGreaterThan(coverage.runs);
-  });
+    expect(coverage.endedWithPublicRows).toBeGreaterThanOrEqual(Math.ceil(coverage.runs / 5));
+  }, 300_000); // 13–20 s alone, 50 s measured beside a soak: the 60 s default is too tight on a shared machine
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CONTENT_SYNC_ERRORS, type ContentSyncMutation, type ContentSyncResponse } from '@quran-sync/protocol';
-import { startTestServer, type TestServer } from '../testing/index.js';
+import { rawGet, startTestServer, type TestServer } from '../testing/index.js';
 import { compactContentFeed } from './content-compaction.js';
 import { contentTestClient, type ContentTestClient } from './testing/content-test-client.js';
 import { SyncTokenCodec } from './sync-token-codec.js';
@@ -429,7 +429,7 @@ describe('GET /resources/sync and snapshots', () => {
       const raw = await rawGet(`${server.url}/api/v4/resources/snapshots/word_by_word_translations/60`, { ...(await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] })), 'accept-encoding': encoding });
       expect(raw.headers['content-encoding']).toBe(encoding);
       expect(raw.headers.vary).toMatch(/Accept-Encoding/i);
-      expect(JSON.parse(raw.decoded).records).toHaveLength(4);
+      expect(raw.json.records).toHaveLength(4);
     }
     const notModified = await c.get('resources/snapshots/word_by_word_translations/60', { 'if-none-match': etag });
     expect(notModified.status).toBe(304);
@@ -441,24 +441,6 @@ describe('GET /resources/sync and snapshots', () => {
   });
 });
 
-/** GET without automatic decompression, to see the encoding on the wire. */
-async function rawGet(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; decoded: string }> {
-  const http = await import('node:http');
-  const zlib = await import('node:zlib');
-  return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        const enc = res.headers['content-encoding'];
-        const decoded = enc === 'gzip' ? zlib.gunzipSync(buf) : enc === 'br' ? zlib.brotliDecompressSync(buf) : buf;
-        resolve({ headers: res.headers, decoded: decoded.toString('utf8') });
-      });
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
 
 export type { ContentSyncMutation };
 

@@ -3,10 +3,12 @@ import { Type } from '@sinclair/typebox';
 import { HEADERS } from '@quran-sync/protocol';
 import type { AppContext } from '../app-context.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
-import { compressor, etagMatches, negotiateEncoding, resolveSnapshot, snapshotStream } from './content-snapshot-stream.js';
+import { sendJson } from '../http/compressed-json.js';
+import { compressor, etagMatches, negotiateEncoding, snapshotStream } from './content-snapshot-stream.js';
 import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
 import { FeedHeadCache } from './feed-head-cache.js';
 import { bodyStream, SnapshotCache } from './snapshot-cache.js';
+import { SnapshotHeadMemo } from './snapshot-head-memo.js';
 import { SyncTokenCodec } from './sync-token-codec.js';
 
 const CONTENT_AUTH = { auth: { scopes: ['content'] } } as const;
@@ -23,7 +25,7 @@ const QueryParam = (description: string) => Type.Union([Type.String(), Type.Arra
  * No response schemas: bodies are built from the protocol's types and serialised as they are.
  */
 export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
-  const { codec, heads, snapshots } = await contentServing(ctx);
+  const { codec, heads, snapshots, snapshotHeads } = await contentServing(ctx);
   const options = { db: ctx.db, heads, codec, retentionDays: ctx.config.content.retentionDays, cursorTtlSeconds: CURSOR_TTL_SECONDS };
 
   app.get(
@@ -51,8 +53,8 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
     },
     async (request, reply) => {
       const body = await serveSyncPage(options, request.query as SyncQuery);
-      reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
-      return JSON.stringify(body);
+      // Pages of row changes carry full rows: gzip when accepted (a no-change answer is too small to bother).
+      return sendJson(request, reply.header('cache-control', 'no-store'), body);
     },
   );
 
@@ -69,7 +71,7 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
     },
     async (request, reply) => {
       const { resource_group: group, id } = request.params as { resource_group: string; id: string };
-      const head = await resolveSnapshot(ctx.db, group, id);
+      const head = await snapshotHeads.resolve(group, id);
       reply.header(HEADERS.etag, head.etag).header('cache-control', 'private, no-cache').header('vary', 'Accept-Encoding');
       if (etagMatches(request.headers[HEADERS.ifNoneMatch], head.etag)) return reply.code(304).send();
       const encoding = negotiateEncoding(request.headers['accept-encoding']);
@@ -79,7 +81,8 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
         // Possibly a newer state than `head` (read while building): its own ETag goes with it.
         reply.header(HEADERS.etag, cached.etag).header('content-length', String(cached.length));
         if (encoding !== 'identity') reply.header('content-encoding', encoding);
-        return reply.send(bodyStream(cached));
+        // One buffer (gzip, brotli) is sent as it is: one write with the headers, as a bare route would.
+        return reply.send(cached.chunks.length === 1 ? cached.chunks[0] : bodyStream(cached));
       }
       const body = snapshotStream(ctx.db, heads, head);
       if (encoding === 'identity') return reply.send(body);
@@ -97,6 +100,7 @@ interface ContentServing {
   readonly codec: SyncTokenCodec;
   readonly heads: FeedHeadCache;
   readonly snapshots: SnapshotCache | null;
+  readonly snapshotHeads: SnapshotHeadMemo;
 }
 
 const servingByContext = new WeakMap<AppContext, Promise<ContentServing>>();
@@ -114,7 +118,7 @@ function contentServing(ctx: AppContext): Promise<ContentServing> {
       ctx.onClose(() => heads.close());
       const bytes = ctx.config.content.snapshotCacheBytes;
       const snapshots = bytes > 0 ? new SnapshotCache(ctx.db, { maxBytes: bytes, maxEntryBytes: Math.min(bytes, 64 * 1_048_576) }) : null;
-      return { codec: new SyncTokenCodec(ctx.keys.syncTokenSecret), heads, snapshots };
+      return { codec: new SyncTokenCodec(ctx.keys.syncTokenSecret), heads, snapshots, snapshotHeads: new SnapshotHeadMemo(ctx.db, heads) };
     })();
     servingByContext.set(ctx, serving);
   }

@@ -59,8 +59,9 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
     if (!filterResult.ok) throw resync('cursor names a filter this server no longer accepts');
     const refused = (h: FeedHead) => cursor.until > h.head || (cursor.phase === 'incremental' && cursor.tokenSequence < h.retentionFloor);
     let at = await options.heads.read();
-    // A cached head may lag (never lead): confirm against the committed head before refusing.
-    if (refused(at)) at = await options.heads.readCommitted();
+    // A cached head may lag (never lead): confirm against the committed head before refusing; an incremental
+    // run's page is checked against the committed retention floor (a cached floor may lag, see below).
+    if (refused(at) || cursor.phase === 'incremental') at = await options.heads.readCommitted();
     if (cursor.until > at.head) throw resync('cursor is ahead of the server head');
     if (cursor.phase === 'incremental' && cursor.tokenSequence < at.retentionFloor) throw resync('changes since this checkpoint are no longer retained');
     return page(options, filterResult.filter, cursor, nowSeconds);
@@ -81,8 +82,11 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
   const decoded = typeof token === 'string' ? options.codec.decodeToken(token) : null;
   if (!decoded) throw resync('sync_token is not valid (unreadable, bad signature or unknown version)');
   let at = await options.heads.read();
-  // A cached head may lag (never lead): confirm against the committed head before refusing.
-  if (decoded.sequence > at.head || decoded.sequence < at.retentionFloor) at = await options.heads.readCommitted();
+  // A cached head may lag (never lead): confirm against the committed head before refusing. The cached
+  // retention floor may lag too, and a token below the real floor must not be served a page (compaction
+  // deleted part of its history): a token with changes to read is checked against the committed floor —
+  // one primary-key read beside the page's own queries; a no-change poll reads nothing and needs none.
+  if (decoded.sequence !== at.head || decoded.sequence < at.retentionFloor) at = await options.heads.readCommitted();
   const { head, retentionFloor } = at;
   if (decoded.sequence > head) throw resync('sync_token is ahead of the server head');
   if (decoded.sequence < retentionFloor || decoded.issuedAt < nowSeconds - options.retentionDays * 86_400) {

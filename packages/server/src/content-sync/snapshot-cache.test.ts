@@ -1,34 +1,6 @@
-import http from 'node:http';
-import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing/index.js';
+import { rawGet, startTestServer, type TestServer } from '../testing/index.js';
 import { contentTestClient, type ContentTestClient } from './testing/content-test-client.js';
-
-interface Raw {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly raw: Buffer;
-  readonly json: { records: Array<Record<string, unknown>>; sync_sequence: number; [key: string]: unknown };
-}
-
-function rawGet(url: string, headers: Record<string, string>): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const enc = res.headers['content-encoding'];
-          // gunzipSync checks the CRC-32 and length trailer, so a badly spliced body fails here.
-          const decoded = enc === 'gzip' ? zlib.gunzipSync(raw) : enc === 'br' ? zlib.brotliDecompressSync(raw) : raw;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, raw, json: res.statusCode === 200 ? JSON.parse(decoded.toString('utf8')) : null });
-        });
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 describe('snapshot cache', () => {
   let cached: TestServer;
@@ -79,7 +51,7 @@ describe('snapshot cache', () => {
     const after = await Promise.all(Array.from({ length: 8 }, (_, i) => rawGet(`${cached.url}${path}`, { ...headers, 'accept-encoding': i % 2 ? 'gzip' : 'identity' })));
     for (const r of after) {
       expect(r.headers.etag).not.toBe(before.headers.etag);
-      expect(r.json.records.find((x) => x.id === 7)?.text).toBe('edited');
+      expect(r.json.records.find((x: { id: unknown }) => x.id === 7)?.text).toBe('edited');
       expect(r.json.records).toHaveLength(rows.length);
     }
     const notModified = await rawGet(`${cached.url}${path}`, { ...headers, 'if-none-match': String(after[0]!.headers.etag) });
@@ -90,6 +62,21 @@ describe('snapshot cache', () => {
     expect((await rawGet(`${cached.url}/api/v4/resources/snapshots/translations/32`, { ...headers, 'accept-encoding': 'gzip' })).status).toBe(200);
     expect((await c.admin('PUT', '/resources/translations/32', { status: 'hidden' })).status).toBe(200);
     expect((await rawGet(`${cached.url}/api/v4/resources/snapshots/translations/32`, { ...headers, 'accept-encoding': 'gzip' })).status).toBe(404);
+  });
+
+  it('an edit made by another server on the same database reaches the snapshot once its head arrives', async () => {
+    const before = await rawGet(`${cached.url}${path}`, { ...headers, 'accept-encoding': 'gzip' });
+    // The resource's ETag is remembered per feed head (snapshot-head-memo.ts): the other server's commit
+    // moves the head by NOTIFY, and the next request must re-read the resource.
+    const other = await contentTestClient(streamed);
+    expect((await other.admin('POST', '/resources/translations/31/rows', { upsert: [{ id: 9, verse_key: '2:9', text: 'edited elsewhere', foot_notes: [] }] })).status).toBe(200);
+    let after = before;
+    for (let attempt = 0; attempt < 200 && after.headers.etag === before.headers.etag; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      after = await rawGet(`${cached.url}${path}`, { ...headers, 'accept-encoding': 'gzip' });
+    }
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect(after.json.records.find((x: { id: unknown }) => x.id === 9)?.text).toBe('edited elsewhere');
   });
 
   it('bodies larger than the cache allows are streamed', async () => {

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { constants as zlibConstants, brotliCompress, crc32, deflateRaw } from 'node:zlib';
-import { sql } from 'kysely';
 import type { ContentDb } from './content-db.js';
 import type { SnapshotEncoding, SnapshotHead } from './content-snapshot-stream.js';
+import { snapshotBodyPrefix, snapshotRowBatches } from './snapshot-rows.js';
 
 /**
  * Snapshot bodies in memory, so a repeated bootstrap costs no row reads and no compression.
@@ -32,16 +32,17 @@ export interface SnapshotCacheOptions {
   readonly maxEntryBytes: number;
 }
 
-export interface CachedSnapshot {
-  readonly group: string;
-  readonly id: number;
-  readonly resourceContentId: number | null;
-  readonly schemaVersion: number;
-  readonly lastSequence: number;
-  readonly etag: string;
+/** A snapshot body held in memory, with the resource head it was built for. */
+export interface CachedSnapshot extends SnapshotHead {
   /** `{…,"records":[…]` — everything but `,"sync_sequence":N}`. */
   readonly head: Buffer;
   gzip: Promise<{ readonly deflated: Buffer; readonly crc: number }> | null;
+  /**
+   * The whole gzip body at one head, spliced once per head like brotli: sent as one buffer it goes out in one
+   * write with the headers, where the five spliced pieces streamed made several small TCP segments per answer
+   * (issue #8: cached snapshots measured well under a bare route serving the same bytes).
+   */
+  gzipBody: { readonly sequence: number; readonly bytes: Buffer } | null;
   br: { readonly sequence: number; readonly bytes: Promise<Buffer> } | null;
   bytes: number;
 }
@@ -90,6 +91,7 @@ export class SnapshotCache {
         return { deflated, crc: crc32(entry.head) };
       });
       const { deflated, crc } = await entry.gzip;
+      if (entry.gzipBody?.sequence === sequence) return body(entry.etag, [entry.gzipBody.bytes]);
       const stored = Buffer.alloc(5);
       stored[0] = 0x01; // BFINAL=1, BTYPE=00 (stored); the sync flush left the stream byte-aligned
       stored.writeUInt16LE(suffix.length, 1);
@@ -97,7 +99,11 @@ export class SnapshotCache {
       const trailer = Buffer.alloc(8);
       trailer.writeUInt32LE(crc32(suffix, crc) >>> 0, 0);
       trailer.writeUInt32LE((entry.head.length + suffix.length) % 2 ** 32, 4);
-      return body(entry.etag, [GZIP_HEADER, deflated, stored, suffix, trailer]);
+      const bytes = Buffer.concat([GZIP_HEADER, deflated, stored, suffix, trailer]);
+      const previous = entry.gzipBody;
+      entry.gzipBody = { sequence, bytes };
+      this.account(entry, bytes.length - (previous?.bytes.length ?? 0));
+      return body(entry.etag, [bytes]);
     }
     if (!entry.br || entry.br.sequence !== sequence) {
       const previous = entry.br;
@@ -141,35 +147,18 @@ export class SnapshotCache {
         if (!resource || resource.status !== 'public') return null;
         const parts: string[] = [];
         let bytes = 0;
-        let after: { sortKey: string; recordType: string; recordKey: string } | null = null;
-        for (;;) {
-          const batch: Array<{ sort_key: string; record_type: string; record_key: string; json: string }> = await trx
-            .selectFrom('content_rows')
-            .select(['sort_key', 'record_type', 'record_key', sql<string>`data::text`.as('json')])
-            .where('resource_group', '=', head.group)
-            .where('resource_id', '=', head.id)
-            .$if(after !== null, (qb) =>
-              qb.where((eb) => eb(eb.refTuple('sort_key', 'record_type', 'record_key'), '>', eb.tuple(after!.sortKey, after!.recordType, after!.recordKey))),
-            )
-            .orderBy('sort_key')
-            .orderBy('record_type')
-            .orderBy('record_key')
-            .limit(READ_BATCH_ROWS)
-            .execute();
-          for (const row of batch) {
-            parts.push(row.json);
-            bytes += row.json.length + 1;
+        for await (const rows of snapshotRowBatches(trx, head.group, head.id, READ_BATCH_ROWS)) {
+          for (const json of rows) {
+            parts.push(json);
+            bytes += json.length + 1;
           }
           // Too large to keep in memory: the route streams it instead.
           if (bytes > this.options.maxEntryBytes) return 'too-large' as const;
-          if (batch.length < READ_BATCH_ROWS) break;
-          const last = batch[batch.length - 1]!;
-          after = { sortKey: last.sort_key, recordType: last.record_type, recordKey: last.record_key };
         }
         return { resourceContentId: resource.resource_content_id, lastSequence: Number(resource.last_sequence), rows: parts };
       });
     if (read === null || read === 'too-large') return null;
-    const prefix = `{"resource_group":${JSON.stringify(head.group)},"resource_id":${head.id},"resource_content_id":${read.resourceContentId === null ? 'null' : read.resourceContentId},"schema_version":${head.schemaVersion},"records":[`;
+    const prefix = snapshotBodyPrefix(head, read.resourceContentId);
     const entry: CachedSnapshot = {
       group: head.group,
       id: head.id,
@@ -179,6 +168,7 @@ export class SnapshotCache {
       etag: snapshotEtag(head.group, head.id, head.schemaVersion, read.lastSequence),
       head: Buffer.from(`${prefix}${read.rows.join(',')}]`),
       gzip: null,
+      gzipBody: null,
       br: null,
       bytes: 0,
     };

@@ -132,8 +132,12 @@ export class SyncTokenCodec {
     if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) return null;
     const [, body, sig] = parts as [string, string, string];
     if (!/^[A-Za-z0-9_-]+$/.test(body) || !/^[A-Za-z0-9_-]+$/.test(sig)) return null;
-    const expected = this.mac(kind, body);
-    const given = Buffer.from(sig, 'base64url');
+    // The signature is compared as text, against its canonical encoding: base64url decoders ignore the
+    // unused low bits of the last character, so comparing decoded bytes would accept several spellings of
+    // one signature — and a token must be exactly one string (it keys the verified-value memo, and a client
+    // comparing tokens must be able to trust string equality).
+    const expected = Buffer.from(this.mac(kind, body).toString('base64url'));
+    const given = Buffer.from(sig);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     try {
       const parsed: unknown = JSON.parse(inflateRawSync(Buffer.from(body, 'base64url'), { maxOutputLength: 65_536 }).toString('utf8'));

@@ -3,6 +3,7 @@ import { HEADERS, PullQuery, PushBody, readableResources, SYNC_SCOPE } from '@qu
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { requireAuth } from '../auth/auth-guard.js';
+import { sendJson } from '../http/compressed-json.js';
 import { HANDLER_VALIDATED, WRITE_HEADERS } from './direct/direct-route-docs.js';
 import { handlePush } from './push-handler.js';
 import { parsePullParams } from './pull-params.js';
@@ -35,7 +36,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
       const inScope = readableResources(caller.scopes);
       const resources = params.resources ? inScope.filter((r) => params.resources!.includes(r)) : inScope;
       const result = await pullMutations(ctx.db, { userId, since: params.since, resources, limit: params.limit, page: params.page });
-      return reply.header(HEADERS.mutationAt, String(result.lastMutationAt)).send({ success: true, data: result });
+      return sendJson(request, reply.header(HEADERS.mutationAt, String(result.lastMutationAt)), { success: true, data: result });
     },
   );
 
