@@ -58,7 +58,7 @@ export async function recordChange(ctx: UserWriteContext, resource: UserResource
 export async function latestChangeTimestamp(ctx: UserWriteContext, resource: UserResource, resourceId: string): Promise<number> {
   const buffered = ctx.changes.latest(resource, resourceId);
   if (buffered !== undefined) return buffered;
-  const row = await ctx.trx
+  const row = await (await ctx.db())
     .selectFrom('user_changes')
     .select('timestamp')
     .where('user_id', '=', ctx.userId)

@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { requireAuth } from '../auth/auth-guard.js';
 import { standardError, syncError } from '../http/api-error.js';
+import { sendJson } from '../http/compressed-json.js';
 import { ApplyError, applyErrorToSync } from './apply-error.js';
 import type { AppliedResource } from './appliers/applied-resource.js';
 import { createBookmark, deleteBookmarkById, prefetchFreeLocations, updateBookmark } from './appliers/bookmark-applier.js';
@@ -62,6 +63,10 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
     idempotency: key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null,
     async apply(write) {
       await prefetchFreeLocations(write, bookmarkLocationsOf(mutations));
+      // Client-chosen ids of new bookmarks and notes (the SDK names every resource it creates): one query per
+      // table tells which ids are unused, so their lookups and ownership checks cost nothing.
+      await write.prefetchAbsentIds('user_bookmarks', idsOf(mutations, 'BOOKMARK'));
+      await write.prefetchAbsentIds('user_notes', idsOf(mutations, 'NOTE'));
       const acks: SyncMutationEntry[] = [];
       for (const mutation of mutations) {
         let result: AppliedResource;
@@ -83,7 +88,7 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
     },
     respond: (acks, head) => ({ status: 200, body: { success: true, data: { mutations: acks, lastMutationAt: head } } }),
   });
-  return reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)).send(outcome.body);
+  return sendJson(request, reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)), outcome.body);
 }
 
 /** Dispatches one validated mutation to its resource's applier. */
@@ -118,4 +123,9 @@ function bookmarkLocationsOf(mutations: readonly ValidatedMutation[]) {
     }
   }
   return out;
+}
+
+/** The `resourceId`s a batch names for one resource. */
+function idsOf(mutations: readonly ValidatedMutation[], resource: 'BOOKMARK' | 'NOTE'): string[] {
+  return mutations.flatMap((m) => (m.resource === resource && m.resourceId ? [m.resourceId] : []));
 }

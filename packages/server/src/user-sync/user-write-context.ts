@@ -1,6 +1,9 @@
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ChangeBuffer } from './change-index.js';
+
+/** Resource tables whose new rows a write may defer and whose absent ids it may prefetch. */
+export type DeferrableTable = 'user_bookmarks' | 'user_notes' | 'user_note_ranges' | 'user_collections' | 'user_reading_sessions';
 
 /**
  * What a mutation applier works with: the open transaction that holds the user's lock, and the user's
@@ -8,7 +11,26 @@ import type { ChangeBuffer } from './change-index.js';
  * `nextTimestamp()`, in the order it is applied.
  */
 export interface UserWriteContext {
-  readonly trx: Transaction<Database>;
+  /**
+   * The write's transaction, for any statement: the inserts deferred so far are sent first, so every
+   * statement (a read included) sees all rows this write made. Always `await ctx.db()` right before a
+   * statement, never keep the result across another applier call.
+   */
+  db(): Promise<Transaction<Database>>;
+  /**
+   * Queues a new row; consecutive rows of one table go out as one multi-row INSERT before the next statement
+   * (or at the end of the write). For rows nothing reads back before then: the caller builds the row as the
+   * database would return it.
+   */
+  deferInsert<T extends DeferrableTable>(table: T, row: Insertable<Database[T]>): void;
+  /**
+   * True when `id` is known to be used by no row of `table` (any user): prefetched once per batch
+   * ({@link prefetchAbsentIds}), so looking up a client-chosen id of a new resource costs no query. Only
+   * ever a subset of the truth: an id leaves the set when this write inserts it.
+   */
+  isAbsent(table: DeferrableTable, id: string): boolean;
+  /** Records which of `ids` exist in no row of `table` (one query). */
+  prefetchAbsentIds(table: DeferrableTable, ids: readonly string[]): Promise<void>;
   readonly userId: string;
   /** The write's mutations, written to the change index when the write is done. */
   readonly changes: ChangeBuffer;

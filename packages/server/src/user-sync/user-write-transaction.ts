@@ -1,11 +1,11 @@
 import { OUT_OF_SYNC_MESSAGE, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
 import { createDefaultCollection } from './appliers/collection-applier.js';
 import { ChangeBuffer, flushChanges } from './change-index.js';
 import { findStoredOutcome, storeOutcome, type IdempotencyRequest, type StoredOutcome } from './idempotency-store.js';
-import type { UserWriteContext } from './user-write-context.js';
+import type { DeferrableTable, UserWriteContext } from './user-write-context.js';
 
 export interface UserWriteRequest<T> {
   readonly userId: string;
@@ -52,8 +52,28 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     let head = locked.head;
     let defaultCollectionId = locked.defaultCollectionId;
     const changes = new ChangeBuffer();
+    const deferred = new DeferredInserts(trx);
+    const absent = new Map<DeferrableTable, Set<string>>();
     const ctx: UserWriteContext = {
-      trx,
+      async db() {
+        await deferred.flush();
+        return trx;
+      },
+      deferInsert(table, row) {
+        const id = (row as { id?: unknown }).id;
+        if (typeof id === 'string') absent.get(table)?.delete(id);
+        deferred.add(table, row);
+      },
+      isAbsent: (table, id) => absent.get(table)?.has(id) ?? false,
+      async prefetchAbsentIds(table, ids) {
+        const wanted = [...new Set(ids)];
+        if (wanted.length === 0) return;
+        await deferred.flush();
+        const found = new Set((await trx.selectFrom(table as 'user_bookmarks').select('id').where('id', 'in', wanted).execute()).map((r) => r.id));
+        let set = absent.get(table);
+        if (!set) absent.set(table, (set = new Set()));
+        for (const id of wanted) if (!found.has(id)) set.add(id);
+      },
       userId: request.userId,
       changes,
       freeBookmarkLocations: new Set<string>(),
@@ -75,6 +95,7 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     }
 
     const result = await request.apply(ctx);
+    await deferred.flush();
     await flushChanges(trx, request.userId, changes);
     if (head !== locked.head) {
       await trx.updateTable('user_heads').set({ head }).where('user_id', '=', request.userId).execute();
@@ -96,8 +117,14 @@ function replay(stored: StoredOutcome): UserWriteOutcome {
  * the second waits on the primary key until the first commits, then does nothing and locks the committed row.
  */
 async function lockUserHead(trx: Transaction<Database>, userId: string): Promise<{ head: number; defaultCollectionId: string | null }> {
-  await trx.insertInto('user_heads').values({ user_id: userId, head: -1, default_collection_id: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
-  const row = await trx.selectFrom('user_heads').select(['head', 'default_collection_id']).where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+  const lock = () => trx.selectFrom('user_heads').select(['head', 'default_collection_id']).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+  // The user's row exists for every write but the first: lock it straight away (one round trip, not two).
+  let row = await lock();
+  if (!row) {
+    await trx.insertInto('user_heads').values({ user_id: userId, head: -1, default_collection_id: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
+    row = await lock();
+    if (!row) throw new Error(`user_heads row of ${userId} vanished`);
+  }
   return { head: row.head, defaultCollectionId: row.default_collection_id };
 }
 
@@ -105,4 +132,46 @@ async function lockUserHead(trx: Transaction<Database>, userId: string): Promise
 export async function readUserHead(db: Kysely<Database> | Transaction<Database>, userId: string): Promise<number> {
   const row = await db.selectFrom('user_heads').select('head').where('user_id', '=', userId).executeTakeFirst();
   return row ? row.head : -1;
+}
+
+/** Tables in an order where every parent comes before its children (a note before its ranges). */
+const FLUSH_ORDER: readonly DeferrableTable[] = ['user_bookmarks', 'user_collections', 'user_notes', 'user_note_ranges', 'user_reading_sessions'];
+
+/**
+ * New rows a write has not sent yet. `flush` sends each table's rows as multi-row INSERTs (at most 1,000 rows
+ * each), tables in {@link FLUSH_ORDER} so foreign keys hold, rows of one table in the order they were made.
+ * Regrouping by table is safe because every deferred row is new: nothing between them reads, updates or
+ * deletes them (any other statement flushes first). Rows with different column sets (an optional column
+ * given or not) go in separate statements, since one INSERT has one column list.
+ */
+class DeferredInserts {
+  private pending = new Map<DeferrableTable, Array<Record<string, unknown>>>();
+
+  constructor(private readonly trx: Transaction<Database>) {}
+
+  add<T extends DeferrableTable>(table: T, row: Insertable<Database[T]>): void {
+    let rows = this.pending.get(table);
+    if (!rows) this.pending.set(table, (rows = []));
+    rows.push(row as Record<string, unknown>);
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const table of FLUSH_ORDER) {
+      const rows = pending.get(table);
+      if (!rows) continue;
+      for (let i = 0; i < rows.length; ) {
+        const columns = Object.keys(rows[i]!).join(',');
+        let n = 1;
+        while (i + n < rows.length && n < 1_000 && Object.keys(rows[i + n]!).join(',') === columns) n++;
+        await this.trx
+          .insertInto(table as 'user_bookmarks')
+          .values(rows.slice(i, i + n) as Array<Insertable<Database['user_bookmarks']>>)
+          .execute();
+        i += n;
+      }
+    }
+  }
 }

@@ -13,12 +13,14 @@ import { deleteLinkRow } from './collection-bookmark-applier.js';
  * mutation of its own, recorded before (prerequisites) or after (consequences) the one that caused it.
  */
 export async function bookmarkById(ctx: UserWriteContext, id: string): Promise<BookmarkRow | undefined> {
-  return ctx.trx.selectFrom('user_bookmarks').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
+  if (ctx.isAbsent('user_bookmarks', id)) return undefined;
+  return (await ctx.db()).selectFrom('user_bookmarks').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
 }
 
 /** True when another user owns `id`: such an id is refused exactly like a missing one. */
 export async function bookmarkIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
-  const row = await ctx.trx.selectFrom('user_bookmarks').select('user_id').where('id', '=', id).executeTakeFirst();
+  if (ctx.isAbsent('user_bookmarks', id)) return false;
+  const row = await (await ctx.db()).selectFrom('user_bookmarks').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
@@ -30,21 +32,23 @@ export function locationKey(location: Omit<BookmarkLocation, 'mushaf'>, mushaf: 
 export async function prefetchFreeLocations(ctx: UserWriteContext, locations: ReadonlyArray<{ location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number }>): Promise<void> {
   const keys = new Map(locations.map((l) => [locationKey(l.location, l.mushaf), l]));
   if (keys.size === 0) return;
-  const tuples = [...keys.values()].map((l) => sql`(${l.location.type}, ${l.location.key}, ${l.location.verseNumber ?? 0}, ${l.mushaf})`);
-  const taken = await ctx.trx
-    .selectFrom('user_bookmarks')
-    .select(['type', 'key', 'verse_number', 'mushaf'])
-    .where('user_id', '=', ctx.userId)
-    .where('deleted_at', 'is', null)
-    .where(sql<boolean>`(type, key, coalesce(verse_number, 0), mushaf) in (${sql.join(tuples)})`)
-    .execute();
+  // A join against the locations as a VALUES list, so each is one probe of the natural-key index
+  // (user_bookmarks_location); a row-value IN list is checked against every live bookmark of the user instead.
+  const tuples = [...keys.values()].map((l) => sql`(${l.location.type}::text, ${l.location.key}::int, ${l.location.verseNumber ?? 0}::int, ${l.mushaf}::int)`);
+  const taken = (
+    await sql<{ type: string; key: number; verse_number: number | null; mushaf: number }>`
+      select b.type, b.key, b.verse_number, b.mushaf
+      from (values ${sql.join(tuples)}) as wanted (type, key, verse, mushaf)
+      join user_bookmarks b on b.user_id = ${ctx.userId} and b.deleted_at is null and b.type = wanted.type and b.key = wanted.key
+        and coalesce(b.verse_number, 0) = wanted.verse and b.mushaf = wanted.mushaf`.execute(await ctx.db())
+  ).rows;
   const takenKeys = new Set(taken.map((row) => locationKey({ type: row.type as BookmarkLocation['type'], key: row.key, verseNumber: row.verse_number }, row.mushaf)));
   for (const key of keys.keys()) if (!takenKeys.has(key)) ctx.freeBookmarkLocations.add(key);
 }
 
 export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
   if (ctx.freeBookmarkLocations.has(locationKey(location, mushaf))) return undefined;
-  let query = ctx.trx
+  let query = (await ctx.db())
     .selectFrom('user_bookmarks')
     .selectAll()
     .where('user_id', '=', ctx.userId)
@@ -57,7 +61,7 @@ export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<Boo
 }
 
 export async function isInDefaultCollection(ctx: UserWriteContext, bookmarkId: string): Promise<boolean> {
-  const row = await ctx.trx
+  const row = await (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .select('bookmark_id')
     .where('collection_id', '=', ctx.defaultCollectionId())
@@ -105,31 +109,29 @@ interface BookmarkFields {
 
 /** Writes `fields` onto `existing` (reviving a tombstone) or inserts a new bookmark `newId`. */
 async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null, newId: string, fields: BookmarkFields): Promise<AppliedResource<BookmarkRow>> {
-  const { trx, userId } = ctx;
+  const { userId } = ctx;
   const id = existing?.id ?? newId;
   if (!existing) {
     if (fields.isReading === true) await clearReadingBookmark(ctx, id);
     ctx.freeBookmarkLocations.delete(locationKey(fields.location, fields.mushaf));
     const timestamp = await recordChange(ctx, 'BOOKMARK', id, 'create');
     const now = new Date(timestamp);
-    const row = await trx
-      .insertInto('user_bookmarks')
-      .values({
-        id,
-        user_id: userId,
-        type: fields.location.type,
-        key: fields.location.key,
-        verse_number: fields.location.verseNumber,
-        mushaf: fields.mushaf,
-        is_reading: fields.isReading === true,
-        client_created_at: clientTime(fields.clientCreatedAt, null),
-        client_updated_at: clientTime(fields.clientUpdatedAt, null),
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    // Every column, as the database returns it: the insert is deferred and batched with the write's others.
+    const row: BookmarkRow = {
+      id,
+      user_id: userId,
+      type: fields.location.type,
+      key: fields.location.key,
+      verse_number: fields.location.verseNumber,
+      mushaf: fields.mushaf,
+      is_reading: fields.isReading === true,
+      client_created_at: clientTime(fields.clientCreatedAt, null),
+      client_updated_at: clientTime(fields.clientUpdatedAt, null),
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    };
+    ctx.deferInsert('user_bookmarks', row);
     // A bookmark created just now is in no collection yet.
     return { resourceId: id, row, data: bookmarkPayload(row, false), timestamp };
   }
@@ -160,7 +162,7 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
   if (next.is_reading && !existing.is_reading) await clearReadingBookmark(ctx, id);
   ctx.freeBookmarkLocations.delete(locationKey(fields.location, fields.mushaf));
   const timestamp = await recordChange(ctx, 'BOOKMARK', id, revived ? 'create' : 'update');
-  const row = await trx
+  const row = await (await ctx.db())
     .updateTable('user_bookmarks')
     .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
     .where('id', '=', id)
@@ -172,7 +174,7 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
 
 /** One reading bookmark per user: the previous one stops being it (a BOOKMARK UPDATE of its own). */
 async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Promise<void> {
-  const previous = await ctx.trx
+  const previous = await (await ctx.db())
     .selectFrom('user_bookmarks')
     .select('id')
     .where('user_id', '=', ctx.userId)
@@ -182,7 +184,7 @@ async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Pr
     .executeTakeFirst();
   if (!previous) return;
   const timestamp = await recordChange(ctx, 'BOOKMARK', previous.id, 'update');
-  await ctx.trx.updateTable('user_bookmarks').set({ is_reading: false, updated_at: new Date(timestamp) }).where('id', '=', previous.id).execute();
+  await (await ctx.db()).updateTable('user_bookmarks').set({ is_reading: false, updated_at: new Date(timestamp) }).where('id', '=', previous.id).execute();
 }
 
 /** DELETE: its links go first (each a COLLECTION_BOOKMARK DELETE), then the bookmark. Deleting twice is fine. */
@@ -194,7 +196,7 @@ export async function deleteBookmarkById(ctx: UserWriteContext, id: string): Pro
 
 export async function deleteBookmark(ctx: UserWriteContext, row: BookmarkRow): Promise<AppliedResource<BookmarkRow>> {
   if (row.deleted_at !== null) return applied(ctx, row, await latestChangeTimestamp(ctx, 'BOOKMARK', row.id));
-  const links = await ctx.trx
+  const links = await (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .selectAll()
     .where('bookmark_id', '=', row.id)
@@ -205,7 +207,7 @@ export async function deleteBookmark(ctx: UserWriteContext, row: BookmarkRow): P
     .execute();
   for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'nothing' });
   const timestamp = await recordChange(ctx, 'BOOKMARK', row.id, 'delete');
-  const deleted = await ctx.trx
+  const deleted = await (await ctx.db())
     .updateTable('user_bookmarks')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp), is_reading: false })
     .where('id', '=', row.id)
@@ -222,7 +224,7 @@ export async function deleteBookmark(ctx: UserWriteContext, row: BookmarkRow): P
 export async function afterBookmarkUnlinked(ctx: UserWriteContext, bookmarkId: string, wasDefault: boolean): Promise<void> {
   const row = await bookmarkById(ctx, bookmarkId);
   if (!row || row.deleted_at !== null) return;
-  const remaining = await ctx.trx
+  const remaining = await (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .select('collection_id')
     .where('bookmark_id', '=', bookmarkId)
@@ -238,7 +240,7 @@ export async function afterBookmarkUnlinked(ctx: UserWriteContext, bookmarkId: s
 /** Records a BOOKMARK UPDATE for a change of derived state (`isInDefaultCollection`). */
 export async function touchBookmark(ctx: UserWriteContext, bookmarkId: string): Promise<void> {
   const timestamp = await recordChange(ctx, 'BOOKMARK', bookmarkId, 'update');
-  await ctx.trx.updateTable('user_bookmarks').set({ updated_at: new Date(timestamp) }).where('id', '=', bookmarkId).execute();
+  await (await ctx.db()).updateTable('user_bookmarks').set({ updated_at: new Date(timestamp) }).where('id', '=', bookmarkId).execute();
 }
 
 export { applied as bookmarkApplied };

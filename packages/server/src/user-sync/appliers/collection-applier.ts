@@ -18,11 +18,11 @@ export function resolveCollectionId(ctx: UserWriteContext, id: string): string {
 }
 
 export async function collectionById(ctx: UserWriteContext, id: string): Promise<CollectionRow | undefined> {
-  return ctx.trx.selectFrom('user_collections').selectAll().where('user_id', '=', ctx.userId).where('id', '=', resolveCollectionId(ctx, id)).executeTakeFirst();
+  return (await ctx.db()).selectFrom('user_collections').selectAll().where('user_id', '=', ctx.userId).where('id', '=', resolveCollectionId(ctx, id)).executeTakeFirst();
 }
 
 async function collectionIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
-  const row = await ctx.trx.selectFrom('user_collections').select('user_id').where('id', '=', id).executeTakeFirst();
+  const row = await (await ctx.db()).selectFrom('user_collections').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
@@ -31,7 +31,7 @@ export async function createDefaultCollection(ctx: UserWriteContext): Promise<st
   const id = newResourceId();
   const timestamp = await recordChange(ctx, 'COLLECTION', id, 'create');
   const now = new Date(timestamp);
-  await ctx.trx
+  await (await ctx.db())
     .insertInto('user_collections')
     .values({
       id,
@@ -55,7 +55,7 @@ export async function createDefaultCollection(ctx: UserWriteContext): Promise<st
 export async function createCollection(ctx: UserWriteContext, resourceId: string | null, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
   if (resourceId) return upsertCollection(ctx, resourceId, input);
   if (input.name === undefined) throw new ApplyError('missing-field', 'name');
-  const byName = await ctx.trx
+  const byName = await (await ctx.db())
     .selectFrom('user_collections')
     .selectAll()
     .where('user_id', '=', ctx.userId)
@@ -94,7 +94,7 @@ export async function upsertCollection(ctx: UserWriteContext, id: string, input:
     !sameTime(next.client_updated_at, row.client_updated_at);
   if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
   const timestamp = await recordChange(ctx, 'COLLECTION', row.id, revived ? 'create' : 'update');
-  const updated = await ctx.trx
+  const updated = await (await ctx.db())
     .updateTable('user_collections')
     .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
     .where('id', '=', row.id)
@@ -106,7 +106,7 @@ export async function upsertCollection(ctx: UserWriteContext, id: string, input:
 async function insertCollection(ctx: UserWriteContext, id: string, name: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
   const timestamp = await recordChange(ctx, 'COLLECTION', id, 'create');
   const now = new Date(timestamp);
-  const row = await ctx.trx
+  const row = await (await ctx.db())
     .insertInto('user_collections')
     .values({
       id,
@@ -133,7 +133,7 @@ export async function deleteCollection(ctx: UserWriteContext, id: string): Promi
   if (!row) throw unknownResource();
   if (row.is_default) throw new ApplyError('default-delete');
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
-  const links = await ctx.trx
+  const links = await (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .selectAll()
     .where('collection_id', '=', row.id)
@@ -144,7 +144,7 @@ export async function deleteCollection(ctx: UserWriteContext, id: string): Promi
     .execute();
   for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'orphan-rule' });
   const timestamp = await recordChange(ctx, 'COLLECTION', row.id, 'delete');
-  const deleted = await ctx.trx
+  const deleted = await (await ctx.db())
     .updateTable('user_collections')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
     .where('id', '=', row.id)

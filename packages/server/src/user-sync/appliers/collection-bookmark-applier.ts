@@ -19,7 +19,7 @@ async function applied(ctx: UserWriteContext, link: LinkRow, bookmark: BookmarkR
 }
 
 async function findLink(ctx: UserWriteContext, collectionId: string, bookmarkId: string): Promise<LinkRow | undefined> {
-  return ctx.trx
+  return (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .selectAll()
     .where('user_id', '=', ctx.userId)
@@ -55,7 +55,7 @@ export async function createLink(ctx: UserWriteContext, input: LinkInput): Promi
       return applied(ctx, existing, bookmark, await latestChangeTimestamp(ctx, 'COLLECTION_BOOKMARK', compositeId));
     }
     timestamp = await recordChange(ctx, 'COLLECTION_BOOKMARK', compositeId, 'update');
-    link = await ctx.trx
+    link = await (await ctx.db())
       .updateTable('user_collection_bookmarks')
       .set({ ...next, updated_at: new Date(timestamp) })
       .where('collection_id', '=', collection.id)
@@ -74,8 +74,8 @@ export async function createLink(ctx: UserWriteContext, input: LinkInput): Promi
     deleted_at: null,
   };
   link = existing
-    ? await ctx.trx.updateTable('user_collection_bookmarks').set(values).where('collection_id', '=', collection.id).where('bookmark_id', '=', bookmark.id).returningAll().executeTakeFirstOrThrow()
-    : await ctx.trx.insertInto('user_collection_bookmarks').values({ collection_id: collection.id, bookmark_id: bookmark.id, user_id: ctx.userId, ...values }).returningAll().executeTakeFirstOrThrow();
+    ? await (await ctx.db()).updateTable('user_collection_bookmarks').set(values).where('collection_id', '=', collection.id).where('bookmark_id', '=', bookmark.id).returningAll().executeTakeFirstOrThrow()
+    : await (await ctx.db()).insertInto('user_collection_bookmarks').values({ collection_id: collection.id, bookmark_id: bookmark.id, user_id: ctx.userId, ...values }).returningAll().executeTakeFirstOrThrow();
   if (collection.is_default) await touchBookmark(ctx, bookmark.id);
   return applied(ctx, link, bookmark, timestamp);
 }
@@ -91,7 +91,7 @@ export async function deleteLink(ctx: UserWriteContext, input: LinkInput): Promi
     const bookmark = await activeBookmarkAt(ctx, input.bookmark.location, mushaf);
     if (!bookmark) {
       // The bookmark is gone already (and its links with it): deleting the link again is a no-op, if it existed.
-      const linkToGone = await ctx.trx
+      const linkToGone = await (await ctx.db())
         .selectFrom('user_collection_bookmarks as l')
         .innerJoin('user_bookmarks as b', 'b.id', 'l.bookmark_id')
         .selectAll('l')
@@ -123,7 +123,7 @@ export async function deleteLink(ctx: UserWriteContext, input: LinkInput): Promi
  */
 export async function deleteLinkRow(ctx: UserWriteContext, link: LinkRow, options: { afterUnlink: 'orphan-rule' | 'nothing' }): Promise<{ link: LinkRow; timestamp: number }> {
   const timestamp = await recordChange(ctx, 'COLLECTION_BOOKMARK', collectionBookmarkId(link.collection_id, link.bookmark_id), 'delete');
-  const deleted = await ctx.trx
+  const deleted = await (await ctx.db())
     .updateTable('user_collection_bookmarks')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
     .where('collection_id', '=', link.collection_id)

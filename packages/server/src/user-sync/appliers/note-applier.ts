@@ -9,11 +9,13 @@ import { clientTime, sameTime, type AppliedResource } from './applied-resource.j
 const applied = (row: NoteRow, timestamp: number): AppliedResource<NoteRow> => ({ resourceId: row.id, row, data: notePayload(row), timestamp });
 
 export async function noteById(ctx: UserWriteContext, id: string): Promise<NoteRow | undefined> {
-  return ctx.trx.selectFrom('user_notes').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
+  if (ctx.isAbsent('user_notes', id)) return undefined;
+  return (await ctx.db()).selectFrom('user_notes').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
 }
 
 async function noteIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
-  const row = await ctx.trx.selectFrom('user_notes').select('user_id').where('id', '=', id).executeTakeFirst();
+  if (ctx.isAbsent('user_notes', id)) return false;
+  const row = await (await ctx.db()).selectFrom('user_notes').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
@@ -27,24 +29,24 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
     const noteId = id ?? newResourceId();
     const timestamp = await recordChange(ctx, 'NOTE', noteId, 'create');
     const now = new Date(timestamp);
-    const inserted = await ctx.trx
-      .insertInto('user_notes')
-      .values({
-        id: noteId,
-        user_id: ctx.userId,
-        body: input.body,
-        ranges: JSON.stringify(input.ranges),
-        save_to_qr: input.saveToQR ?? false,
-        attached_entities: JSON.stringify(input.attachedEntities ?? []),
-        client_created_at: clientTime(input.clientCreatedAt, null),
-        client_updated_at: clientTime(input.clientUpdatedAt, null),
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await writeRanges(ctx, noteId, input.ranges);
+    // Deferred and batched with the write's other inserts; the row is what the database would return
+    // (jsonb columns parsed, hence the JSON round trip).
+    const inserted: NoteRow = {
+      id: noteId,
+      user_id: ctx.userId,
+      body: input.body,
+      ranges: JSON.parse(JSON.stringify(input.ranges)) as NoteRow['ranges'],
+      save_to_qr: input.saveToQR ?? false,
+      attached_entities: JSON.parse(JSON.stringify(input.attachedEntities ?? [])) as NoteRow['attached_entities'],
+      client_created_at: clientTime(input.clientCreatedAt, null),
+      client_updated_at: clientTime(input.clientUpdatedAt, null),
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    };
+    ctx.deferInsert('user_notes', { ...inserted, ranges: JSON.stringify(inserted.ranges), attached_entities: JSON.stringify(inserted.attached_entities) });
+    // A new note has no range rows to replace.
+    deferRanges(ctx, noteId, input.ranges);
     return applied(inserted, timestamp);
   }
   const revived = row.deleted_at !== null;
@@ -67,7 +69,7 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
     !sameTime(next.client_updated_at, row.client_updated_at);
   if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'NOTE', row.id));
   const timestamp = await recordChange(ctx, 'NOTE', row.id, revived ? 'create' : 'update');
-  const updated = await ctx.trx
+  const updated = await (await ctx.db())
     .updateTable('user_notes')
     .set({
       ...next,
@@ -89,27 +91,25 @@ export async function deleteNote(ctx: UserWriteContext, id: string): Promise<App
   if (!row) throw unknownResource();
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'NOTE', row.id));
   const timestamp = await recordChange(ctx, 'NOTE', row.id, 'delete');
-  const deleted = await ctx.trx
+  const deleted = await (await ctx.db())
     .updateTable('user_notes')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
     .where('id', '=', row.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await ctx.trx.deleteFrom('user_note_ranges').where('note_id', '=', row.id).execute();
+  await (await ctx.db()).deleteFrom('user_note_ranges').where('note_id', '=', row.id).execute();
   return applied(deleted, timestamp);
 }
 
 /** Replaces a live note's range index rows. */
 async function writeRanges(ctx: UserWriteContext, noteId: string, ranges: readonly string[]): Promise<void> {
-  await ctx.trx.deleteFrom('user_note_ranges').where('note_id', '=', noteId).execute();
-  if (ranges.length === 0) return;
-  await ctx.trx
-    .insertInto('user_note_ranges')
-    .values(
-      ranges.map((range) => {
-        const [from, to] = noteRangeBounds(range);
-        return { note_id: noteId, user_id: ctx.userId, from_verse: from, to_verse: to };
-      }),
-    )
-    .execute();
+  await (await ctx.db()).deleteFrom('user_note_ranges').where('note_id', '=', noteId).execute();
+  deferRanges(ctx, noteId, ranges);
+}
+
+function deferRanges(ctx: UserWriteContext, noteId: string, ranges: readonly string[]): void {
+  for (const range of ranges) {
+    const [from, to] = noteRangeBounds(range);
+    ctx.deferInsert('user_note_ranges', { note_id: noteId, user_id: ctx.userId, from_verse: from, to_verse: to });
+  }
 }

@@ -11,7 +11,7 @@ import type { AppliedResource } from './applied-resource.js';
 const applied = (row: PreferenceRow, timestamp: number): AppliedResource<PreferenceRow> => ({ resourceId: row.group_name, row, data: preferencePayload(row), timestamp });
 
 export async function preferenceByGroup(ctx: UserWriteContext, group: string): Promise<PreferenceRow | undefined> {
-  return ctx.trx.selectFrom('user_preferences').selectAll().where('user_id', '=', ctx.userId).where('group_name', '=', group).executeTakeFirst();
+  return (await ctx.db()).selectFrom('user_preferences').selectAll().where('user_id', '=', ctx.userId).where('group_name', '=', group).executeTakeFirst();
 }
 
 export async function setPreference(ctx: UserWriteContext, group: string, value: Record<string, unknown>, mode: 'replace' | 'merge'): Promise<AppliedResource<PreferenceRow>> {
@@ -22,14 +22,14 @@ export async function setPreference(ctx: UserWriteContext, group: string, value:
   const timestamp = await recordChange(ctx, 'PREFERENCE', group, live ? 'update' : 'create');
   const now = new Date(timestamp);
   const stored = row
-    ? await ctx.trx
+    ? await (await ctx.db())
         .updateTable('user_preferences')
         .set({ value: JSON.stringify(nextValue), updated_at: now, deleted_at: null, ...(live ? {} : { created_at: now }) })
         .where('user_id', '=', ctx.userId)
         .where('group_name', '=', group)
         .returningAll()
         .executeTakeFirstOrThrow()
-    : await ctx.trx
+    : await (await ctx.db())
         .insertInto('user_preferences')
         .values({ user_id: ctx.userId, group_name: group, value: JSON.stringify(nextValue), created_at: now, updated_at: now, deleted_at: null })
         .returningAll()
@@ -43,7 +43,7 @@ export async function deletePreference(ctx: UserWriteContext, group: string): Pr
   if (!row) return { resourceId: group, row: null, data: { group, value: {} }, timestamp: ctx.head() };
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'PREFERENCE', group));
   const timestamp = await recordChange(ctx, 'PREFERENCE', group, 'delete');
-  const deleted = await ctx.trx
+  const deleted = await (await ctx.db())
     .updateTable('user_preferences')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
     .where('user_id', '=', ctx.userId)

@@ -9,11 +9,11 @@ import { clientTime, sameTime, type AppliedResource } from './applied-resource.j
 const applied = (row: ReadingSessionRow, timestamp: number): AppliedResource<ReadingSessionRow> => ({ resourceId: row.id, row, data: readingSessionPayload(row), timestamp });
 
 export async function sessionById(ctx: UserWriteContext, id: string): Promise<ReadingSessionRow | undefined> {
-  return ctx.trx.selectFrom('user_reading_sessions').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
+  return (await ctx.db()).selectFrom('user_reading_sessions').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
 }
 
 async function sessionIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
-  const row = await ctx.trx.selectFrom('user_reading_sessions').select('user_id').where('id', '=', id).executeTakeFirst();
+  const row = await (await ctx.db()).selectFrom('user_reading_sessions').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
@@ -22,7 +22,7 @@ export async function createSession(ctx: UserWriteContext, id: string | null, in
   if (id) return upsertSession(ctx, id, input);
   if (input.chapterNumber === undefined) throw new ApplyError('missing-field', 'chapterNumber');
   if (input.verseNumber === undefined) throw new ApplyError('missing-field', 'verseNumber');
-  const atPosition = await ctx.trx
+  const atPosition = await (await ctx.db())
     .selectFrom('user_reading_sessions')
     .selectAll()
     .where('user_id', '=', ctx.userId)
@@ -64,7 +64,7 @@ async function writeSession(ctx: UserWriteContext, row: ReadingSessionRow, input
     !sameTime(next.client_updated_at, row.client_updated_at);
   if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
   const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, revived ? 'create' : 'update');
-  const updated = await ctx.trx
+  const updated = await (await ctx.db())
     .updateTable('user_reading_sessions')
     .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
     .where('id', '=', row.id)
@@ -76,7 +76,7 @@ async function writeSession(ctx: UserWriteContext, row: ReadingSessionRow, input
 async function insertSession(ctx: UserWriteContext, id: string, chapter: number, verse: number, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
   const timestamp = await recordChange(ctx, 'READING_SESSION', id, 'create');
   const now = new Date(timestamp);
-  const row = await ctx.trx
+  const row = await (await ctx.db())
     .insertInto('user_reading_sessions')
     .values({
       id,
@@ -101,7 +101,7 @@ async function insertSession(ctx: UserWriteContext, id: string, chapter: number,
  */
 export async function recordReadingPosition(ctx: UserWriteContext, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow> & { created: boolean }> {
   if (input.chapterNumber === undefined || input.verseNumber === undefined) throw new ApplyError('missing-field', input.chapterNumber === undefined ? 'chapterNumber' : 'verseNumber');
-  const recent = await ctx.trx
+  const recent = await (await ctx.db())
     .selectFrom('user_reading_sessions')
     .selectAll()
     .where('user_id', '=', ctx.userId)
@@ -113,7 +113,7 @@ export async function recordReadingPosition(ctx: UserWriteContext, input: Readin
   if (!recent) return { ...(await insertSession(ctx, newResourceId(), input.chapterNumber, input.verseNumber, input)), created: true };
   const result = await writeSession(ctx, recent, input);
   if (result.row === recent) {
-    const touched = await ctx.trx.updateTable('user_reading_sessions').set({ updated_at: new Date() }).where('id', '=', recent.id).returningAll().executeTakeFirstOrThrow();
+    const touched = await (await ctx.db()).updateTable('user_reading_sessions').set({ updated_at: new Date() }).where('id', '=', recent.id).returningAll().executeTakeFirstOrThrow();
     return { ...result, row: touched, created: false };
   }
   return { ...result, created: false };
@@ -124,7 +124,7 @@ export async function deleteSession(ctx: UserWriteContext, id: string): Promise<
   if (!row) throw unknownResource();
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
   const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, 'delete');
-  const deleted = await ctx.trx
+  const deleted = await (await ctx.db())
     .updateTable('user_reading_sessions')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
     .where('id', '=', row.id)

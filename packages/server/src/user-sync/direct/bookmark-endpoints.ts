@@ -23,7 +23,7 @@ export function registerBookmarkEndpoints(app: FastifyInstance, ctx: AppContext)
     return directWrite(ctx, request, reply, {
       apply: async (write) => {
         const result = await createBookmark(write, null, input);
-        const facts = await loadBookmarkFacts(write.trx, write.userId, [result.row.id]);
+        const facts = await loadBookmarkFacts((await write.db()), write.userId, [result.row.id]);
         return bookmarkResponse(result.row, facts.get(result.row.id)!);
       },
       respond: (bookmark) => bookmark,

@@ -76,7 +76,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
         const existing = await collectionById(write, request.params.id);
         if (!existing || existing.deleted_at !== null) throw unknownResource();
         const row = (await upsertCollection(write, request.params.id, input)).row;
-        return { row, count: (await loadCollectionCounts(write.trx, write.userId, [row.id])).get(row.id) ?? 0 };
+        return { row, count: (await loadCollectionCounts((await write.db()), write.userId, [row.id])).get(row.id) ?? 0 };
       },
       respond: ({ row, count }) => collectionResponse(row, count),
     });
@@ -94,8 +94,8 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
       return directWrite(ctx, request, reply, {
         apply: async (write) => {
           const result = await createLink(write, link);
-          const bookmark = await write.trx.selectFrom('user_bookmarks').selectAll().where('id', '=', result.row.bookmark_id).executeTakeFirstOrThrow();
-          const facts = await loadBookmarkFacts(write.trx, write.userId, [bookmark.id]);
+          const bookmark = await (await write.db()).selectFrom('user_bookmarks').selectAll().where('id', '=', result.row.bookmark_id).executeTakeFirstOrThrow();
+          const facts = await loadBookmarkFacts((await write.db()), write.userId, [bookmark.id]);
           return { message: 'collection bookmark added', collectionId: result.row.collection_id, bookmark: bookmarkResponse(bookmark, facts.get(bookmark.id)!) };
         },
         respond: (data) => data,

@@ -51,7 +51,7 @@ export function registerPreferenceEndpoints(app: FastifyInstance, ctx: AppContex
     return directWrite(ctx, request, reply, {
       apply: async (write) => {
         for (const [group, value] of parsed) await setPreference(write, group, value, 'merge');
-        return allPreferences(write.trx, write.userId);
+        return allPreferences((await write.db()), write.userId);
       },
       respond: (all) => all,
     });
