@@ -29,6 +29,8 @@ import { installRateLimits } from './http/rate-limit.js';
 import { installRequestInputGuard } from './http/request-input-guard.js';
 import { requestIdOptions } from './http/request-id.js';
 import { SECURITY_HEADER_OPTIONS } from './http/security-headers.js';
+import { ensureReaderClient } from './reader/reader-client.js';
+import { readerRoutes } from './reader/reader-routes.js';
 import './http/route-config.js';
 import { userSyncRoutes } from './user-sync/user-sync-routes.js';
 import { startUserSyncJobs } from './user-sync/user-sync-jobs.js';
@@ -144,8 +146,10 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     for (const prefix of API_PREFIXES.user) await app.register(userSyncRoutes, { ctx, prefix });
     startUserSyncJobs(ctx);
     await app.register(adminRoutes, { ctx, prefix: API_PREFIXES.admin });
+    if (config.readerDir) await app.register(readerRoutes, { dir: config.readerDir });
 
     if (config.createDevCredentials) await ensureDevCredentials(ctx);
+    if (config.readerDir) await ensureReaderClient(ctx);
     if (config.seedOnStart) await seedContentIfEmpty(ctx);
     await app.ready();
 

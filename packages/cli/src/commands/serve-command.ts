@@ -8,6 +8,7 @@ interface ServeFlags extends DatabaseFlags {
   publicUrl?: string;
   redisUrl?: string;
   lenientDirectWrites?: boolean;
+  readerDir?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -19,6 +20,7 @@ export function registerServeCommand(program: Command): void {
       .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('PORT').default('8080'))
       .addOption(new Option('--public-url <url>', 'base URL clients reach the server at (issuer, discovery links)').env('QS_PUBLIC_URL'))
       .addOption(new Option('--redis-url <url>', 'Redis for rate-limit counters shared by every node').env('REDIS_URL'))
+      .addOption(new Option('--reader-dir <dir>', "built reader app served at /reader/ (default: this repository's apps/reader/dist when built; false: off)").env('QS_READER_DIR'))
       // No .env(): QS_LENIENT_DIRECT_WRITES is read (and validated as true/false) by resolveServerConfig.
       .addOption(new Option('--lenient-direct-writes', 'accept direct writes without lastMutationAt (legacy clients; or QS_LENIENT_DIRECT_WRITES=true)')),
   )
@@ -45,6 +47,7 @@ QS_CONTENT_RETENTION_DAYS, QS_CORS_ORIGINS, LOG_LEVEL (see README).`,
       const server = await buildApp(config);
       const url = await server.listen();
       process.stdout.write(`quran-sync listening on ${url}\n`);
+      if (config.readerDir) process.stderr.write(`quran-sync: reader at ${config.publicUrl ?? url}/reader/\n`);
 
       // Graceful shutdown: stop accepting, drain in-flight requests, close the pool. A second signal forces it.
       await new Promise<void>((resolve) => {

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { resolveReaderDir } from '../reader/reader-dir.js';
+import { parseEnvBoolean } from './env-boolean-words.js';
 
 /**
  * Everything the server needs to run, resolved once at start from flags and environment
@@ -29,6 +31,8 @@ export interface ServerConfig {
   readonly createDevCredentials: boolean;
   /** Origins allowed by CORS on the public APIs; empty disables CORS. Admin routes never get CORS. */
   readonly corsOrigins: readonly string[];
+  /** Built reader app (`apps/reader/dist`) served at `/reader/`; null: not served. See reader/reader-dir.ts. */
+  readonly readerDir: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -108,6 +112,8 @@ export type ServerConfigInput = {
   seedOnStart?: boolean;
   createDevCredentials?: boolean;
   corsOrigins?: readonly string[] | string;
+  /** Directory of the built reader app; `false` turns the reader off; default: the repository's build, when there is one. */
+  readerDir?: string | false;
   logLevel?: string;
   /** Use an in-memory PGlite database (tests). */
   inMemoryDatabase?: boolean;
@@ -144,8 +150,8 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   const bool = (name: string, v: boolean | undefined, e: string | undefined, def: boolean): boolean => {
     if (v !== undefined) return v;
     if (e === undefined || e === '') return def;
-    if (['1', 'true', 'yes', 'on'].includes(e.toLowerCase())) return true;
-    if (['0', 'false', 'no', 'off'].includes(e.toLowerCase())) return false;
+    const parsed = parseEnvBoolean(e);
+    if (parsed !== null) return parsed;
     problems.push(`${name} must be true or false (got ${JSON.stringify(e)})`);
     return def;
   };
@@ -263,6 +269,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     seedOnStart: bool('QS_SEED', input.seedOnStart, env.QS_SEED, embedded),
     createDevCredentials: bool('QS_DEV_CREDENTIALS', input.createDevCredentials, env.QS_DEV_CREDENTIALS, embedded),
     corsOrigins,
+    readerDir: resolveReaderDir(input.readerDir, env.QS_READER_DIR),
     logLevel,
   };
 }

@@ -41,7 +41,7 @@ export interface TestServerOptions extends ServerConfigInput {
 
 /**
  * A real server on a real database, listening on a free port of 127.0.0.1. Quiet, not rate-limited, not
- * seeded, no dev credentials, unless the options say otherwise. Keys live in a temporary directory.
+ * seeded, no dev credentials, no reader, unless the options say otherwise. Keys live in a temporary directory.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { database: sharedDatabase, fetch: fetchImpl, ...input } = options;
@@ -56,6 +56,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       logLevel: process.env.QS_TEST_LOG_LEVEL ?? 'silent',
       seedOnStart: false,
       createDevCredentials: false,
+      // Not the repository's reader build (whether it exists must not change a test): only when asked for.
+      readerDir: false,
       ...input,
       rateLimit: { enabled: false, ...input.rateLimit },
       overload: { enabled: false, ...input.overload },
