@@ -7,6 +7,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+    // Real-Chromium tests have their own runner (npm run test:browser:stores, packages/client/vitest.browser.config.ts).
+    exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -18,6 +18,14 @@ export interface UserSession {
  */
 export interface UserSessionStorage {
   save(session: UserSession | null): void | Promise<void>;
+  /**
+   * The session as stored now (optional). Storage that several contexts share (browser tabs) implements it so
+   * a provider can see, before refreshing, that another context already rotated the refresh token (see
+   * `UserSessionProviderOptions.lock`). It must see another context's completed `save` at once: IndexedDB
+   * does (`IndexedDbSessionStorage`); localStorage does not (Chromium syncs it between tab processes
+   * asynchronously, and a stale read spends the old refresh token, which ends the login).
+   */
+  load?(): UserSession | null | Promise<UserSession | null>;
 }
 
 /** The session a token response starts or continues (`previous` supplies what a refresh may omit). */

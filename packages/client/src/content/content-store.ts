@@ -10,9 +10,13 @@ import type { ResourceGroupName } from '@quran-sync/protocol';
  * properties: a snapshot replaces ALL rows of its resource in one batch, and the checkpoint is written in
  * the same batch as the last changes of a run.
  *
- * One sync engine per store: implementations do not coordinate concurrent writers.
+ * Implementations do not coordinate concurrent writers: one sync engine per store, or, for stores that several
+ * contexts open at once (browser tabs over IndexedDB), a `coordinationKey` under which the clients serialise
+ * their runs (`CrossContextOptions`).
  */
 export interface ContentStore {
+  /** Set by stores that other contexts (browser tabs, workers) can open at the same time, e.g. `indexeddb:content:<name>`. */
+  readonly coordinationKey?: string;
   /** Applies `ops` in order, atomically. Throws (and changes nothing) when any op is invalid. */
   write(ops: readonly ContentStoreOp[]): Promise<void>;
   readCheckpoint(): Promise<ContentCheckpoint | null>;

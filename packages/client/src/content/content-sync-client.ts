@@ -1,6 +1,7 @@
 import type { ContentFilter } from '@quran-sync/protocol';
 import type { FetchLike } from '../auth/authorized-fetch.js';
 import type { TokenProvider } from '../auth/token-provider.js';
+import { resolveCrossContext, type CrossContext, type CrossContextOptions } from '../coordination/cross-context.js';
 import { ApiError } from '../http/api-error.js';
 import { backoffDelay, sleep } from '../http/backoff.js';
 import { HttpTransport, type RetryPolicy } from '../http/transport.js';
@@ -36,6 +37,12 @@ export interface ContentSyncClientOptions {
   readonly maxBatchRows?: number;
   /** Recoveries (re-bootstraps) allowed within one run (default 2). */
   readonly maxRecoveriesPerRun?: number;
+  /**
+   * Coordination with other contexts sharing the store (tabs over one IndexedDB database): runs are
+   * serialised with Web Locks, and a completed run is announced (`otherContextSynced`). Default: on where the
+   * platform has them, for stores with a `coordinationKey`; `false`: off.
+   */
+  readonly crossContext?: CrossContextOptions | false;
   /** Injectable clock, randomness and sleep (tests). */
   readonly now?: () => number;
   readonly random?: () => number;
@@ -68,6 +75,7 @@ export class ContentSyncClient {
   private inFlight: Promise<ContentSyncSummary> | null = null;
   private loop: { controller: AbortController; done: Promise<void> } | null = null;
   private readonly now: () => number;
+  private readonly crossContext: CrossContext | null;
 
   constructor(private readonly options: ContentSyncClientOptions) {
     this.filter = canonicalContentFilter(options.resources);
@@ -87,6 +95,10 @@ export class ContentSyncClient {
         onRetry: (info) => this.emitter.emit('retry', info),
       }),
     );
+    this.crossContext = resolveCrossContext(options.store.coordinationKey, options.crossContext);
+    this.crossContext?.channel?.subscribe((message) => {
+      if (isSyncedMessage(message)) this.emitter.emit('otherContextSynced', message.summary);
+    });
   }
 
   get state(): ContentSyncState {
@@ -165,7 +177,24 @@ export class ContentSyncClient {
     await loop.done;
   }
 
-  private async runOnce(signal: AbortSignal | undefined): Promise<ContentSyncSummary> {
+  /** Stops background runs and stops listening to other contexts. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.crossContext?.channel?.close();
+  }
+
+  /**
+   * One run. On a store shared with other contexts it holds the lock `<name>:sync` throughout: two runs
+   * interleaving their batches could leave one run's older rows after the other's newer checkpoint, a state
+   * no later run repairs. A run that waited starts from whatever checkpoint the previous one left.
+   */
+  private runOnce(signal: AbortSignal | undefined): Promise<ContentSyncSummary> {
+    const cc = this.crossContext;
+    if (!cc?.lock) return this.runUnlocked(signal);
+    return cc.lock.run(`${cc.name}:sync`, () => this.runUnlocked(signal), signal);
+  }
+
+  private async runUnlocked(signal: AbortSignal | undefined): Promise<ContentSyncSummary> {
     try {
       const summary = await runContentSync({
         api: this.api,
@@ -182,6 +211,7 @@ export class ContentSyncClient {
       });
       this.machine.fire('complete');
       this.emitter.emit('synced', summary);
+      this.crossContext?.channel?.post({ type: SYNCED_MESSAGE, summary } satisfies SyncedMessage);
       return summary;
     } catch (error) {
       const running = this.machine.state === 'bootstrapping' || this.machine.state === 'syncing' || this.machine.state === 'recovering';
@@ -194,4 +224,17 @@ export class ContentSyncClient {
       throw error;
     }
   }
+}
+
+const SYNCED_MESSAGE = 'quran-sync/content-synced';
+
+/** What a context announces after a completed run on a shared store. */
+interface SyncedMessage {
+  readonly type: typeof SYNCED_MESSAGE;
+  readonly summary: ContentSyncSummary;
+}
+
+function isSyncedMessage(value: unknown): value is SyncedMessage {
+  const m = value as Partial<SyncedMessage> | null;
+  return typeof m === 'object' && m !== null && m.type === SYNCED_MESSAGE && typeof m.summary === 'object' && m.summary !== null;
 }

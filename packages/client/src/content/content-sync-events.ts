@@ -1,5 +1,6 @@
 import type { RetryInfo } from '../http/transport.js';
 import type { ContentSyncStateChange } from './content-sync-state-machine.js';
+import { TypedEmitter } from '../events/typed-emitter.js';
 
 /** What a run reports while it works, e.g. for a progress bar. Counts are cumulative within the run. */
 export interface ContentSyncProgress {
@@ -51,34 +52,12 @@ export interface ContentSyncEventMap {
   /** The transport is about to retry a request (throttled, unavailable, offline). */
   retry: RetryInfo;
   synced: ContentSyncSummary;
+  /** Another context (browser tab, worker) sharing the store completed a run: re-read what you show. */
+  otherContextSynced: ContentSyncSummary;
   error: unknown;
 }
 
 export type ContentSyncListener<K extends keyof ContentSyncEventMap> = (payload: ContentSyncEventMap[K]) => void;
 
-/**
- * A minimal typed emitter (no dependency, same in browsers, React Native and Node). A listener that throws
- * does not disturb the sync or the other listeners.
- */
-export class ContentSyncEmitter {
-  private readonly listeners = new Map<keyof ContentSyncEventMap, Set<(payload: never) => void>>();
-
-  on<K extends keyof ContentSyncEventMap>(event: K, listener: ContentSyncListener<K>): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (payload: never) => void);
-    return () => {
-      set.delete(listener as (payload: never) => void);
-    };
-  }
-
-  emit<K extends keyof ContentSyncEventMap>(event: K, payload: ContentSyncEventMap[K]): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) {
-      try {
-        (listener as ContentSyncListener<K>)(payload);
-      } catch {
-        // A UI bug must not break syncing.
-      }
-    }
-  }
-}
+/** The client's events (see {@link TypedEmitter}). */
+export class ContentSyncEmitter extends TypedEmitter<ContentSyncEventMap> {}

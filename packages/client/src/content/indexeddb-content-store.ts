@@ -1,4 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { commitIndexedDbBatch } from '../indexeddb/indexeddb-batch.js';
+import { keyRange } from '../indexeddb/indexeddb-key-range.js';
 import type { ResourceGroupName } from '@quran-sync/protocol';
 import type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredRow } from './content-store.js';
 import { pageBounds, rowIndexFields, validateContentStoreOps, verseIndexRange } from './content-store-ops.js';
@@ -35,20 +37,9 @@ interface ContentDbSchema extends DBSchema {
 const DB_VERSION = 1;
 const CHECKPOINT_KEY = 'current';
 
-/** The global `IDBKeyRange` (browsers; `fake-indexeddb/auto` in Node), typed minimally: the package builds without DOM types. */
-interface KeyRangeFactory {
-  bound(lower: unknown, upper: unknown): unknown;
-}
-
-function keyRanges(): KeyRangeFactory {
-  const factory = (globalThis as { IDBKeyRange?: KeyRangeFactory }).IDBKeyRange;
-  if (!factory) throw new Error('IndexedDB is not available in this environment (no global IDBKeyRange)');
-  return factory;
-}
-
 /** `[group, id]` ≤ every key of the resource's rows < `[group, id, []]` (arrays sort after strings). */
 function resourceRowsRange(group: string, id: number): never {
-  return keyRanges().bound([group, id], [group, id, []]) as never;
+  return keyRange([group, id], [group, id, []]);
 }
 
 export interface IndexedDbContentStoreOptions {
@@ -57,10 +48,19 @@ export interface IndexedDbContentStoreOptions {
 }
 
 export class IndexedDbContentStore implements ContentStore {
-  private constructor(private readonly db: IDBPDatabase<ContentDbSchema>) {}
+  /** Every tab of the origin opens the same database: clients coordinate across contexts under this key. */
+  readonly coordinationKey: string;
+
+  private constructor(
+    private readonly db: IDBPDatabase<ContentDbSchema>,
+    name: string,
+  ) {
+    this.coordinationKey = `indexeddb:content:${name}`;
+  }
 
   static async open(options: IndexedDbContentStoreOptions = {}): Promise<IndexedDbContentStore> {
-    const db = await openDB<ContentDbSchema>(options.name ?? 'quran-sync-content', DB_VERSION, {
+    const name = options.name ?? 'quran-sync-content';
+    const db = await openDB<ContentDbSchema>(name, DB_VERSION, {
       upgrade(database, oldVersion) {
         if (oldVersion < 1) {
           database.createObjectStore('resources', { keyPath: ['group', 'id'] });
@@ -71,7 +71,7 @@ export class IndexedDbContentStore implements ContentStore {
         }
       },
     });
-    return new IndexedDbContentStore(db);
+    return new IndexedDbContentStore(db, name);
   }
 
   async write(ops: readonly ContentStoreOp[]): Promise<void> {
@@ -80,8 +80,7 @@ export class IndexedDbContentStore implements ContentStore {
     const resources = tx.objectStore('resources');
     const rows = tx.objectStore('rows');
     const checkpoint = tx.objectStore('checkpoint');
-    const requests: Promise<unknown>[] = [];
-    try {
+    await commitIndexedDbBatch(tx, (requests) => {
       for (const op of ops) {
         switch (op.op) {
           case 'replaceResource':
@@ -110,19 +109,7 @@ export class IndexedDbContentStore implements ContentStore {
             break;
         }
       }
-    } catch (error) {
-      // A request that could not even be issued (e.g. data that cannot be cloned): undo the whole batch.
-      tx.abort();
-      await Promise.allSettled([...requests, tx.done]);
-      throw error;
-    }
-    // Every request's rejection is reported through tx.done too; settle them so none is left unhandled.
-    const settled = Promise.allSettled(requests);
-    try {
-      await tx.done;
-    } finally {
-      await settled;
-    }
+    });
   }
 
   async readCheckpoint(): Promise<ContentCheckpoint | null> {
@@ -149,7 +136,7 @@ export class IndexedDbContentStore implements ContentStore {
     if (range) {
       const from = Math.max(1, range.from);
       const to = Math.min(Number.MAX_SAFE_INTEGER, range.to);
-      records = from > to ? [] : await this.db.getAllFromIndex('rows', 'verse', keyRanges().bound([group, resourceId, from], [group, resourceId, to]) as never);
+      records = from > to ? [] : await this.db.getAllFromIndex('rows', 'verse', keyRange([group, resourceId, from], [group, resourceId, to]));
       records.sort(compareRecords);
     } else {
       records = await this.db.getAllFromIndex('rows', 'order', resourceRowsRange(group, resourceId));

@@ -4,28 +4,16 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeContentStoreConformance } from '../testing/content-store-conformance.js';
+import { namedDatabaseStores } from '../testing/named-database-stores.js';
 import { betterSqlite3Database } from './better-sqlite3-database.js';
 import { SqliteContentStore } from './sqlite-content-store.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-sqlite-store-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-let counter = 0;
-const files = new WeakMap<object, string>();
 
 const openFile = async (file: string) => SqliteContentStore.open(betterSqlite3Database(new Database(file)));
 
-describeContentStoreConformance('SQLite (better-sqlite3, file)', {
-  async create() {
-    const file = path.join(dir, `store-${++counter}.sqlite`);
-    const store = await openFile(file);
-    files.set(store, file);
-    return store;
-  },
-  async reopen(store) {
-    await store.close();
-    return openFile(files.get(store)!);
-  },
-});
+describeContentStoreConformance('SQLite (better-sqlite3, file)', namedDatabaseStores('store', ({ name }) => openFile(path.join(dir, `${name}.sqlite`))));
 
 describeContentStoreConformance('SQLite (better-sqlite3, :memory:)', {
   create: async () => SqliteContentStore.open(betterSqlite3Database(new Database(':memory:'))),

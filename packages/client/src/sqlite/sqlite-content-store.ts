@@ -2,6 +2,7 @@ import type { ResourceGroupName } from '@quran-sync/protocol';
 import type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredResourceStatus, StoredRow } from '../content/content-store.js';
 import { ContentStoreError, pageBounds, rowIndexFields, validateContentStoreOps, verseIndexRange } from '../content/content-store-ops.js';
 import { SQLITE_CONTENT_SCHEMA, SQLITE_CONTENT_SCHEMA_VERSION } from './sqlite-content-schema.js';
+import { installSqliteSchema } from './sqlite-schema-install.js';
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-database.js';
 
 interface ResourceColumns extends Record<string, unknown> {
@@ -40,16 +41,10 @@ export class SqliteContentStore implements ContentStore {
 
   /** Creates the tables if needed; refuses a database written by a newer, incompatible store. */
   static async open(db: SqliteDatabase): Promise<SqliteContentStore> {
-    await db.exec(SQLITE_CONTENT_SCHEMA[0]!);
-    const version = await db.all<{ value: string }>("select value from qs_content_meta where key = 'schema_version'");
-    const found = version[0] ? Number(version[0].value) : null;
-    if (found !== null && found > SQLITE_CONTENT_SCHEMA_VERSION) {
-      throw new ContentStoreError(`this database holds content store schema ${found}; this SDK reads up to ${SQLITE_CONTENT_SCHEMA_VERSION}`);
+    const refused = await installSqliteSchema(db, { statements: SQLITE_CONTENT_SCHEMA, version: SQLITE_CONTENT_SCHEMA_VERSION, metaTable: 'qs_content_meta' });
+    if (refused) {
+      throw new ContentStoreError(`this database holds content store schema ${refused.newerVersion}; this SDK reads up to ${SQLITE_CONTENT_SCHEMA_VERSION}`);
     }
-    await db.transaction([
-      ...SQLITE_CONTENT_SCHEMA.slice(1).map((sql) => ({ sql, params: [] })),
-      { sql: "insert or replace into qs_content_meta (key, value) values ('schema_version', ?)", params: [String(SQLITE_CONTENT_SCHEMA_VERSION)] },
-    ]);
     return new SqliteContentStore(db);
   }
 

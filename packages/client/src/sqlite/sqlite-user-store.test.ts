@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { namedDatabaseStores } from '../testing/named-database-stores.js';
 import { describeUserStoreConformance } from '../user/testing/user-store-conformance.js';
 import { betterSqlite3Database } from './better-sqlite3-database.js';
 import { SqliteContentStore } from './sqlite-content-store.js';
@@ -10,23 +11,10 @@ import { SqliteUserStore } from './sqlite-user-store.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-sqlite-user-store-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-let counter = 0;
-const files = new WeakMap<object, string>();
 
 const openFile = async (file: string) => SqliteUserStore.open(betterSqlite3Database(new Database(file)));
 
-describeUserStoreConformance('SQLite (better-sqlite3, file)', {
-  async create() {
-    const file = path.join(dir, `user-store-${++counter}.sqlite`);
-    const store = await openFile(file);
-    files.set(store, file);
-    return store;
-  },
-  async reopen(store) {
-    await store.close();
-    return openFile(files.get(store)!);
-  },
-});
+describeUserStoreConformance('SQLite (better-sqlite3, file)', namedDatabaseStores('user-store', ({ name }) => openFile(path.join(dir, `${name}.sqlite`))));
 
 describeUserStoreConformance('SQLite (better-sqlite3, :memory:)', {
   create: async () => SqliteUserStore.open(betterSqlite3Database(new Database(':memory:'))),

@@ -3,6 +3,7 @@ import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp,
 import { UserStoreError, validateUserStoreOps } from '../user/user-store-ops.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 import { SQLITE_USER_SCHEMA, SQLITE_USER_SCHEMA_VERSION } from './sqlite-user-schema.js';
+import { installSqliteSchema } from './sqlite-schema-install.js';
 
 interface RecordColumns extends Record<string, unknown> {
   resource: string;
@@ -40,16 +41,10 @@ export class SqliteUserStore implements UserStore {
 
   /** Creates the tables if needed; refuses a database written by a newer, incompatible store. */
   static async open(db: SqliteDatabase): Promise<SqliteUserStore> {
-    await db.exec(SQLITE_USER_SCHEMA[0]!);
-    const version = await db.all<{ value: string }>("select value from qs_user_meta where key = 'schema_version'");
-    const found = version[0] ? Number(version[0].value) : null;
-    if (found !== null && found > SQLITE_USER_SCHEMA_VERSION) {
-      throw new UserStoreError(`this database holds user store schema ${found}; this SDK reads up to ${SQLITE_USER_SCHEMA_VERSION}`);
+    const refused = await installSqliteSchema(db, { statements: SQLITE_USER_SCHEMA, version: SQLITE_USER_SCHEMA_VERSION, metaTable: 'qs_user_meta' });
+    if (refused) {
+      throw new UserStoreError(`this database holds user store schema ${refused.newerVersion}; this SDK reads up to ${SQLITE_USER_SCHEMA_VERSION}`);
     }
-    await db.transaction([
-      ...SQLITE_USER_SCHEMA.slice(1).map((sql) => ({ sql, params: [] })),
-      { sql: "insert or replace into qs_user_meta (key, value) values ('schema_version', ?)", params: [String(SQLITE_USER_SCHEMA_VERSION)] },
-    ]);
     return new SqliteUserStore(db);
   }
 

@@ -1,21 +1,15 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResourceGroupName } from '@quran-sync/protocol';
 import type { ContentCheckpoint, ContentStore, ContentStoreOp, StoredResource, StoredRowInput } from '../content/content-store.js';
+import { closingAfterEach, type StoreConformanceFactory } from './store-conformance-factory.js';
 
 /**
  * The behaviour every `ContentStore` must have, as a vitest suite any implementation registers with its own
  * factory (memory, IndexedDB, SQLite here; the same suite in real Chromium later). It asserts outcomes
  * through the public interface only.
  */
-export interface ContentStoreFactory {
-  /** A new, empty store. */
-  create(): Promise<ContentStore>;
-  /** Close `store` and open the same storage again (durable stores); omitted for memory stores. */
-  reopen?(store: ContentStore): Promise<ContentStore>;
-  /** fast-check runs of the model test (default 40). */
-  readonly propertyRuns?: number;
-}
+export type ContentStoreFactory = StoreConformanceFactory<ContentStore>;
 
 export function resource(group: ResourceGroupName, id: number, extra: Partial<StoredResource> = {}): StoredResource {
   return { group, id, resourceContentId: id, status: 'available', unavailableReason: null, etag: `W/"${group}-${id}"`, sequence: 1, changedAt: '2026-01-01T00:00:00Z', freshAt: 1000, ...extra };
@@ -25,15 +19,8 @@ const translation = (id: number, verseKey: string, text: string): StoredRowInput
 
 export function describeContentStoreConformance(name: string, factory: ContentStoreFactory): void {
   describe(`ContentStore conformance: ${name}`, () => {
-    const open: ContentStore[] = [];
-    const create = async (): Promise<ContentStore> => {
-      const store = await factory.create();
-      open.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      for (const s of open.splice(0)) await s.close().catch(() => undefined);
-    });
+    const stores = closingAfterEach(factory);
+    const create = stores.create;
 
     it('starts empty', async () => {
       const s = await create();
@@ -217,16 +204,15 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
       expect(await s.countRows('translations', 20)).toBe(10);
     });
 
-    if (factory.reopen) {
-      const reopen = factory.reopen.bind(factory);
+    const reopen = stores.reopen;
+    if (reopen) {
       it('keeps everything across close and reopen', async () => {
-        const s = await factory.create();
+        const s = await create();
         await s.write([
           { op: 'replaceResource', resource: resource('translations', 19), rows: [translation(1, '1:1', 'a')] },
           { op: 'writeCheckpoint', checkpoint: { filter: 'translations:19', token: 'tok', sequence: 3, syncedAt: 4 } },
         ]);
         const again = await reopen(s);
-        open.push(again);
         expect(await again.readCheckpoint()).toEqual({ filter: 'translations:19', token: 'tok', sequence: 3, syncedAt: 4 });
         expect(await again.getResource('translations', 19)).toEqual(resource('translations', 19));
         expect((await again.listRows('translations', 19)).map((r) => r.data.text)).toEqual(['a']);

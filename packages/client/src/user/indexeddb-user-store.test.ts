@@ -1,20 +1,9 @@
 import 'fake-indexeddb/auto';
-import { describeUserStoreConformance } from './testing/user-store-conformance.js';
+import { namedDatabaseStores } from '../testing/named-database-stores.js';
 import { IndexedDbUserStore } from './indexeddb-user-store.js';
-
-let counter = 0;
-const names = new WeakMap<object, string>();
+import { describeUserStoreConformance } from './testing/user-store-conformance.js';
 
 describeUserStoreConformance('IndexedDB (fake-indexeddb)', {
-  async create() {
-    const name = `user-conformance-${process.pid}-${++counter}`;
-    const store = await IndexedDbUserStore.open({ name });
-    names.set(store, name);
-    return store;
-  },
-  async reopen(store) {
-    await store.close();
-    return IndexedDbUserStore.open({ name: names.get(store)! });
-  },
+  ...namedDatabaseStores('user-conformance', (options) => IndexedDbUserStore.open(options)),
   propertyRuns: 25,
 });

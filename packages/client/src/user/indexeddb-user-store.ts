@@ -1,4 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { commitIndexedDbBatch } from '../indexeddb/indexeddb-batch.js';
+import { keyRange } from '../indexeddb/indexeddb-key-range.js';
 import type { UserResource } from '@quran-sync/protocol';
 import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
 import { validateUserStoreOps } from './user-store-ops.js';
@@ -29,17 +31,6 @@ const DB_VERSION = 1;
 const META_KEY = 'sync';
 const STORES = ['records', 'outbox', 'quarantine', 'meta'] as const;
 
-/** The global `IDBKeyRange` (browsers; `fake-indexeddb/auto` in Node), typed minimally: the package builds without DOM types. */
-interface KeyRangeFactory {
-  bound(lower: unknown, upper: unknown): unknown;
-}
-
-function keyRange(lower: unknown, upper: unknown): never {
-  const factory = (globalThis as { IDBKeyRange?: KeyRangeFactory }).IDBKeyRange;
-  if (!factory) throw new Error('IndexedDB is not available in this environment (no global IDBKeyRange)');
-  return factory.bound(lower, upper) as never;
-}
-
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export interface IndexedDbUserStoreOptions {
@@ -48,10 +39,19 @@ export interface IndexedDbUserStoreOptions {
 }
 
 export class IndexedDbUserStore implements UserStore {
-  private constructor(private readonly db: IDBPDatabase<UserDbSchema>) {}
+  /** Every tab of the origin opens the same database: clients coordinate across contexts under this key. */
+  readonly coordinationKey: string;
+
+  private constructor(
+    private readonly db: IDBPDatabase<UserDbSchema>,
+    name: string,
+  ) {
+    this.coordinationKey = `indexeddb:user:${name}`;
+  }
 
   static async open(options: IndexedDbUserStoreOptions = {}): Promise<IndexedDbUserStore> {
-    const db = await openDB<UserDbSchema>(options.name ?? 'quran-sync-user', DB_VERSION, {
+    const name = options.name ?? 'quran-sync-user';
+    const db = await openDB<UserDbSchema>(name, DB_VERSION, {
       upgrade(database, oldVersion) {
         if (oldVersion < 1) {
           const records = database.createObjectStore('records', { keyPath: ['resource', 'id'] });
@@ -63,7 +63,7 @@ export class IndexedDbUserStore implements UserStore {
         }
       },
     });
-    return new IndexedDbUserStore(db);
+    return new IndexedDbUserStore(db, name);
   }
 
   async write(ops: readonly UserStoreOp[]): Promise<void> {
@@ -83,8 +83,7 @@ export class IndexedDbUserStore implements UserStore {
       }
     });
     const tx = this.db.transaction([...STORES], 'readwrite');
-    const requests: Promise<unknown>[] = [];
-    try {
+    await commitIndexedDbBatch(tx, (requests) => {
       for (const op of prepared) {
         switch (op.op) {
           case 'putRecord':
@@ -110,17 +109,7 @@ export class IndexedDbUserStore implements UserStore {
             break;
         }
       }
-    } catch (error) {
-      tx.abort();
-      await Promise.allSettled([...requests, tx.done]);
-      throw error;
-    }
-    const settled = Promise.allSettled(requests);
-    try {
-      await tx.done;
-    } finally {
-      await settled;
-    }
+    });
   }
 
   async readMeta(): Promise<UserSyncMeta | null> {

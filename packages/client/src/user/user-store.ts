@@ -19,6 +19,11 @@ import type { MutationType, UserResource } from '@quran-sync/protocol';
  * client per store: implementations do not coordinate concurrent writers).
  */
 export interface UserStore {
+  /**
+   * Set by stores that other contexts (browser tabs, workers) can open at the same time, e.g.
+   * `indexeddb:user:<database name>`: clients then coordinate with those contexts (`CrossContextOptions`).
+   */
+  readonly coordinationKey?: string;
   /** Applies `ops` in order, atomically. Throws (and changes nothing) when any op is invalid. */
   write(ops: readonly UserStoreOp[]): Promise<void>;
   readMeta(): Promise<UserSyncMeta | null>;

@@ -2,7 +2,7 @@ import type { TestServer } from '@quran-sync/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../testing/fault-proxy.js';
 import { MemoryUserStore } from './memory-user-store.js';
-import { deviceState, freshUserId, openDevice, serverState, startUserSyncServer, type Device } from './testing/user-sync-harness.js';
+import { closingDevices, deviceState, freshUserId, serverState, startUserSyncServer, type Device, type DeviceOptions } from './testing/user-sync-harness.js';
 import { UserInputError } from './local-unit.js';
 import { PendingChangesError, UserSyncClient } from './user-sync-client.js';
 
@@ -15,15 +15,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const devices: Device[] = [];
-async function device(userId: string, options: Parameters<typeof openDevice>[2] = {}): Promise<Device> {
-  const d = await openDevice(server, userId, options);
-  devices.push(d);
-  return d;
-}
-afterAll(async () => {
-  for (const d of devices) await d.close();
-});
+const openClosing = closingDevices();
+const device = (userId: string, options: DeviceOptions = {}): Promise<Device> => openClosing(server, userId, options);
 
 describe('UserSyncClient', () => {
   it('first sync of a new user: metadataOnly says -1, the device pushes from -1, learns its default collection; a second device rebuilds everything', async () => {

@@ -1,6 +1,7 @@
 import type { UserResource } from '@quran-sync/protocol';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { FetchLike } from '../auth/authorized-fetch.js';
+import { resolveCrossContext, type CrossContextOptions } from '../coordination/cross-context.js';
 import { HttpTransport, type RetryPolicy } from '../http/transport.js';
 import { BookmarksApi } from './bookmarks-api.js';
 import { CollectionsApi } from './collections-api.js';
@@ -28,7 +29,9 @@ import type { QuarantinedEntry, UserStore } from './user-store.js';
  * client.start(); // debounced after writes, periodic, on reconnect
  * ```
  *
- * One client per store (it serialises its own work on the store; two clients on one store would not).
+ * One client per store and context. Contexts that share a store (browser tabs over one IndexedDB database) are
+ * coordinated when the store has a `coordinationKey`: Web Locks serialise store units and sync runs across
+ * them, and a `BroadcastChannel` tells the other tabs what changed (`crossContext`, `CrossContextOptions`).
  */
 export interface UserSyncClientOptions {
   readonly store: UserStore;
@@ -46,6 +49,11 @@ export interface UserSyncClientOptions {
   readonly conflictPolicy?: ConflictPolicyName | ConflictPolicy;
   readonly engine?: Partial<UserSyncEngineOptions>;
   readonly scheduler?: Partial<SyncSchedulerOptions>;
+  /**
+   * Coordination with other contexts sharing the store (tabs over one IndexedDB database). Default: Web Locks
+   * and BroadcastChannel where the platform has them, for stores with a `coordinationKey`; `false`: none.
+   */
+  readonly crossContext?: CrossContextOptions | false;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -88,7 +96,7 @@ export class UserSyncClient {
         ...(options.random ? { random: options.random } : {}),
         onRetry: (info) => this.emitter.emit('retry', info),
       });
-    this.core = new UserSyncCore(options.store, this.emitter, resolveConflictPolicy(options.conflictPolicy), now);
+    this.core = new UserSyncCore(options.store, this.emitter, resolveConflictPolicy(options.conflictPolicy), now, resolveCrossContext(options.store.coordinationKey, options.crossContext));
     this.engine = new UserSyncEngine(this.core, new UserSyncApi(transport, options.apiPrefix ?? '/v1'), {
       ...DEFAULT_ENGINE_OPTIONS,
       ...options.engine,
@@ -102,6 +110,11 @@ export class UserSyncClient {
     this.readingSessions = new ReadingSessionsApi(this.core, onWrite);
     this.preferences = new PreferencesApi(this.core, onWrite);
     this.quarantine = new QuarantineApi(this.core, onWrite);
+    // Another tab's local write is pushed by that tab; scheduling a run here too covers a tab closed before
+    // its debounce fired (the run waits for the other tab's sync lock, then finds little or nothing to do).
+    this.emitter.on('change', (change) => {
+      if (change.otherContext && change.origin === 'local') this.scheduler.localWrite();
+    });
   }
 
   on<K extends keyof UserSyncEventMap>(event: K, listener: UserSyncListener<K>): () => void {
@@ -130,7 +143,8 @@ export class UserSyncClient {
   }
 
   private startRun(signal?: AbortSignal): Promise<SyncReport> {
-    const run = this.engine.run(signal).then(
+    // One context at a time runs the engine on a shared store; the others wait for the lock.
+    const run = this.core.exclusive('sync', () => this.engine.run(signal), signal).then(
       (report) => {
         this.lastError = null;
         this.emitter.emit('synced', report);

@@ -2,11 +2,14 @@ import type { UserResource } from '@quran-sync/protocol';
 import type { RetryInfo } from '../http/transport.js';
 import type { ConflictResolution } from './conflict-policy.js';
 import type { QuarantinedEntry, RecordData } from './user-store.js';
+import { TypedEmitter } from '../events/typed-emitter.js';
 
 /** Local data changed: re-read what you show. `origin` says whether the app itself or a sync changed it. */
 export interface UserDataChange {
   readonly resources: ReadonlySet<UserResource>;
   readonly origin: 'local' | 'sync';
+  /** Another context (browser tab, worker) sharing the store made the change (see `CrossContextOptions`). */
+  readonly otherContext?: boolean;
 }
 
 /**
@@ -53,26 +56,5 @@ export interface UserSyncEventMap {
 
 export type UserSyncListener<K extends keyof UserSyncEventMap> = (payload: UserSyncEventMap[K]) => void;
 
-/** A minimal typed emitter. A listener that throws does not disturb the sync or the other listeners. */
-export class UserSyncEmitter {
-  private readonly listeners = new Map<keyof UserSyncEventMap, Set<(payload: never) => void>>();
-
-  on<K extends keyof UserSyncEventMap>(event: K, listener: UserSyncListener<K>): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (payload: never) => void);
-    return () => {
-      set.delete(listener as (payload: never) => void);
-    };
-  }
-
-  emit<K extends keyof UserSyncEventMap>(event: K, payload: UserSyncEventMap[K]): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) {
-      try {
-        (listener as UserSyncListener<K>)(payload);
-      } catch {
-        // A UI bug must not break syncing.
-      }
-    }
-  }
-}
+/** The client's events (see {@link TypedEmitter}). */
+export class UserSyncEmitter extends TypedEmitter<UserSyncEventMap> {}

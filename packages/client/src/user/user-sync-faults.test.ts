@@ -1,6 +1,6 @@
 import { startTestServer, type TestServer } from '@quran-sync/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceState, freshUserId, openDevice, serverState, type Device } from './testing/user-sync-harness.js';
+import { closingDevices, deviceState, freshUserId, serverState, type Device } from './testing/user-sync-harness.js';
 
 /**
  * Real network faults between a device and a real server (the proxy forwards, or drops the request, or lets
@@ -17,15 +17,7 @@ afterAll(async () => {
   await server?.close();
   await shortTtlServer?.close();
 });
-const devices: Device[] = [];
-afterAll(async () => {
-  for (const d of devices) await d.close();
-});
-async function device(srv: TestServer, userId: string, options: Parameters<typeof openDevice>[2] = {}): Promise<Device> {
-  const d = await openDevice(srv, userId, options);
-  devices.push(d);
-  return d;
-}
+const device = closingDevices();
 
 const posts = (d: Device) => d.proxy.requests.filter((r) => r.method === 'POST');
 const countNotes = (state: Record<string, unknown>) => Object.keys(state).filter((k) => k.startsWith('NOTE:')).length;

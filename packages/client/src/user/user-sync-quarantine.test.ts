@@ -1,7 +1,7 @@
 import { startTestServer, type TestServer } from '@quran-sync/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryUserStore } from './memory-user-store.js';
-import { deviceState, freshUserId, openDevice, serverState, USER_SCOPES, type Device } from './testing/user-sync-harness.js';
+import { closingDevices, deviceState, freshUserId, serverState, USER_SCOPES } from './testing/user-sync-harness.js';
 import type { QuarantinedEntry } from './user-store.js';
 
 /** Mutations the server refuses for good are set aside and reported; they never block the rest. */
@@ -15,15 +15,7 @@ afterAll(async () => {
   await server?.close();
   await cappedServer?.close();
 });
-const devices: Device[] = [];
-afterAll(async () => {
-  for (const d of devices) await d.close();
-});
-async function device(srv: TestServer, userId: string, options: Parameters<typeof openDevice>[2] = {}): Promise<Device> {
-  const d = await openDevice(srv, userId, options);
-  devices.push(d);
-  return d;
-}
+const device = closingDevices();
 
 /** A store whose outbox already holds a valid note, a poison one (an older app version wrote it) and another valid one. */
 async function storeWithPoison(): Promise<MemoryUserStore> {

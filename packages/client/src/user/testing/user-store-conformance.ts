@@ -1,21 +1,15 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { USER_RESOURCES, type UserResource } from '@quran-sync/protocol';
 import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from '../user-store.js';
+import { closingAfterEach, type StoreConformanceFactory } from '../../testing/store-conformance-factory.js';
 
 /**
  * The behaviour every `UserStore` must have, as a vitest suite any implementation registers with its own
  * factory (memory, IndexedDB under fake-indexeddb and SQLite here; the same suite in real Chromium later). It
  * asserts outcomes through the public interface only.
  */
-export interface UserStoreFactory {
-  /** A new, empty store. */
-  create(): Promise<UserStore>;
-  /** Close `store` and open the same storage again (durable stores); omitted for memory stores. */
-  reopen?(store: UserStore): Promise<UserStore>;
-  /** fast-check runs of the model test (default 40). */
-  readonly propertyRuns?: number;
-}
+export type UserStoreFactory = StoreConformanceFactory<UserStore>;
 
 export function record(resource: UserResource, id: string, extra: Partial<UserRecord> = {}): UserRecord {
   return { resource, id, data: { name: id }, base: null, baseTimestamp: null, naturalKey: null, updatedAt: 1000, ...extra };
@@ -35,15 +29,8 @@ const quarantined = (seq: number, extra: Partial<OutboxEntry> = {}): Quarantined
 
 export function describeUserStoreConformance(name: string, factory: UserStoreFactory): void {
   describe(`UserStore conformance: ${name}`, () => {
-    const open: UserStore[] = [];
-    const create = async (): Promise<UserStore> => {
-      const store = await factory.create();
-      open.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      for (const s of open.splice(0)) await s.close().catch(() => undefined);
-    });
+    const stores = closingAfterEach(factory);
+    const create = stores.create;
 
     it('starts empty', async () => {
       const s = await create();
@@ -193,7 +180,8 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       expect(await s.countOutbox()).toBe(1);
     });
 
-    if (factory.reopen) {
+    const reopen = stores.reopen;
+    if (reopen) {
       it('keeps everything across close and reopen', async () => {
         let s = await create();
         await s.write([
@@ -202,8 +190,7 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
           { op: 'putQuarantine', entry: quarantined(2) },
           { op: 'putMeta', meta: meta({ head: 9, pulledThrough: 8 }) },
         ]);
-        s = await factory.reopen!(s);
-        open.push(s);
+        s = await reopen(s);
         expect((await s.findRecords('PREFERENCE', 'theme'))[0]?.data).toEqual({ group: 'theme', value: { type: 'dark' } });
         expect((await s.outboxFor('PREFERENCE', 'theme')).map((e) => [e.seq, e.sendId])).toEqual([[1, false]]);
         expect((await s.listQuarantine()).map((e) => e.seq)).toEqual([2]);

@@ -1,5 +1,6 @@
 import { startTestServer, type TestServer } from '@quran-sync/server/testing';
 import { USER_RESOURCES } from '@quran-sync/protocol';
+import { afterAll } from 'vitest';
 import type { TokenProvider } from '../../auth/token-provider.js';
 import { startFaultProxy, type FaultProxy } from '../../testing/fault-proxy.js';
 import type { ConflictPolicy, ConflictPolicyName } from '../conflict-policy.js';
@@ -67,6 +68,22 @@ export async function openDevice(server: TestServer, userId: string, options: De
       await client.close().catch(() => undefined);
       await proxy.close();
     },
+  };
+}
+
+/**
+ * An opener for a test file: opens devices like `openDevice` and closes every one it opened once the file's
+ * tests are done. Call it at module level (it registers an `afterAll`).
+ */
+export function closingDevices(): (server: TestServer, userId: string, options?: DeviceOptions) => Promise<Device> {
+  const opened: Device[] = [];
+  afterAll(async () => {
+    for (const d of opened) await d.close();
+  });
+  return async (server, userId, options = {}) => {
+    const d = await openDevice(server, userId, options);
+    opened.push(d);
+    return d;
   };
 }
 
