@@ -12,12 +12,15 @@ import { createPostgresSchema } from '@quran-sync/server/testing';
  */
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(REPO, 'packages/cli/src/bin.ts');
+const LIVE_HEAP_PROBE = path.join(REPO, 'bench/soak/live-heap-probe.ts');
 
 export interface SoakServer {
   readonly url: string;
   readonly dataDir: string;
   readonly backend: string;
   readonly child: ChildProcess;
+  /** Heap in use after a full collection, sampled by live-heap-probe.ts inside the server. */
+  readonly liveHeap: ReadonlyArray<{ readonly epochMs: number; readonly bytes: number }>;
   stop(): Promise<void>;
 }
 
@@ -29,8 +32,18 @@ export async function startSoakServer(env: Record<string, string>): Promise<Soak
   for (const name of ['DATABASE_URL', 'QS_DB_SEARCH_PATH', 'QS_DATA_DIR', 'QS_SIGNING_KEYS_FILE', 'PORT', 'HOST']) delete childEnv[name];
   if (pgUrl && schema) Object.assign(childEnv, { DATABASE_URL: pgUrl, QS_DB_SEARCH_PATH: schema.schema });
 
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', BIN, 'serve', '--port', '0', '--data-dir', dataDir], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--conditions=source', '--import', 'tsx', '--import', LIVE_HEAP_PROBE, BIN, 'serve', '--port', '0', '--data-dir', dataDir], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  const liveHeap: Array<{ epochMs: number; bytes: number }> = [];
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!.slice(-10_000);
+    for (const line of lines) {
+      const match = /^qs-soak-live-heap (\d+) (\d+)$/.exec(line);
+      if (match) liveHeap.push({ epochMs: Number(match[1]), bytes: Number(match[2]) });
+    }
+  });
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -51,6 +64,7 @@ export async function startSoakServer(env: Record<string, string>): Promise<Soak
     dataDir,
     backend: pgUrl ? `PostgreSQL (schema ${schema!.schema})` : 'embedded PGlite',
     child,
+    liveHeap,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

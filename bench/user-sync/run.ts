@@ -12,9 +12,16 @@
  * created if missing). Other users' data is bulk-loaded with SQL, not through HTTP. `QS_BENCH_SECONDS` sets
  * each push phase (default 5). Run: `npm run bench:user-sync`.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { MUSHAF_IDS, VERSE_COUNT, verseAt } from '@quran-sync/protocol';
+import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
+import { startChild } from '../lib/processes.js';
+import { environmentLine, printTables, writeResults, type TargetCheck } from '../lib/results.js';
 
 const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 5);
 const DATABASE_URL = process.env.QS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/qs_bench_user_sync';
@@ -50,24 +57,31 @@ function percentile(sorted: number[], p: number): number {
 const ms = (v: number): string => `${v.toFixed(2)} ms`;
 
 async function main(): Promise<void> {
+  const environment = environmentLine(`${SECONDS} s per push phase`);
+  const pushes: Array<{ users: number; ours: number; raw: number }> = [];
   await ensureDatabase(DATABASE_URL);
-  // The test harness gives the server a fresh schema in this database (dropped at the end).
-  process.env.QS_TEST_DATABASE_URL = DATABASE_URL;
-  const { startTestServer } = await import('@quran-sync/server/testing');
-  const server = await startTestServer({ logLevel: 'silent' });
-  const schema = (await server.database.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()).s;
-  const raw = new pg.Pool({ connectionString: DATABASE_URL, max: 20, options: `-c search_path=${schema}` });
+  // The server runs in its own process (production defaults, its own CPU), on a fresh schema of this database.
+  const server = await startServer();
+  const schema = server.schema;
+  // The raw baseline gets as many connections as the server's pool (its default, 10).
+  const raw = new pg.Pool({ connectionString: DATABASE_URL, max: 10, options: `-c search_path=${schema}` });
   const rows: Row[] = [];
   try {
     // ---------------------------------------------------------------- push throughput
     for (const users of [1, 4, 16]) {
-      const pushed = await pushPhase(server, users);
-      const baseline = await rawPushPhase(raw, users);
+      // Ours and the baseline in alternating halves, so load from other work on the machine weighs on both.
+      const a1 = await pushPhase(server, users, SECONDS / 2);
+      const b1 = await rawPushPhase(raw, users, SECONDS / 2);
+      const a2 = await pushPhase(server, users, SECONDS / 2);
+      const b2 = await rawPushPhase(raw, users, SECONDS / 2);
+      const pushed = combine(a1, a2);
+      const baseline = combine(b1, b2);
+      pushes.push({ users, ours: pushed.perSecond, raw: baseline.perSecond });
       rows.push({
         measure: `push 100 mutations, ${users} concurrent user${users > 1 ? 's' : ''}`,
         quranSync: `${pushed.perSecond.toFixed(1)} pushes/s (${(pushed.perSecond * 100).toFixed(0)} mut/s), p50 ${ms(pushed.p50)}, p95 ${ms(pushed.p95)}`,
         baseline: `${baseline.perSecond.toFixed(1)} tx/s, p50 ${ms(baseline.p50)}`,
-        note: `${pushed.count} pushes in ${SECONDS} s`,
+        note: `ours/raw ${(pushed.perSecond / baseline.perSecond).toFixed(2)}×; ${pushed.count} pushes in ${SECONDS} s`,
       });
     }
 
@@ -123,12 +137,89 @@ async function main(): Promise<void> {
     await raw.end();
     await server.close();
   }
-  printTable(rows);
+  const at16 = pushes.find((p) => p.users === 16)!;
+  const targets: TargetCheck[] = [
+    {
+      target: 'user push (100-mutation batches, 16 users) ≥ 50% of raw PostgreSQL insert throughput for the same rows',
+      measured: pushes.map((p) => `${p.users} user${p.users > 1 ? 's' : ''}: ${(p.ours / p.raw).toFixed(2)}×`).join(', '),
+      met: at16.ours / at16.raw >= 0.5,
+    },
+  ];
+  const results = {
+    suite: 'user-sync',
+    title: 'User sync: push throughput and pull latency vs raw PostgreSQL',
+    environment,
+    tables: [
+      {
+        title: 'Push and pull, HTTP end to end (server in its own process, on PostgreSQL)',
+        note: 'Push: each user pushes 100 new bookmarks per POST /v1/sync, one after another; the raw baseline writes the same rows (100 bookmarks, 100 change-index entries, the head) in one transaction per batch at the same concurrency. Pull: one probe user among 10 k others, beside the raw index range scan for the same page.',
+        columns: ['measure', 'Quran Sync (HTTP, end to end)', 'raw PostgreSQL baseline', 'note'],
+        rows: rows.map((r) => [r.measure, r.quranSync, r.baseline, r.note]),
+      },
+    ],
+    targets,
+    charts: [
+      {
+        id: 'user-push',
+        title: 'User push throughput vs concurrent users (mutations/s)',
+        unit: 'mutations/s',
+        categories: pushes.map((p) => `${p.users} user${p.users > 1 ? 's' : ''}`),
+        series: [
+          { name: 'Quran Sync, POST /v1/sync (100 per batch)', values: pushes.map((p) => p.ours * 100) },
+          { name: 'raw PostgreSQL inserts, same rows', values: pushes.map((p) => p.raw * 100) },
+        ],
+      },
+    ],
+  };
+  writeResults(results);
+  printTables(results);
 }
 
-async function pushPhase(server: { url: string; authHeaders(o: { userId: string; scopes: string[] }): Promise<Record<string, string>> }, users: number) {
+interface BenchServer {
+  readonly url: string;
+  readonly schema: string;
+  authHeaders(o: { userId: string; scopes: string[] }): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** `bench/lib/our-server.ts` as a child process on a fresh schema; `close` stops it and drops the schema. */
+async function startServer(): Promise<BenchServer> {
+  const schema = `bench_user_sync_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-bench-user-sync-'));
+  const keysFile = path.join(tmp, 'keys.json');
+  const keys = await loadOrCreateKeyRing(keysFile);
+  const issuer = 'http://quran-sync.bench';
+  const child = await startChild(path.join(path.dirname(fileURLToPath(import.meta.url)), '../lib/our-server.ts'), [], {
+    QS_BENCH_DATABASE_URL: DATABASE_URL,
+    QS_BENCH_SCHEMA: schema,
+    QS_BENCH_KEYS_FILE: keysFile,
+    QS_BENCH_ISSUER: issuer,
+  });
+  return {
+    url: String(child.ready.url),
+    schema,
+    authHeaders: async ({ userId, scopes }) => ({ 'x-auth-token': (await signAccessToken(keys, { issuer, clientId: 'bench', userId, scopes, ttlSeconds: 7200 })).token, 'x-client-id': 'bench' }),
+    close: async () => {
+      await child.stop();
+      await admin.query(`drop schema ${schema} cascade`).catch(() => {});
+      await admin.end();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Two phases of equal length as one. */
+function combine(a: { latencies: number[] }, b: { latencies: number[] }) {
+  const latencies = [...a.latencies, ...b.latencies].sort((x, y) => x - y);
+  return { count: latencies.length, perSecond: latencies.length / SECONDS, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+async function pushPhase(server: BenchServer, users: number, seconds: number) {
   const latencies: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
+  const end = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: users }, async (_, u) => {
       const userId = `bench-push-${users}-${u}-${Date.now()}`;
@@ -152,14 +243,13 @@ async function pushPhase(server: { url: string; authHeaders(o: { userId: string;
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  return { count: latencies.length, perSecond: latencies.length / SECONDS, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  return { latencies };
 }
 
 /** The same rows a 100-bookmark push writes, inserted directly: lock the head, 2 multi-row inserts, update. */
-async function rawPushPhase(pool: pg.Pool, users: number) {
+async function rawPushPhase(pool: pg.Pool, users: number, seconds: number) {
   const latencies: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
+  const end = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: users }, async (_, u) => {
       const userId = `raw-push-${users}-${u}-${Date.now()}`;
@@ -193,8 +283,7 @@ async function rawPushPhase(pool: pg.Pool, users: number) {
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  return { perSecond: latencies.length / SECONDS, p50: percentile(latencies, 50) };
+  return { latencies };
 }
 
 /** Gives each of the other users mutations `from..perUser` (a page bookmark each), with SQL. */
@@ -228,15 +317,6 @@ async function sample(n: number, fn: () => Promise<void>): Promise<number[]> {
     out.push(performance.now() - t);
   }
   return out.sort((a, b) => a - b);
-}
-
-function printTable(rows: Row[]): void {
-  const header: Row = { measure: 'measure', quranSync: 'Quran Sync (HTTP, end to end)', baseline: 'raw PostgreSQL baseline', note: 'note' };
-  const all = [header, ...rows];
-  const width = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
-  const line = (r: Row) => `| ${r.measure.padEnd(width('measure'))} | ${r.quranSync.padEnd(width('quranSync'))} | ${r.baseline.padEnd(width('baseline'))} | ${r.note.padEnd(width('note'))} |`;
-  const rule = `|${'-'.repeat(width('measure') + 2)}|${'-'.repeat(width('quranSync') + 2)}|${'-'.repeat(width('baseline') + 2)}|${'-'.repeat(width('note') + 2)}|`;
-  process.stdout.write(`\nUser sync benchmark (${new Date().toISOString()}, PostgreSQL, ${SECONDS} s per push phase)\n\n${line(header)}\n${rule}\n${rows.map(line).join('\n')}\n\n`);
 }
 
 main().catch((error: unknown) => {
