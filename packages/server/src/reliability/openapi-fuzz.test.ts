@@ -20,9 +20,11 @@ import { seedFuzzData, type FuzzPools } from './testing/fuzz-seed.js';
  *
  * `npm test` runs a bounded number of cases (QS_FUZZ_RUNS, default 300); QS_SLOW_TESTS=1 runs 3000.
  * QS_FUZZ_SURVEY=1 lists every distinct problem at the end instead of stopping (and shrinking) at the first.
+ * QS_FUZZ_SEED=<n> replays the run a failure report names (fast-check prints the seed).
  */
 const SURVEY = process.env.QS_FUZZ_SURVEY === '1';
 const RUNS = Number(process.env.QS_FUZZ_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 3000 : 300));
+const SEED = process.env.QS_FUZZ_SEED ? { seed: Number(process.env.QS_FUZZ_SEED) } : {};
 const ALL_SCOPES = ['content', 'content.write', 'sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'openid', 'offline_access'];
 const CLIENT = 'fuzz-client';
 const USER = 'fuzz-user-a';
@@ -87,7 +89,7 @@ describe('OpenAPI-derived fuzzing of every public route', () => {
           }
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...SEED },
     );
     expect([...survey]).toEqual([]);
     // The run must have reached handlers, not only the auth guard: successes and validation refusals both occur.
