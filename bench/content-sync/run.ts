@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
 import { rawGetBody } from '@quran-sync/server/testing';
-import { startChild, type Child } from '../lib/processes.js';
+import { profileFlags, startChild, type Child } from '../lib/processes.js';
 import { environmentLine, fmt, printTables, ratio, writeResults, type ResultChart, type TargetCheck } from '../lib/results.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const raw = new pg.Pool({ connectionString: databaseUrl, max: 10, options: '-c search_path=bench' });
   try {
     const t0 = performance.now();
-    const ours = await startChild(path.join(here, '../lib/our-server.ts'), [], { ...serverEnv, QS_BENCH_SEED: '1' });
+    const ours = await startChild(path.join(here, '../lib/our-server.ts'), [], { ...serverEnv, QS_BENCH_SEED: '1' }, profileFlags());
     children.push(ours);
     const seedSeconds = (performance.now() - t0) / 1000;
     const uncached = await startChild(path.join(here, '../lib/our-server.ts'), [], { ...serverEnv, QS_BENCH_SNAPSHOT_CACHE_MB: '0' });

@@ -46,6 +46,15 @@ export async function startChild(script: string, args: readonly string[], env: R
   };
 }
 
+/**
+ * Node flags that make a server child write a CPU profile when `QS_BENCH_PROFILE_DIR` is set (read the
+ * profile with `node bench/lib/profile-summary.ts <file>` or Chrome DevTools); none otherwise.
+ */
+export function profileFlags(): string[] {
+  const dir = process.env.QS_BENCH_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Runs a child to completion and returns the JSON object on its last stdout line. */
 export async function runChild<T = Record<string, unknown>>(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<T> {
   const child = spawn(process.execPath, nodeArgs(script, args), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { MUSHAF_IDS, VERSE_COUNT, verseAt } from '@quran-sync/protocol';
 import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
-import { startChild } from '../lib/processes.js';
+import { profileFlags, startChild } from '../lib/processes.js';
 import { environmentLine, printTables, writeResults, type TargetCheck } from '../lib/results.js';
 
 const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 5);
@@ -197,7 +197,7 @@ async function startServer(): Promise<BenchServer> {
     QS_BENCH_SCHEMA: schema,
     QS_BENCH_KEYS_FILE: keysFile,
     QS_BENCH_ISSUER: issuer,
-  });
+  }, profileFlags());
   return {
     url: String(child.ready.url),
     schema,

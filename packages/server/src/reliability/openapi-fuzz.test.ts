@@ -96,7 +96,8 @@ describe('OpenAPI-derived fuzzing of every public route', () => {
     const count = (predicate: (status: number) => boolean) => [...stats.byStatus].filter(([s]) => predicate(s)).reduce((n, [, c]) => n + c, 0);
     expect(count((s) => s >= 200 && s < 300)).toBeGreaterThan(RUNS / 50);
     expect(count((s) => s === 422 || s === 400 || s === 404)).toBeGreaterThan(RUNS / 10);
-  });
+    // Each case is a request plus a database fingerprint: about 17 ms on PGlite, so allow 50 ms a case.
+  }, 60_000 + RUNS * 50);
 
   it('refuses malformed, deeply nested and wrongly typed bodies on every body route with a 4xx, data untouched', async () => {
     const bodyRoutes = operations.filter((o) => o.body !== null);
