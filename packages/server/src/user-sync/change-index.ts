@@ -1,5 +1,6 @@
 import type { UserResource } from '@quran-sync/protocol';
-import type { Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
+import { jsonRowsInsert } from '../db/json-rows-insert.js';
 import type { Database } from '../db/schema.js';
 import type { UserWriteContext } from './user-write-context.js';
 
@@ -29,6 +30,19 @@ interface PendingChange {
 
 export class ChangeBuffer {
   private readonly pending = new Map<string, PendingChange>();
+  private readonly fresh = new Set<string>();
+
+  /**
+   * Declares `resourceId` minted by this write (a new CSPRNG id): no earlier write can have indexed it, so
+   * flushing skips the read of its previous entry and inserts it without conflict handling.
+   */
+  markFresh(resourceId: string): void {
+    this.fresh.add(resourceId);
+  }
+
+  isFresh(resourceId: string): boolean {
+    return this.fresh.has(resourceId);
+  }
 
   add(resource: UserResource, resourceId: string, timestamp: number, kind: ChangeKind): void {
     const key = `${resource}\u0000${resourceId}`;
@@ -69,22 +83,35 @@ export async function latestChangeTimestamp(ctx: UserWriteContext, resource: Use
 }
 
 const CHUNK = 1000;
+const CHANGE_COLUMNS = ['user_id', 'resource', 'resource_id', 'timestamp', 'created_ts', 'deleted'] as const;
+const GAP_COLUMNS = ['user_id', 'timestamp', 'resource', 'resource_id', 'vacated_at'] as const;
 
-/** Writes a write's buffered mutations to the index: vacated positions, then the new latest timestamps. */
-export async function flushChanges(trx: Transaction<Database>, userId: string, buffer: ChangeBuffer): Promise<void> {
+/**
+ * The statements that write a write's buffered mutations to the index (vacated positions, new latest
+ * timestamps), after reading the entries they replace. Resources minted by this write have no previous entry:
+ * they are neither read nor upserted, just inserted. No two statements touch the same row, so the caller may
+ * send them together as one statement.
+ */
+export async function changeIndexStatements(trx: Transaction<Database>, userId: string, buffer: ChangeBuffer): Promise<RawBuilder<unknown>[]> {
+  const statements: RawBuilder<unknown>[] = [];
   const changes = buffer.entries();
   for (let i = 0; i < changes.length; i += CHUNK) {
     const chunk = changes.slice(i, i + CHUNK);
-    const previous = await trx
-      .selectFrom('user_changes')
-      .select(['resource', 'resource_id', 'timestamp', 'created_ts'])
-      .where('user_id', '=', userId)
-      .where('resource_id', 'in', [...new Set(chunk.map((c) => c.resourceId))])
-      .execute();
+    const known = [...new Set(chunk.filter((c) => !buffer.isFresh(c.resourceId)).map((c) => c.resourceId))];
+    const previous =
+      known.length === 0
+        ? []
+        : await trx
+            .selectFrom('user_changes')
+            .select(['resource', 'resource_id', 'timestamp', 'created_ts'])
+            .where('user_id', '=', userId)
+            .where('resource_id', '=', sql<string>`any(${known}::text[])`)
+            .execute();
     const before = new Map(previous.map((row) => [`${row.resource}\u0000${row.resource_id}`, row]));
     const now = Date.now();
     const gaps: Array<{ user_id: string; timestamp: number; resource: string; resource_id: string; vacated_at: number }> = [];
-    const rows: Array<{ user_id: string; resource: string; resource_id: string; timestamp: number; created_ts: number; deleted: boolean }> = [];
+    const inserts: ChangeRow[] = [];
+    const upserts: ChangeRow[] = [];
     for (const change of chunk) {
       const prior = before.get(`${change.resource}\u0000${change.resourceId}`);
       // Every timestamp the resource held before its last one this write is a vacated position.
@@ -94,19 +121,30 @@ export async function flushChanges(trx: Transaction<Database>, userId: string, b
       change.kinds.forEach((kind, index) => {
         if (kind === 'create') created = change.timestamps[index]!;
       });
-      rows.push({ user_id: userId, resource: change.resource, resource_id: change.resourceId, timestamp: change.timestamps.at(-1)!, created_ts: created, deleted: change.kinds.at(-1) === 'delete' });
+      const row = { user_id: userId, resource: change.resource, resource_id: change.resourceId, timestamp: change.timestamps.at(-1)!, created_ts: created, deleted: change.kinds.at(-1) === 'delete' };
+      (buffer.isFresh(change.resourceId) ? inserts : upserts).push(row);
     }
-    if (gaps.length > 0) await trx.insertInto('user_change_gaps').values(gaps).onConflict((oc) => oc.columns(['user_id', 'timestamp']).doNothing()).execute();
-    await trx
-      .insertInto('user_changes')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'resource', 'resource_id']).doUpdateSet((eb) => ({
-          timestamp: eb.ref('excluded.timestamp'),
-          created_ts: eb.ref('excluded.created_ts'),
-          deleted: eb.ref('excluded.deleted'),
-        })),
-      )
-      .execute();
+    if (gaps.length > 0) statements.push(jsonRowsInsert('user_change_gaps', GAP_COLUMNS, gaps, sql`on conflict (user_id, timestamp) do nothing`));
+    if (inserts.length > 0) statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, inserts));
+    if (upserts.length > 0) {
+      statements.push(
+        jsonRowsInsert(
+        'user_changes',
+        CHANGE_COLUMNS,
+        upserts,
+        sql`on conflict (user_id, resource, resource_id) do update set timestamp = excluded.timestamp, created_ts = excluded.created_ts, deleted = excluded.deleted`,
+        ),
+      );
+    }
   }
+  return statements;
+}
+
+interface ChangeRow {
+  readonly user_id: string;
+  readonly resource: string;
+  readonly resource_id: string;
+  readonly timestamp: number;
+  readonly created_ts: number;
+  readonly deleted: boolean;
 }

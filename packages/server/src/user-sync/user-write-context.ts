@@ -31,6 +31,11 @@ export interface UserWriteContext {
   isAbsent(table: DeferrableTable, id: string): boolean;
   /** Records which of `ids` exist in no row of `table` (one query). */
   prefetchAbsentIds(table: DeferrableTable, ids: readonly string[]): Promise<void>;
+  /**
+   * A new resource id (CSPRNG) for a resource this write creates; the change index then knows it has no
+   * earlier entry. Client-chosen ids do not qualify: a purged tombstone may have left one behind.
+   */
+  mintId(): string;
   readonly userId: string;
   /** The write's mutations, written to the change index when the write is done. */
   readonly changes: ChangeBuffer;

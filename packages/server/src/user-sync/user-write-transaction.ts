@@ -1,9 +1,10 @@
-import { OUT_OF_SYNC_MESSAGE, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { newResourceId, OUT_OF_SYNC_MESSAGE, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
+import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { executeAsOneStatement, jsonRowsInsert } from '../db/json-rows-insert.js';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
 import { createDefaultCollection } from './appliers/collection-applier.js';
-import { ChangeBuffer, flushChanges } from './change-index.js';
+import { ChangeBuffer, changeIndexStatements } from './change-index.js';
 import { findStoredOutcome, storeOutcome, type IdempotencyRequest, type StoredOutcome } from './idempotency-store.js';
 import type { DeferrableTable, UserWriteContext } from './user-write-context.js';
 
@@ -69,10 +70,16 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
         const wanted = [...new Set(ids)];
         if (wanted.length === 0) return;
         await deferred.flush();
-        const found = new Set((await trx.selectFrom(table as 'user_bookmarks').select('id').where('id', 'in', wanted).execute()).map((r) => r.id));
+        // One array parameter, not one per id.
+        const found = new Set((await trx.selectFrom(table as 'user_bookmarks').select('id').where('id', '=', sql<string>`any(${wanted}::text[])`).execute()).map((r) => r.id));
         let set = absent.get(table);
         if (!set) absent.set(table, (set = new Set()));
         for (const id of wanted) if (!found.has(id)) set.add(id);
+      },
+      mintId() {
+        const id = newResourceId();
+        changes.markFresh(id);
+        return id;
       },
       userId: request.userId,
       changes,
@@ -95,11 +102,12 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     }
 
     const result = await request.apply(ctx);
-    await deferred.flush();
-    await flushChanges(trx, request.userId, changes);
-    if (head !== locked.head) {
-      await trx.updateTable('user_heads').set({ head }).where('user_id', '=', request.userId).execute();
-    }
+    // What the write still has to send — its deferred rows, its change-index entries, the new head — goes as
+    // one statement: the change index's reads of earlier entries come first (they do not see deferred rows,
+    // and need not), then a single round trip writes everything.
+    const indexStatements = await changeIndexStatements(trx, request.userId, changes);
+    const main = head !== locked.head ? sql`update user_heads set head = ${head} where user_id = ${request.userId}` : sql`select 1`;
+    await executeAsOneStatement(trx, [...deferred.drain(), ...indexStatements], main);
     const response = request.respond(result, head);
     if (request.idempotency && response.status < 300) {
       await storeOutcome(trx, request.userId, request.idempotency, { status: response.status, body: response.body, mutationAt: head });
@@ -137,12 +145,22 @@ export async function readUserHead(db: Kysely<Database> | Transaction<Database>,
 /** Tables in an order where every parent comes before its children (a note before its ranges). */
 const FLUSH_ORDER: readonly DeferrableTable[] = ['user_bookmarks', 'user_collections', 'user_notes', 'user_note_ranges', 'user_reading_sessions'];
 
+/** Columns stored as `jsonb`: deferred rows carry them as JSON text (what Kysely would bind). */
+const JSONB_COLUMNS: Partial<Record<DeferrableTable, readonly string[]>> = { user_notes: ['ranges', 'attached_entities'] };
+
 /**
- * New rows a write has not sent yet. `flush` sends each table's rows as multi-row INSERTs (at most 1,000 rows
- * each), tables in {@link FLUSH_ORDER} so foreign keys hold, rows of one table in the order they were made.
+ * New rows a write has not sent yet. Each table's rows become one `INSERT … SELECT` from
+ * `json_populate_recordset` (at most 1,000 rows each), tables in {@link FLUSH_ORDER} so foreign keys hold, rows
+ * of one table in the order they were made; `flush` sends them as one statement before any other statement of
+ * the write, `drain` hands them to the write's final statement. One JSON parameter instead of one parameter per value: a
+ * 100-bookmark batch was 1,200 bind parameters, and parsing, binding and planning them cost PostgreSQL more
+ * than the insert itself (issue #8), and Kysely and pg as much again to compile and serialise. The row type of
+ * the table converts each value as a cast from its JSON form would (ISO dates to `timestamptz`, …).
+ *
  * Regrouping by table is safe because every deferred row is new: nothing between them reads, updates or
  * deletes them (any other statement flushes first). Rows with different column sets (an optional column
- * given or not) go in separate statements, since one INSERT has one column list.
+ * given or not) go in separate statements, since one INSERT has one column list; a column left out gets its
+ * default, as it would from Kysely (an `undefined` value counts as left out).
  */
 class DeferredInserts {
   private pending = new Map<DeferrableTable, Array<Record<string, unknown>>>();
@@ -152,26 +170,38 @@ class DeferredInserts {
   add<T extends DeferrableTable>(table: T, row: Insertable<Database[T]>): void {
     let rows = this.pending.get(table);
     if (!rows) this.pending.set(table, (rows = []));
-    rows.push(row as Record<string, unknown>);
+    const defined: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(row)) if (value !== undefined) defined[column] = value;
+    for (const column of JSONB_COLUMNS[table] ?? []) {
+      if (typeof defined[column] === 'string') defined[column] = JSON.parse(defined[column] as string);
+    }
+    rows.push(defined);
   }
 
+  /** Sends the pending rows now (before another statement of the write). */
   async flush(): Promise<void> {
-    if (this.pending.size === 0) return;
+    const statements = this.drain();
+    if (statements.length > 0) await executeAsOneStatement(this.trx, statements.slice(0, -1), statements.at(-1)!);
+  }
+
+  /** The pending rows as INSERT statements, in dependency order; they are no longer pending. */
+  drain(): RawBuilder<unknown>[] {
+    if (this.pending.size === 0) return [];
     const pending = this.pending;
     this.pending = new Map();
+    const statements: RawBuilder<unknown>[] = [];
     for (const table of FLUSH_ORDER) {
       const rows = pending.get(table);
       if (!rows) continue;
       for (let i = 0; i < rows.length; ) {
-        const columns = Object.keys(rows[i]!).join(',');
+        const columns = Object.keys(rows[i]!);
+        const signature = columns.join(',');
         let n = 1;
-        while (i + n < rows.length && n < 1_000 && Object.keys(rows[i + n]!).join(',') === columns) n++;
-        await this.trx
-          .insertInto(table as 'user_bookmarks')
-          .values(rows.slice(i, i + n) as Array<Insertable<Database['user_bookmarks']>>)
-          .execute();
+        while (i + n < rows.length && n < 1_000 && Object.keys(rows[i + n]!).join(',') === signature) n++;
+        statements.push(jsonRowsInsert(table, columns, rows.slice(i, i + n)));
         i += n;
       }
     }
+    return statements;
   }
 }

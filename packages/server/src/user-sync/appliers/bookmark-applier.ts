@@ -1,4 +1,4 @@
-import { DEFAULT_MUSHAF_ID, newResourceId, type BookmarkInput, type BookmarkLocation } from '@quran-sync/protocol';
+import { DEFAULT_MUSHAF_ID, type BookmarkInput, type BookmarkLocation } from '@quran-sync/protocol';
 import { sql } from 'kysely';
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
@@ -32,13 +32,14 @@ export function locationKey(location: Omit<BookmarkLocation, 'mushaf'>, mushaf: 
 export async function prefetchFreeLocations(ctx: UserWriteContext, locations: ReadonlyArray<{ location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number }>): Promise<void> {
   const keys = new Map(locations.map((l) => [locationKey(l.location, l.mushaf), l]));
   if (keys.size === 0) return;
-  // A join against the locations as a VALUES list, so each is one probe of the natural-key index
-  // (user_bookmarks_location); a row-value IN list is checked against every live bookmark of the user instead.
-  const tuples = [...keys.values()].map((l) => sql`(${l.location.type}::text, ${l.location.key}::int, ${l.location.verseNumber ?? 0}::int, ${l.mushaf}::int)`);
+  // A join against the locations (one JSON parameter, not four per location), so each is one probe of the
+  // natural-key index (user_bookmarks_location); a row-value IN list is checked against every live bookmark
+  // of the user instead.
+  const wanted = [...keys.values()].map((l) => ({ type: l.location.type, key: l.location.key, verse: l.location.verseNumber ?? 0, mushaf: l.mushaf }));
   const taken = (
     await sql<{ type: string; key: number; verse_number: number | null; mushaf: number }>`
       select b.type, b.key, b.verse_number, b.mushaf
-      from (values ${sql.join(tuples)}) as wanted (type, key, verse, mushaf)
+      from json_to_recordset(${JSON.stringify(wanted)}::json) as wanted (type text, key int, verse int, mushaf int)
       join user_bookmarks b on b.user_id = ${ctx.userId} and b.deleted_at is null and b.type = wanted.type and b.key = wanted.key
         and coalesce(b.verse_number, 0) = wanted.verse and b.mushaf = wanted.mushaf`.execute(await ctx.db())
   ).rows;
@@ -85,7 +86,8 @@ export async function createBookmark(ctx: UserWriteContext, resourceId: string |
   if (!input.location) throw new ApplyError('missing-field', 'type');
   const mushaf = input.mushaf ?? byId?.mushaf ?? DEFAULT_MUSHAF_ID;
   const atLocation = await activeBookmarkAt(ctx, input.location, mushaf);
-  return writeBookmark(ctx, atLocation ?? byId ?? null, resourceId ?? newResourceId(), { ...input, location: input.location, mushaf });
+  const existing = atLocation ?? byId ?? null;
+  return writeBookmark(ctx, existing, existing?.id ?? resourceId ?? ctx.mintId(), { ...input, location: input.location, mushaf });
 }
 
 /** UPDATE (an upsert, as mobile clients expect): changes the named bookmark, or creates it under that id. */

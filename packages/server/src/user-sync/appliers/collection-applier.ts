@@ -1,4 +1,4 @@
-import { collectionSlug, DEFAULT_COLLECTION_ALIAS, DEFAULT_COLLECTION_NAME, newResourceId, type CollectionInput } from '@quran-sync/protocol';
+import { collectionSlug, DEFAULT_COLLECTION_ALIAS, DEFAULT_COLLECTION_NAME, type CollectionInput } from '@quran-sync/protocol';
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { collectionPayload, type CollectionRow } from '../resource-payloads.js';
@@ -28,7 +28,7 @@ async function collectionIdTaken(ctx: UserWriteContext, id: string): Promise<boo
 
 /** The user's default collection, created (as its own mutation) by the user's first write. */
 export async function createDefaultCollection(ctx: UserWriteContext): Promise<string> {
-  const id = newResourceId();
+  const id = ctx.mintId();
   const timestamp = await recordChange(ctx, 'COLLECTION', id, 'create');
   const now = new Date(timestamp);
   await (await ctx.db())
@@ -65,7 +65,7 @@ export async function createCollection(ctx: UserWriteContext, resourceId: string
     .orderBy('id')
     .executeTakeFirst();
   if (byName) return applied(byName, await latestChangeTimestamp(ctx, 'COLLECTION', byName.id));
-  return insertCollection(ctx, newResourceId(), input.name, input);
+  return insertCollection(ctx, ctx.mintId(), input.name, input);
 }
 
 /** UPDATE (an upsert): rename or change the named collection, or create it under that id. */

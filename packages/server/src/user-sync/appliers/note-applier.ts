@@ -1,4 +1,4 @@
-import { newResourceId, noteRangeBounds, type NoteInput } from '@quran-sync/protocol';
+import { noteRangeBounds, type NoteInput } from '@quran-sync/protocol';
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { notePayload, type NoteRow } from '../resource-payloads.js';
@@ -26,7 +26,7 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
     if (id && (await noteIdTaken(ctx, id))) throw unknownResource();
     if (input.body === undefined) throw new ApplyError('missing-field', 'body');
     if (input.ranges === undefined) throw new ApplyError('missing-field', 'ranges');
-    const noteId = id ?? newResourceId();
+    const noteId = id ?? ctx.mintId();
     const timestamp = await recordChange(ctx, 'NOTE', noteId, 'create');
     const now = new Date(timestamp);
     // Deferred and batched with the write's other inserts; the row is what the database would return

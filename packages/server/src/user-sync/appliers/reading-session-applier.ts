@@ -1,4 +1,4 @@
-import { isValidVerse, newResourceId, READING_SESSION_MERGE_WINDOW_MS, type ReadingSessionInput } from '@quran-sync/protocol';
+import { isValidVerse, READING_SESSION_MERGE_WINDOW_MS, type ReadingSessionInput } from '@quran-sync/protocol';
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { readingSessionPayload, type ReadingSessionRow } from '../resource-payloads.js';
@@ -32,7 +32,7 @@ export async function createSession(ctx: UserWriteContext, id: string | null, in
     .orderBy('updated_at', 'desc')
     .executeTakeFirst();
   if (atPosition) return applied(atPosition, await latestChangeTimestamp(ctx, 'READING_SESSION', atPosition.id));
-  return insertSession(ctx, newResourceId(), input.chapterNumber, input.verseNumber, input);
+  return insertSession(ctx, ctx.mintId(), input.chapterNumber, input.verseNumber, input);
 }
 
 /** UPDATE (an upsert): moves the named session, or creates it under that id. */
@@ -110,7 +110,7 @@ export async function recordReadingPosition(ctx: UserWriteContext, input: Readin
     .orderBy('updated_at', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
-  if (!recent) return { ...(await insertSession(ctx, newResourceId(), input.chapterNumber, input.verseNumber, input)), created: true };
+  if (!recent) return { ...(await insertSession(ctx, ctx.mintId(), input.chapterNumber, input.verseNumber, input)), created: true };
   const result = await writeSession(ctx, recent, input);
   if (result.row === recent) {
     const touched = await (await ctx.db()).updateTable('user_reading_sessions').set({ updated_at: new Date() }).where('id', '=', recent.id).returningAll().executeTakeFirstOrThrow();
