@@ -1,6 +1,7 @@
 /**
  * Prints where a V8 CPU profile (`--cpu-prof`) spent its time: self time by function and by package/file,
- * top entries only. Usage: `node --import tsx bench/lib/profile-summary.ts <file.cpuprofile> [top]`.
+ * top entries only. Usage: `node --import tsx bench/lib/profile-summary.ts <file.cpuprofile> [top] [from-seconds]`
+ * (from-seconds: ignore the samples of the first seconds, e.g. a server's start-up).
  */
 import fs from 'node:fs';
 
@@ -15,13 +16,18 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, fromArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
 const top = Number(topArg ?? 40);
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfMicros = new Map<number, number>();
-profile.samples.forEach((id, i) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const fromMicros = Number(fromArg ?? 0) * 1e6;
+let elapsed = 0;
+profile.samples.forEach((id, i) => {
+  elapsed += profile.timeDeltas[i] ?? 0;
+  if (elapsed >= fromMicros) selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
 
 /** `node_modules/<pkg>` or the workspace-relative file, so costs group by library. */
@@ -53,5 +59,23 @@ const show = (title: string, map: Map<string, number>) => {
     process.stdout.write(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}\n`);
   }
 };
+/** Inclusive time: a node's self time plus its descendants'; per function, counting each call path once. */
+const inclusive = new Map<string, number>();
+const visit = (id: number, onPath: Set<string>): number => {
+  const node = byId.get(id)!;
+  let micros = selfMicros.get(id) ?? 0;
+  const f = node.callFrame;
+  const key = `${f.functionName || '(anonymous)'}  ${place(f.url)}:${f.lineNumber + 1}`;
+  const first = !onPath.has(key);
+  if (first) onPath.add(key);
+  for (const child of node.children ?? []) micros += visit(child, onPath);
+  if (first) {
+    onPath.delete(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + micros);
+  }
+  return micros;
+};
+visit(profile.nodes[0]!.id, new Set());
 show('self time by package / file', byPlace);
 show('self time by function', byFunction);
+show('inclusive time by function', inclusive);

@@ -13,6 +13,7 @@
  * each push phase (default 5). Run: `npm run bench:user-sync`.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { MUSHAF_IDS, VERSE_COUNT, verseAt } from '@quran-sync/protocol';
 import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
+import { leanRequest } from '../lib/http-client.js';
 import { profileFlags, startChild } from '../lib/processes.js';
 import { environmentLine, printTables, writeResults, type TargetCheck } from '../lib/results.js';
 
@@ -27,6 +29,8 @@ const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 5);
 const DATABASE_URL = process.env.QS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/qs_bench_user_sync';
 const OTHER_USERS = 9_999;
 const PULL_SAMPLES = Number(process.env.QS_BENCH_PULL_SAMPLES ?? 300);
+/** QS_BENCH_PUSH_ONLY=1: push phases only (e.g. to profile them with QS_BENCH_PROFILE_DIR). */
+const PUSH_ONLY = process.env.QS_BENCH_PUSH_ONLY === '1';
 
 interface Row {
   readonly measure: string;
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     // ---------------------------------------------------------------- push throughput
-    for (const users of [1, 4, 16]) {
+    for (const users of PUSH_ONLY ? [16] : [1, 4, 16]) {
       // Ours and the baseline in alternating halves, so load from other work on the machine weighs on both.
       const a1 = await pushPhase(server, users, SECONDS / 2);
       const b1 = await rawPushPhase(raw, users, SECONDS / 2);
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
     }
 
     // ---------------------------------------------------------------- pull latency vs other users' data
+    if (PUSH_ONLY) return void printPushes(rows);
     // Start from empty tables: the stored-mutation counts below are exactly 10 k and 1 M.
     await raw.query(
       'truncate user_heads, user_changes, user_change_gaps, user_bookmarks, user_collections, user_collection_bookmarks, user_notes, user_note_ranges, user_reading_sessions, user_preferences, user_idempotency_keys',
@@ -175,6 +180,10 @@ async function main(): Promise<void> {
   printTables(results);
 }
 
+function printPushes(rows: readonly Row[]): void {
+  for (const r of rows) process.stdout.write(`${r.measure}: ${r.quranSync} | raw ${r.baseline} | ${r.note}\n`);
+}
+
 interface BenchServer {
   readonly url: string;
   readonly schema: string;
@@ -220,6 +229,7 @@ function combine(a: { latencies: number[] }, b: { latencies: number[] }) {
 async function pushPhase(server: BenchServer, users: number, seconds: number) {
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: users });
   await Promise.all(
     Array.from({ length: users }, async (_, u) => {
       const userId = `bench-push-${users}-${u}-${Date.now()}`;
@@ -235,14 +245,15 @@ async function pushPhase(server: BenchServer, users: number, seconds: number) {
         });
         batch++;
         const t = performance.now();
-        const res = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers, body: JSON.stringify({ mutations }) });
-        const body = (await res.json()) as { data: { lastMutationAt: number } };
+        const res = await leanRequest(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers, body: JSON.stringify({ mutations }), agent });
+        const body = JSON.parse(res.body.toString('utf8')) as { data: { lastMutationAt: number } };
         if (res.status !== 200) throw new Error(`push failed: ${res.status} ${JSON.stringify(body)}`);
         latencies.push(performance.now() - t);
         head = body.data.lastMutationAt;
       }
     }),
   );
+  agent.destroy();
   return { latencies };
 }
 
