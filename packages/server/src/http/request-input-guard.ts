@@ -42,12 +42,24 @@ export function bodyInputProblem(value: unknown): string | null {
   return null;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** `String.prototype.isWellFormed` (ES2024, in Node 20; not yet in the ES2023 lib this project compiles against). */
+const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 function stringProblem(s: string): string | null {
   if (s.includes('\u0000')) return 'Request body contains a NUL character';
-  if (LONE_SURROGATE.test(s)) return 'Request body contains a string that is not well-formed Unicode (lone surrogate)';
+  if (!isWellFormed(s)) return 'Request body contains a string that is not well-formed Unicode (lone surrogate)';
   return null;
+}
+
+/**
+ * Bodies a parser already checked with {@link bodyInputProblem} (the user API's JSON parser does, to answer
+ * in its own envelope): the hook below does not walk them a second time.
+ */
+const checkedBodies = new WeakSet<object>();
+
+/** Records that `body` passed {@link bodyInputProblem}. */
+export function markBodyChecked(body: unknown): void {
+  if (typeof body === 'object' && body !== null) checkedBodies.add(body);
 }
 
 /** A client error the central error handler answers in the route's envelope. */
@@ -62,6 +74,7 @@ export function installRequestInputGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const body: unknown = request.body;
     if (body === null || body === undefined || typeof body === 'symbol') return;
+    if (typeof body === 'object' && checkedBodies.has(body)) return;
     const problem = bodyInputProblem(body);
     if (problem) throw badRequest(problem);
   });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { bodyInputProblem } from '../http/request-input-guard.js';
+import { bodyInputProblem, markBodyChecked } from '../http/request-input-guard.js';
 
 /**
  * The user API's JSON body parser. A body that is not JSON parses to {@link MALFORMED_JSON} instead of
@@ -20,8 +20,9 @@ export function installUserJsonParser(app: FastifyInstance): void {
     }
     parse(request, body, (error, value) => {
       // Nested too deep, NUL characters, lone surrogates: unusable like malformed JSON (http/request-input-guard.ts).
-      if (error || bodyInputProblem(value) !== null) done(null, MALFORMED_JSON);
-      else done(null, value);
+      if (error || bodyInputProblem(value) !== null) return done(null, MALFORMED_JSON);
+      markBodyChecked(value);
+      done(null, value);
     });
   });
 }
