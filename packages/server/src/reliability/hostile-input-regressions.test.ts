@@ -50,6 +50,7 @@ describe('hostile input found by fuzzing (regressions)', () => {
     ['NUL in editorial metadata (was 500)', 'PUT', '/admin/v1/resources/translations/6', '{"status":"public","metadata":{"x":"a\\u0000"}}', {}, 400, '/admin/v1/resources/{resource_group}/{id}'],
     ['NUL in an editorial status reason (was 500)', 'PUT', '/admin/v1/resources/translations/19', '{"status":"hidden","reason":"a\\u0000"}', {}, 400, '/admin/v1/resources/{resource_group}/{id}'],
     ['NUL in an editorial row (was 500)', 'POST', '/admin/v1/resources/translations/19/rows', '{"upsert":[{"id":1,"verse_key":"1:1","text":"a\\u0000"}]}', {}, 400, '/admin/v1/resources/{resource_group}/{id}/rows'],
+    ['client_id=%2500 on revocation: the Basic-style form-decoding made it a NUL (was 500 in CI, seed 771876622)', 'POST', '/oauth2/revoke', 'token=0&client_id=%2500', { 'content-type': 'application/x-www-form-urlencoded' }, 401, '/oauth2/revoke'],
     ['unusable Idempotency-Key on a direct write (was the sync envelope)', 'PATCH', `/v1/notes/{note}?lastMutationAt=HEAD`, '{"body":"changed body"}', { 'idempotency-key': 'has space' }, 422, '/v1/notes/{id}'],
   ];
 
