@@ -36,6 +36,27 @@ describe('user sync: Idempotency-Key', () => {
     expect(await phone.head()).toBe(moved.body.data.lastMutationAt);
   });
 
+  it('stores the outcome compressed, and still replays an outcome stored as jsonb before migration 0005', async () => {
+    const client = new SyncTestClient(server, { userId: 'idem-stored' });
+    const batch = [ayah(3, 3)];
+    const original = await client.push(-1, batch, { 'idempotency-key': 'stored-1' });
+    expect(original.status).toBe(200);
+    const row = await server.ctx.db.selectFrom('user_idempotency_keys').select(['body', 'body_gzip']).where('user_id', '=', 'idem-stored').executeTakeFirstOrThrow();
+    expect(row.body).toBeNull();
+    expect(row.body_gzip!.length).toBeGreaterThan(0);
+
+    // A record written by an older server: the body in the jsonb column, no gzip.
+    await server.ctx.db
+      .updateTable('user_idempotency_keys')
+      .set({ body: JSON.stringify(original.body), body_gzip: null })
+      .where('user_id', '=', 'idem-stored')
+      .execute();
+    const retry = await client.push(-1, batch, { 'idempotency-key': 'stored-1' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(original.body);
+    expect((await client.pullAll(0)).mutations.filter((m) => m.resource === 'BOOKMARK')).toHaveLength(1);
+  });
+
   it('refuses the same key with a different request, and an unusable key', async () => {
     const client = new SyncTestClient(server, { userId: 'idem-other' });
     expect((await client.push(-1, [ayah(1, 1)], { 'idempotency-key': 'k' })).status).toBe(200);

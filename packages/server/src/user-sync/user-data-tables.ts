@@ -132,7 +132,10 @@ export interface UserIdempotencyKeyTable {
   /** SHA-256 of the request (route and body): the same key with another request is refused. */
   request_hash: string;
   status: number;
-  body: Json<unknown>;
+  /** The response body of rows written before migration 0005; null since (see `body_gzip`). */
+  body: ColumnType<unknown, string | null, string | null>;
+  /** The response body as gzip-compressed JSON. */
+  body_gzip: ColumnType<Buffer | null, Buffer | null, Buffer | null>;
   /** `X-Mutation-At` of the original response. */
   mutation_at: number;
   created_at: number;

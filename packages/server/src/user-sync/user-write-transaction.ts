@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
 import { createDefaultCollection } from './appliers/collection-applier.js';
 import { ChangeBuffer, changeIndexStatements } from './change-index.js';
-import { findStoredOutcome, storeOutcome, type IdempotencyRequest, type StoredOutcome } from './idempotency-store.js';
+import { findStoredOutcome, storeOutcomeStatement, type IdempotencyRequest, type StoredOutcome } from './idempotency-store.js';
 import type { DeferrableTable, UserWriteContext } from './user-write-context.js';
 
 export interface UserWriteRequest<T> {
@@ -102,16 +102,17 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     }
 
     const result = await request.apply(ctx);
-    // What the write still has to send — its deferred rows, its change-index entries, the new head — goes as
-    // one statement: the change index's reads of earlier entries come first (they do not see deferred rows,
-    // and need not), then a single round trip writes everything.
+    // What the write still has to send — its deferred rows, its change-index entries, its stored outcome, the
+    // new head — goes as one statement: the change index's reads of earlier entries come first (they do not
+    // see deferred rows, and need not), then a single round trip writes everything.
     const indexStatements = await changeIndexStatements(trx, request.userId, changes);
-    const main = head !== locked.head ? sql`update user_heads set head = ${head} where user_id = ${request.userId}` : sql`select 1`;
-    await executeAsOneStatement(trx, [...deferred.drain(), ...indexStatements], main);
     const response = request.respond(result, head);
-    if (request.idempotency && response.status < 300) {
-      await storeOutcome(trx, request.userId, request.idempotency, { status: response.status, body: response.body, mutationAt: head });
-    }
+    const stored =
+      request.idempotency && response.status < 300
+        ? [await storeOutcomeStatement(request.userId, request.idempotency, { status: response.status, body: response.body, mutationAt: head })]
+        : [];
+    const main = head !== locked.head ? sql`update user_heads set head = ${head} where user_id = ${request.userId}` : sql`select 1`;
+    await executeAsOneStatement(trx, [...deferred.drain(), ...indexStatements, ...stored], main);
     return { status: response.status, body: response.body, mutationAt: head, replayed: false };
   });
 }

@@ -3,6 +3,7 @@ import { authMigration } from './0001-auth.js';
 import { contentMigration } from './0002-content.js';
 import { userDataMigration } from './0003-user-data.js';
 import { contentHeadNotifyMigration } from './0004-content-head-notify.js';
+import { idempotencyBodyGzipMigration } from './0005-idempotency-body-gzip.js';
 
 /**
  * Every migration, in order. Names sort lexically in the order they must run; a migration, once
@@ -13,4 +14,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-content': contentMigration,
   '0003-user-data': userDataMigration,
   '0004-content-head-notify': contentHeadNotifyMigration,
+  '0005-idempotency-body-gzip': idempotencyBodyGzipMigration,
 };
