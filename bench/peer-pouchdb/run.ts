@@ -32,7 +32,7 @@ import { verseAt } from '@quran-sync/protocol';
 import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
 import { rawGetBody } from '@quran-sync/server/testing';
 import { startByteCountingProxy, type ByteCountingProxy } from '../lib/byte-counting-proxy.js';
-import { cpuSeconds, cpuSecondsOf, runChild, startChild, type Child } from '../lib/processes.js';
+import { cpuSeconds, cpuSecondsOf, profileFlags, runChild, startChild, type Child } from '../lib/processes.js';
 import { environmentLine, fmt, printTables, ratio, writeResults, type ResultTable, type TargetCheck } from '../lib/results.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       QS_BENCH_KEYS_FILE: keysFile,
       QS_BENCH_ISSUER: ISSUER,
       QS_BENCH_SEED: '1',
-    });
+    }, profileFlags());
     children.push(ours);
     const seedSeconds = (performance.now() - t) / 1000;
     const translationIds = (await db.query<{ resource_id: number }>(`select resource_id from content_resources where resource_group = 'translations' and status = 'public' order by resource_id`)).rows.map((r) => r.resource_id);
