@@ -127,14 +127,8 @@ export async function changeIndexStatements(trx: Transaction<Database>, userId: 
     if (gaps.length > 0) statements.push(jsonRowsInsert('user_change_gaps', GAP_COLUMNS, gaps, sql`on conflict (user_id, timestamp) do nothing`));
     if (inserts.length > 0) statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, inserts));
     if (upserts.length > 0) {
-      statements.push(
-        jsonRowsInsert(
-        'user_changes',
-        CHANGE_COLUMNS,
-        upserts,
-        sql`on conflict (user_id, resource, resource_id) do update set timestamp = excluded.timestamp, created_ts = excluded.created_ts, deleted = excluded.deleted`,
-        ),
-      );
+      const replace = sql`on conflict (user_id, resource, resource_id) do update set timestamp = excluded.timestamp, created_ts = excluded.created_ts, deleted = excluded.deleted`;
+      statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, upserts, replace));
     }
   }
   return statements;

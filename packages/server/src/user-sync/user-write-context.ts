@@ -1,4 +1,4 @@
-import type { Insertable, Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ChangeBuffer } from './change-index.js';
 
@@ -22,7 +22,7 @@ export interface UserWriteContext {
    * (or at the end of the write). For rows nothing reads back before then: the caller builds the row as the
    * database would return it.
    */
-  deferInsert<T extends DeferrableTable>(table: T, row: Insertable<Database[T]>): void;
+  deferInsert<T extends DeferrableTable>(table: T, row: Selectable<Database[T]>): void;
   /**
    * True when `id` is known to be used by no row of `table` (any user): prefetched once per batch
    * ({@link prefetchAbsentIds}), so looking up a client-chosen id of a new resource costs no query. Only

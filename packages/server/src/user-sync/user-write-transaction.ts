@@ -1,5 +1,5 @@
 import { newResourceId, OUT_OF_SYNC_MESSAGE, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
-import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { executeAsOneStatement, jsonRowsInsert } from '../db/json-rows-insert.js';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
@@ -146,9 +146,6 @@ export async function readUserHead(db: Kysely<Database> | Transaction<Database>,
 /** Tables in an order where every parent comes before its children (a note before its ranges). */
 const FLUSH_ORDER: readonly DeferrableTable[] = ['user_bookmarks', 'user_collections', 'user_notes', 'user_note_ranges', 'user_reading_sessions'];
 
-/** Columns stored as `jsonb`: deferred rows carry them as JSON text (what Kysely would bind). */
-const JSONB_COLUMNS: Partial<Record<DeferrableTable, readonly string[]>> = { user_notes: ['ranges', 'attached_entities'] };
-
 /**
  * New rows a write has not sent yet. Each table's rows become one `INSERT … SELECT` from
  * `json_populate_recordset` (at most 1,000 rows each), tables in {@link FLUSH_ORDER} so foreign keys hold, rows
@@ -158,25 +155,22 @@ const JSONB_COLUMNS: Partial<Record<DeferrableTable, readonly string[]>> = { use
  * than the insert itself (issue #8), and Kysely and pg as much again to compile and serialise. The row type of
  * the table converts each value as a cast from its JSON form would (ISO dates to `timestamptz`, …).
  *
+ * Rows are given whole, as the database would return them (jsonb columns as values, not JSON text): what
+ * the applier already built for its answer goes out as it is.
+ *
  * Regrouping by table is safe because every deferred row is new: nothing between them reads, updates or
- * deletes them (any other statement flushes first). Rows with different column sets (an optional column
- * given or not) go in separate statements, since one INSERT has one column list; a column left out gets its
- * default, as it would from Kysely (an `undefined` value counts as left out).
+ * deletes them (any other statement flushes first). Consecutive rows of a table share one column list (the
+ * table's), so they go in one statement.
  */
 class DeferredInserts {
   private pending = new Map<DeferrableTable, Array<Record<string, unknown>>>();
 
   constructor(private readonly trx: Transaction<Database>) {}
 
-  add<T extends DeferrableTable>(table: T, row: Insertable<Database[T]>): void {
+  add<T extends DeferrableTable>(table: T, row: Selectable<Database[T]>): void {
     let rows = this.pending.get(table);
     if (!rows) this.pending.set(table, (rows = []));
-    const defined: Record<string, unknown> = {};
-    for (const [column, value] of Object.entries(row)) if (value !== undefined) defined[column] = value;
-    for (const column of JSONB_COLUMNS[table] ?? []) {
-      if (typeof defined[column] === 'string') defined[column] = JSON.parse(defined[column] as string);
-    }
-    rows.push(defined);
+    rows.push(row as Record<string, unknown>);
   }
 
   /** Sends the pending rows now (before another statement of the write). */
@@ -195,11 +189,8 @@ class DeferredInserts {
       const rows = pending.get(table);
       if (!rows) continue;
       for (let i = 0; i < rows.length; ) {
-        const columns = Object.keys(rows[i]!);
-        const signature = columns.join(',');
-        let n = 1;
-        while (i + n < rows.length && n < 1_000 && Object.keys(rows[i + n]!).join(',') === signature) n++;
-        statements.push(jsonRowsInsert(table, columns, rows.slice(i, i + n)));
+        const n = Math.min(rows.length - i, 1_000);
+        statements.push(jsonRowsInsert(table, Object.keys(rows[i]!), rows.slice(i, i + n)));
         i += n;
       }
     }

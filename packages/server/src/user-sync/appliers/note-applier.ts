@@ -44,7 +44,7 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
       updated_at: now,
       deleted_at: null,
     };
-    ctx.deferInsert('user_notes', { ...inserted, ranges: JSON.stringify(inserted.ranges), attached_entities: JSON.stringify(inserted.attached_entities) });
+    ctx.deferInsert('user_notes', inserted);
     // A new note has no range rows to replace.
     deferRanges(ctx, noteId, input.ranges);
     return applied(inserted, timestamp);
