@@ -25,6 +25,7 @@ import { startTestServer, testPostgresUrl } from '@quran-sync/server/testing';
 import { RESOURCE_GROUP_REGISTRY, rowSortKey, parseVerseKey, verseIndex } from '@quran-sync/protocol';
 import { ContentSyncClient, type StoredRowInput, type TokenProvider } from '@quran-sync/client';
 import { SqliteContentStore, betterSqlite3Database } from '@quran-sync/client/sqlite';
+import { median } from '../lib/median.js';
 
 const RUNS = Number(process.env.QS_BENCH_RUNS ?? 3);
 const CONCURRENCY = 4;
@@ -34,11 +35,6 @@ interface Measured {
   readonly seconds: number;
   readonly rows: number;
   readonly bytes: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function repeat(fn: () => Promise<Measured>): Promise<Measured> {

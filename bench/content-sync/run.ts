@@ -22,8 +22,9 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
 import { rawGetBody } from '@quran-sync/server/testing';
+import { median } from '../lib/median.js';
 import { profileFlags, startChild, type Child } from '../lib/processes.js';
-import { environmentLine, fmt, printTables, ratio, writeResults, type ResultChart, type TargetCheck } from '../lib/results.js';
+import { environmentLine, fmt, printTables, times, writeResults, type ResultChart, type TargetCheck } from '../lib/results.js';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 3);
@@ -72,12 +73,6 @@ async function loop(concurrency: number, seconds: number, fn: () => Promise<void
 }
 
 const ROUNDS = Number(process.env.QS_BENCH_ROUNDS ?? 4);
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Rates of ours and its floor, and the ratio ours/floor. */
 interface Paired {
@@ -210,13 +205,12 @@ async function main(): Promise<void> {
     }
 
     const r = (v: number) => `${fmt(v, v < 100 ? 1 : 0)}/s`;
-    const x = (p: Paired) => `${fmt(p.ratio, 2)}×`;
     const rows = CONCURRENCY.flatMap((c, i) => [
-      [`no-change incremental sync (\`${filter}\`)`, c, r(measured.sync[i]!.ours), `bare Fastify JSON route: ${r(measured.sync[i]!.floor)}`, x(measured.sync[i]!)],
-      [`snapshot, cached, gzip (${fmt(gz.length / 1_048_576, 2)} MB)`, c, r(measured.cached[i]!.ours), `bare Fastify, same gzip bytes: ${r(measured.cached[i]!.floor)}`, x(measured.cached[i]!)],
-      ['snapshot, uncached (cache off), identity', c, r(measured.uncached[i]!.ours), `raw PostgreSQL read of the rows: ${r(measured.uncached[i]!.floor)}`, x(measured.uncached[i]!)],
+      [`no-change incremental sync (\`${filter}\`)`, c, r(measured.sync[i]!.ours), `bare Fastify JSON route: ${r(measured.sync[i]!.floor)}`, times(measured.sync[i]!.ratio)],
+      [`snapshot, cached, gzip (${fmt(gz.length / 1_048_576, 2)} MB)`, c, r(measured.cached[i]!.ours), `bare Fastify, same gzip bytes: ${r(measured.cached[i]!.floor)}`, times(measured.cached[i]!.ratio)],
+      ['snapshot, uncached (cache off), identity', c, r(measured.uncached[i]!.ours), `raw PostgreSQL read of the rows: ${r(measured.uncached[i]!.floor)}`, times(measured.uncached[i]!.ratio)],
     ]);
-    const at = (series: readonly Paired[]) => CONCURRENCY.map((c, i) => `${c}: ${x(series[i]!)}`).join(', ');
+    const at = (series: readonly Paired[]) => CONCURRENCY.map((c, i) => `${c}: ${times(series[i]!.ratio)}`).join(', ');
     const worst = (series: readonly Paired[]) => Math.min(...series.map((p) => p.ratio));
     const targets: TargetCheck[] = [
       { target: 'no-change incremental sync ≥ 50% of the bare-Fastify request rate (every concurrency)', measured: at(measured.sync), met: worst(measured.sync) >= 0.5 },

@@ -83,6 +83,11 @@ export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/** A ratio already computed, as the tables print it (`0.83×`). */
+export function times(value: number): string {
+  return `${value.toFixed(2)}×`;
+}
+
 export function ratio(a: number, b: number): string {
-  return b === 0 ? '—' : `${(a / b).toFixed(2)}×`;
+  return b === 0 ? '—' : times(a / b);
 }
