@@ -97,16 +97,8 @@ export async function changeIndexStatements(trx: Transaction<Database>, userId: 
   const changes = buffer.entries();
   for (let i = 0; i < changes.length; i += CHUNK) {
     const chunk = changes.slice(i, i + CHUNK);
-    const known = [...new Set(chunk.filter((c) => !buffer.isFresh(c.resourceId)).map((c) => c.resourceId))];
-    const previous =
-      known.length === 0
-        ? []
-        : await trx
-            .selectFrom('user_changes')
-            .select(['resource', 'resource_id', 'timestamp', 'created_ts'])
-            .where('user_id', '=', userId)
-            .where('resource_id', '=', sql<string>`any(${known}::text[])`)
-            .execute();
+    const known = chunk.filter((c) => !buffer.isFresh(c.resourceId));
+    const previous = known.length === 0 ? [] : (await indexedChangesQuery(userId, known).execute(trx)).rows;
     const before = new Map(previous.map((row) => [`${row.resource}\u0000${row.resource_id}`, row]));
     const now = Date.now();
     const gaps: Array<{ user_id: string; timestamp: number; resource: string; resource_id: string; vacated_at: number }> = [];
@@ -132,6 +124,21 @@ export async function changeIndexStatements(trx: Transaction<Database>, userId: 
     }
   }
   return statements;
+}
+
+/**
+ * The change-index entries of these resources of `userId`. One primary-key probe per resource, forced by
+ * LATERAL … LIMIT 1: `resource_id = any(…)` alone matched only the key's user_id prefix and walked the user's
+ * whole change index (issue #8).
+ */
+export function indexedChangesQuery(userId: string, resources: ReadonlyArray<{ resource: string; resourceId: string }>) {
+  return sql<{ resource: string; resource_id: string; timestamp: number; created_ts: number }>`
+    select c.resource, c.resource_id, c.timestamp, c.created_ts
+    from unnest(${resources.map((r) => r.resource)}::text[], ${resources.map((r) => r.resourceId)}::text[]) as k (resource, resource_id)
+    cross join lateral (
+      select resource, resource_id, timestamp, created_ts from user_changes
+      where user_id = ${userId} and resource = k.resource and resource_id = k.resource_id
+      limit 1) c`;
 }
 
 interface ChangeRow {

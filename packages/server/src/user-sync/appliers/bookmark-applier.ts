@@ -32,33 +32,42 @@ export function locationKey(location: Omit<BookmarkLocation, 'mushaf'>, mushaf: 
 export async function prefetchFreeLocations(ctx: UserWriteContext, locations: ReadonlyArray<{ location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number }>): Promise<void> {
   const keys = new Map(locations.map((l) => [locationKey(l.location, l.mushaf), l]));
   if (keys.size === 0) return;
-  // A join against the locations (one JSON parameter, not four per location), so each is one probe of the
-  // natural-key index (user_bookmarks_location); a row-value IN list is checked against every live bookmark
-  // of the user instead.
   const wanted = [...keys.values()].map((l) => ({ type: l.location.type, key: l.location.key, verse: l.location.verseNumber ?? 0, mushaf: l.mushaf }));
-  const taken = (
-    await sql<{ type: string; key: number; verse_number: number | null; mushaf: number }>`
-      select b.type, b.key, b.verse_number, b.mushaf
-      from json_to_recordset(${JSON.stringify(wanted)}::json) as wanted (type text, key int, verse int, mushaf int)
-      join user_bookmarks b on b.user_id = ${ctx.userId} and b.deleted_at is null and b.type = wanted.type and b.key = wanted.key
-        and coalesce(b.verse_number, 0) = wanted.verse and b.mushaf = wanted.mushaf`.execute(await ctx.db())
-  ).rows;
+  const taken = (await takenLocationsQuery(ctx.userId, wanted).execute(await ctx.db())).rows;
   const takenKeys = new Set(taken.map((row) => locationKey({ type: row.type as BookmarkLocation['type'], key: row.key, verseNumber: row.verse_number }, row.mushaf)));
   for (const key of keys.keys()) if (!takenKeys.has(key)) ctx.freeBookmarkLocations.add(key);
 }
 
+/**
+ * The live bookmarks of `userId` at these locations (`verse` 0: none). One probe of the natural-key index
+ * (user_bookmarks_location) per location, forced by LATERAL … LIMIT 1: a plain join let the planner hash-join
+ * against a scan of ALL the user's live bookmarks, so a push cost grew with the user's history (issue #8).
+ * One JSON parameter, not four per location.
+ */
+export function takenLocationsQuery(userId: string, wanted: ReadonlyArray<{ type: string; key: number; verse: number; mushaf: number }>) {
+  return sql<{ type: string; key: number; verse_number: number | null; mushaf: number }>`
+    select b.type, b.key, b.verse_number, b.mushaf
+    from json_to_recordset(${JSON.stringify(wanted)}::json) as wanted (type text, key int, verse int, mushaf int)
+    cross join lateral (
+      select type, key, verse_number, mushaf from user_bookmarks
+      where user_id = ${userId} and deleted_at is null and type = wanted.type and key = wanted.key
+        and coalesce(verse_number, 0) = wanted.verse and mushaf = wanted.mushaf
+      limit 1) b`;
+}
+
 export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
   if (ctx.freeBookmarkLocations.has(locationKey(location, mushaf))) return undefined;
-  let query = (await ctx.db())
+  return (await ctx.db())
     .selectFrom('user_bookmarks')
     .selectAll()
     .where('user_id', '=', ctx.userId)
     .where('deleted_at', 'is', null)
     .where('type', '=', location.type)
     .where('key', '=', location.key)
-    .where('mushaf', '=', mushaf);
-  query = location.verseNumber === null ? query.where('verse_number', 'is', null) : query.where('verse_number', '=', location.verseNumber);
-  return query.executeTakeFirst();
+    .where('mushaf', '=', mushaf)
+    // The index's own expression, so the lookup is one probe of user_bookmarks_location (verses start at 1).
+    .where(sql<number>`coalesce(verse_number, 0)`, '=', location.verseNumber ?? 0)
+    .executeTakeFirst();
 }
 
 export async function isInDefaultCollection(ctx: UserWriteContext, bookmarkId: string): Promise<boolean> {
