@@ -25,7 +25,10 @@ const config = resolveServerConfig(
     // Generous limits: a benchmark client is one client id hammering the server on purpose.
     rateLimit: { perClient: 1_000_000_000, perUser: 1_000_000_000 },
   },
-  process.env.QS_BENCH_SNAPSHOT_CACHE_MB === undefined ? {} : { QS_SNAPSHOT_CACHE_MB: process.env.QS_BENCH_SNAPSHOT_CACHE_MB },
+  {
+    ...(process.env.QS_BENCH_SNAPSHOT_CACHE_MB === undefined ? {} : { QS_SNAPSHOT_CACHE_MB: process.env.QS_BENCH_SNAPSHOT_CACHE_MB }),
+    ...(process.env.QS_BENCH_DB_POOL_SIZE === undefined ? {} : { QS_DB_POOL_SIZE: process.env.QS_BENCH_DB_POOL_SIZE }),
+  },
 );
 const app = await buildApp(config);
 const url = await app.listen();

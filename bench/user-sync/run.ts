@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     // ---------------------------------------------------------------- push throughput
-    for (const users of PUSH_ONLY ? [16] : [1, 4, 16]) {
+    for (const users of PUSH_ONLY ? [Number(process.env.QS_BENCH_PUSH_USERS ?? 16)] : [1, 4, 16]) {
       // Ours and the baseline in alternating halves, so load from other work on the machine weighs on both.
       const a1 = await pushPhase(server, users, SECONDS / 2);
       const b1 = await rawPushPhase(raw, users, SECONDS / 2);
