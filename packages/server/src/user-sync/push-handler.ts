@@ -14,11 +14,12 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { requireAuth } from '../auth/auth-guard.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import { standardError, syncError } from '../http/api-error.js';
 import { sendJson } from '../http/compressed-json.js';
 import { ApplyError, applyErrorToSync } from './apply-error.js';
 import type { AppliedResource } from './appliers/applied-resource.js';
-import { createBookmark, deleteBookmarkById, prefetchFreeLocations, updateBookmark } from './appliers/bookmark-applier.js';
+import { createBookmark, deleteBookmarkById, locationKey, prefetchFreeLocations, updateBookmark } from './appliers/bookmark-applier.js';
 import { createLink, deleteLink } from './appliers/collection-bookmark-applier.js';
 import { createCollection, deleteCollection, upsertCollection } from './appliers/collection-applier.js';
 import { deleteNote, upsertNote } from './appliers/note-applier.js';
@@ -57,37 +58,58 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
   if ('invalid' in lastMutationAt) throw syncError(422, USER_SYNC_ERROR_CODES.validation, syncMessages.invalidLastMutationAt());
   const key = readIdempotencyKey(request.headers[HEADERS.idempotencyKey]);
 
-  const outcome = await runUserWrite(ctx.db, {
-    userId,
-    expectedHead: lastMutationAt.value,
-    idempotency: key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null,
-    async apply(write) {
-      await prefetchFreeLocations(write, bookmarkLocationsOf(mutations));
-      // Client-chosen ids of new bookmarks and notes (the SDK names every resource it creates): one query per
-      // table tells which ids are unused, so their lookups and ownership checks cost nothing.
-      await write.prefetchAbsentIds('user_bookmarks', idsOf(mutations, 'BOOKMARK'));
-      await write.prefetchAbsentIds('user_notes', idsOf(mutations, 'NOTE'));
-      const acks: SyncMutationEntry[] = [];
-      for (const mutation of mutations) {
-        let result: AppliedResource;
-        try {
-          result = await applyMutation(write, mutation);
-        } catch (error) {
-          if (error instanceof ApplyError) throw applyErrorToSync(error, mutation.index);
-          throw error;
+  const idempotency = key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null;
+  const run = (probeCreates: boolean) =>
+    runUserWrite(ctx.db, {
+      userId,
+      expectedHead: lastMutationAt.value,
+      idempotency,
+      async apply(write) {
+        const locations = bookmarkLocationsOf(mutations);
+        if (probeCreates) await prefetchFreeLocations(write, [...locations.guarded, ...locations.other]);
+        else {
+          for (const l of locations.guarded) write.freeBookmarkLocations.add(locationKey(l.location, l.mushaf));
+          await prefetchFreeLocations(write, locations.other);
         }
-        acks.push({
-          type: mutation.type,
-          resource: mutation.resource,
-          resourceId: mutation.resource === 'PREFERENCE' ? mutation.resourceId : result.resourceId,
-          data: result.data,
-          timestamp: result.timestamp,
-        });
-      }
-      return acks;
-    },
-    respond: (acks, head) => ({ status: 200, body: { success: true, data: { mutations: acks, lastMutationAt: head } } }),
-  });
+        // Client-chosen ids of new bookmarks and notes (the SDK names every resource it creates): one query per
+        // table tells which ids are unused, so their lookups and ownership checks cost nothing.
+        await write.prefetchAbsentIds('user_bookmarks', idsOf(mutations, 'BOOKMARK'));
+        await write.prefetchAbsentIds('user_notes', idsOf(mutations, 'NOTE'));
+        const acks: SyncMutationEntry[] = [];
+        for (const mutation of mutations) {
+          let result: AppliedResource;
+          try {
+            result = await applyMutation(write, mutation);
+          } catch (error) {
+            if (error instanceof ApplyError) throw applyErrorToSync(error, mutation.index);
+            throw error;
+          }
+          acks.push({
+            type: mutation.type,
+            resource: mutation.resource,
+            resourceId: mutation.resource === 'PREFERENCE' ? mutation.resourceId : result.resourceId,
+            data: result.data,
+            timestamp: result.timestamp,
+          });
+        }
+        return acks;
+      },
+      respond: (acks, head) => ({ status: 200, body: { success: true, data: { mutations: acks, lastMutationAt: head } } }),
+    });
+  // Optimistic first: the locations this batch creates bookmarks at are assumed free, with no probe query
+  // (about a sixth of a push's cost, issue #8). That is safe because a wrong guess cannot be kept: every
+  // write it leads to is a bookmark insert or move that the natural-key index (user_bookmarks_location)
+  // refuses when the location is live, and the refusal rolls the whole write back. Then the write runs again,
+  // probing first, and answers as if the probe had been made the first time (nothing of the first run is
+  // kept; the lock is taken afresh, so a concurrent write still ends in 409). Only a batch that re-creates
+  // a live bookmark pays twice.
+  let outcome;
+  try {
+    outcome = await run(false);
+  } catch (error) {
+    if (!isUniqueViolation(error, 'user_bookmarks_location')) throw error;
+    outcome = await run(true);
+  }
   return sendJson(request, reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)), outcome.body);
 }
 
@@ -113,16 +135,32 @@ export async function applyMutation(ctx: UserWriteContext, m: ValidatedMutation)
   }
 }
 
-/** Bookmark locations a batch names (creates by location, links by details), for one up-front lookup. */
-function bookmarkLocationsOf(mutations: readonly ValidatedMutation[]) {
-  const out: Array<{ location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number }> = [];
+type NamedLocation = { location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number };
+
+/**
+ * Bookmark locations a batch names, for one up-front lookup. `guarded`: named only by creates (of a bookmark,
+ * or of a link by details), where taking a live location for a free one can only lead to an insert that the
+ * natural-key index refuses. `other`: also named by a link delete by details, where "free" means "gone, nothing
+ * to do" and a wrong guess would pass unnoticed; these are always probed.
+ */
+function bookmarkLocationsOf(mutations: readonly ValidatedMutation[]): { guarded: NamedLocation[]; other: NamedLocation[] } {
+  const created = new Map<string, NamedLocation>();
+  const unlinked = new Set<string>();
+  const add = (location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number | undefined) => {
+    const named = { location, mushaf: mushaf ?? DEFAULT_MUSHAF_ID };
+    created.set(locationKey(named.location, named.mushaf), named);
+  };
   for (const m of mutations) {
-    if (m.resource === 'BOOKMARK' && m.type === 'CREATE' && m.input?.location) out.push({ location: m.input.location, mushaf: m.input.mushaf ?? DEFAULT_MUSHAF_ID });
-    if (m.resource === 'COLLECTION_BOOKMARK' && m.type !== 'DELETE' && m.link.bookmark.kind === 'details') {
-      out.push({ location: m.link.bookmark.location, mushaf: m.link.bookmark.mushaf ?? DEFAULT_MUSHAF_ID });
+    if (m.resource === 'BOOKMARK' && m.type === 'CREATE' && m.input?.location) add(m.input.location, m.input.mushaf);
+    if (m.resource === 'COLLECTION_BOOKMARK' && m.link.bookmark.kind === 'details') {
+      if (m.type === 'DELETE') unlinked.add(locationKey(m.link.bookmark.location, m.link.bookmark.mushaf ?? DEFAULT_MUSHAF_ID));
+      else add(m.link.bookmark.location, m.link.bookmark.mushaf);
     }
   }
-  return out;
+  const guarded: NamedLocation[] = [];
+  const other: NamedLocation[] = [];
+  for (const [key, named] of created) (unlinked.has(key) ? other : guarded).push(named);
+  return { guarded, other };
 }
 
 /** The `resourceId`s a batch names for one resource. */

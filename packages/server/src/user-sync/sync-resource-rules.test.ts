@@ -70,6 +70,33 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     expect(upserted).toMatchObject({ type: 'UPDATE', resourceId: 'mySession', data: { chapterNumber: 18, verseNumber: 11 } });
   });
 
+  it('a batch re-creating a live bookmark among new ones (the push runs again with the location probe) keeps nothing of the first run', async () => {
+    const d = await device();
+    const live = (await d.push([{ type: 'CREATE', resource: 'BOOKMARK', data: ayah(3, 1) }])).mutations[0];
+    const mark = await d.client.head();
+    const batch = await d.push([
+      { type: 'CREATE', resource: 'BOOKMARK', data: ayah(3, 2) },
+      { type: 'CREATE', resource: 'BOOKMARK', data: ayah(3, 1, { isReading: true }) },
+      { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', ...ayah(3, 3) } },
+    ]);
+    const [fresh, again, link] = batch.mutations;
+    expect(again).toMatchObject({ type: 'CREATE', resourceId: live.resourceId, data: { isReading: true } });
+    expect(fresh.resourceId).not.toBe(live.resourceId);
+    // The acks' timestamps are one clock, strictly increasing, up to the new head.
+    expect(fresh.timestamp).toBeGreaterThan(mark);
+    expect(again.timestamp).toBeGreaterThan(fresh.timestamp);
+    expect(link.timestamp).toBeGreaterThan(again.timestamp);
+    expect(batch.lastMutationAt).toBeGreaterThanOrEqual(link.timestamp);
+    // Exactly one entry per resource the batch touched: the new bookmark, the updated one, the bookmark the
+    // link created, and the link; nothing minted by the discarded first run.
+    const entries = await d.entries(mark);
+    expect(entries.map((e) => [e.resource, e.resource === 'COLLECTION_BOOKMARK' ? e.data.bookmarkId : e.resourceId]).sort()).toEqual(
+      [['BOOKMARK', fresh.resourceId], ['BOOKMARK', live.resourceId], ['BOOKMARK', link.data.bookmarkId], ['COLLECTION_BOOKMARK', link.data.bookmarkId]].sort(),
+    );
+    const all = await d.client.pullAll(0);
+    expect(all.mutations.filter((e) => e.resource === 'BOOKMARK' && e.type !== 'DELETE')).toHaveLength(3);
+  });
+
   it('COLLECTION CREATE by the name of a live collection returns it; the default collection keeps its name and stays', async () => {
     const d = await device();
     const first = (await d.push([{ type: 'CREATE', resource: 'COLLECTION', data: { name: 'Dua' } }])).mutations[0];

@@ -40,9 +40,10 @@ export interface UserWriteContext {
   /** The write's mutations, written to the change index when the write is done. */
   readonly changes: ChangeBuffer;
   /**
-   * Bookmark locations known to hold no live bookmark (`type:key:verse:mushaf`), filled by one query before
-   * a batch so natural-key lookups of new bookmarks cost nothing. Only ever a subset of the truth: a location
-   * leaves the set as soon as a bookmark becomes live there.
+   * Bookmark locations taken to hold no live bookmark (`type:key:verse:mushaf`), filled before a batch so
+   * natural-key lookups of new bookmarks cost nothing: by one probe query, or, for locations where a wrong
+   * guess can only end in an insert the natural-key index refuses, by assumption (the push then runs again
+   * with the probe; see push-handler.ts). A location leaves the set as soon as a bookmark becomes live there.
    */
   readonly freeBookmarkLocations: Set<string>;
   /** The next mutation timestamp: `max(now_ms, head + 1)`; advances the head. */
