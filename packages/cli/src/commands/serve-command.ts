@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { buildApp, redactUrl } from '@quran-sync/server';
+import { buildApp, isServerWorker, leaveCluster, redactUrl, reportListening, startWorkers, type ServerConfig } from '@quran-sync/server';
 import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from './server-options.js';
 
 interface ServeFlags extends DatabaseFlags {
@@ -9,6 +9,7 @@ interface ServeFlags extends DatabaseFlags {
   redisUrl?: string;
   lenientDirectWrites?: boolean;
   readerDir?: string;
+  workers?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -22,6 +23,8 @@ export function registerServeCommand(program: Command): void {
       .addOption(new Option('--redis-url <url>', 'Redis for rate-limit counters shared by every node').env('REDIS_URL'))
       .addOption(new Option('--reader-dir <dir>', "built reader app served at /reader/ (default: this repository's apps/reader/dist when built; false: off)").env('QS_READER_DIR'))
       // No .env(): QS_LENIENT_DIRECT_WRITES is read (and validated as true/false) by resolveServerConfig.
+      // No .env(): QS_WORKERS is read (and validated) by resolveServerConfig.
+      .addOption(new Option('--workers <n>', 'server processes on the port: a count or auto (one per CPU); more than 1 needs --database-url'))
       .addOption(new Option('--lenient-direct-writes', 'accept direct writes without lastMutationAt (legacy clients; or QS_LENIENT_DIRECT_WRITES=true)')),
   )
     .addHelpText(
@@ -42,30 +45,57 @@ QS_CONTENT_RETENTION_DAYS, QS_CORS_ORIGINS, LOG_LEVEL (see README).`,
         port: flags.port,
         ...(flags.lenientDirectWrites ? { userSync: { lenientDirectWrites: true } } : {}),
       });
+      if (isServerWorker()) return serveAsWorker(config);
       const where = config.database.kind === 'postgres' ? redactUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
+      if (config.workers > 1) return serveWithWorkers(config, where);
       process.stderr.write(`quran-sync: starting on ${where}\n`);
       const server = await buildApp(config);
       const url = await server.listen();
       process.stdout.write(`quran-sync listening on ${url}\n`);
       if (config.readerDir) process.stderr.write(`quran-sync: reader at ${config.publicUrl ?? url}/reader/\n`);
-
-      // Graceful shutdown: stop accepting, drain in-flight requests, close the pool. A second signal forces it.
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: NodeJS.Signals): void => {
-          if (stopping) {
-            process.stderr.write(`quran-sync: ${signal} again, exiting now\n`);
-            process.exit(1);
-          }
-          stopping = true;
-          process.stderr.write(`quran-sync: ${signal} received, shutting down\n`);
-          server.close().then(resolve, (error: unknown) => {
-            process.stderr.write(`quran-sync: shutdown failed: ${(error as Error).message}\n`);
-            resolve();
-          });
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await untilStopSignal(() => server.close());
     });
+}
+
+/**
+ * The primary of `--workers N`: migrations, keys and seeding happen here once, before any worker starts (N
+ * workers would race on them), then it supervises the workers (http/worker-cluster.ts) until a signal.
+ */
+async function serveWithWorkers(config: ServerConfig, where: string): Promise<void> {
+  process.stderr.write(`quran-sync: starting ${config.workers} server processes on ${where}\n`);
+  const prepared = await buildApp(config);
+  await prepared.close();
+  const pool = await startWorkers(config.workers, (line) => process.stderr.write(`quran-sync: ${line}\n`));
+  process.stdout.write(`quran-sync listening on ${pool.url}\n`);
+  if (config.readerDir) process.stderr.write(`quran-sync: reader at ${config.publicUrl ?? pool.url}/reader/\n`);
+  await untilStopSignal(() => pool.stop());
+}
+
+/** One worker of `--workers N`: a whole server on the shared port; the primary prints the URL. */
+async function serveAsWorker(config: ServerConfig): Promise<void> {
+  const server = await buildApp(config);
+  reportListening(await server.listen());
+  await untilStopSignal(() => server.close());
+  leaveCluster();
+}
+
+/** Graceful shutdown: stop accepting, drain in-flight requests, close the pool. A second signal forces it. */
+function untilStopSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`quran-sync: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write(`quran-sync: ${signal} received, shutting down\n`);
+      close().then(resolve, (error: unknown) => {
+        process.stderr.write(`quran-sync: shutdown failed: ${(error as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }

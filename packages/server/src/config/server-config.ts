@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { resolveReaderDir } from '../reader/reader-dir.js';
 import { parseEnvBoolean } from './env-boolean-words.js';
@@ -34,6 +35,11 @@ export interface ServerConfig {
   /** Built reader app (`apps/reader/dist`) served at `/reader/`; null: not served. See reader/reader-dir.ts. */
   readonly readerDir: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Server processes `quran-sync serve` runs on one port (node:cluster; http/worker-cluster.ts). More than one
+   * needs PostgreSQL: the embedded database belongs to a single process.
+   */
+  readonly workers: number;
 }
 
 export type DatabaseConfig =
@@ -115,6 +121,8 @@ export type ServerConfigInput = {
   /** Directory of the built reader app; `false` turns the reader off; default: the repository's build, when there is one. */
   readerDir?: string | false;
   logLevel?: string;
+  /** A count, or `auto`: one per CPU the process may use. */
+  workers?: number | string;
   /** Use an in-memory PGlite database (tests). */
   inMemoryDatabase?: boolean;
   databaseSearchPath?: string;
@@ -250,6 +258,10 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   const logLevel = (str(input.logLevel, env.LOG_LEVEL) ?? 'info') as ServerConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`log level (LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const workersRaw = str(typeof input.workers === 'number' ? String(input.workers) : input.workers, env.QS_WORKERS);
+  const workers = workersRaw === 'auto' ? os.availableParallelism() : int('server processes (QS_WORKERS, a count or auto)', workersRaw, undefined, 1, 1, 256);
+  if (workers > 1 && embedded) problems.push('more than one server process (QS_WORKERS) needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host,
@@ -271,6 +283,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     corsOrigins,
     readerDir: resolveReaderDir(input.readerDir, env.QS_READER_DIR),
     logLevel,
+    workers,
   };
 }
 
