@@ -17,9 +17,14 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** `node --import tsx <script>` with the workspace's source condition. */
+/**
+ * `node --import tsx <script>`, without the workspace's source condition: the bench script itself is
+ * TypeScript, but the servers and clients it measures are the compiled packages (`dist`), as production runs
+ * them. Through tsx they were esbuild's output with its name-keeping helpers, which cost the push path a few
+ * percent. The `bench*` npm scripts build the packages first (`npm run build:packages`).
+ */
 export function nodeArgs(script: string, args: readonly string[] = []): string[] {
-  return ['--conditions=source', '--import', 'tsx', script, ...args];
+  return ['--import', 'tsx', script, ...args];
 }
 
 /**

@@ -29,6 +29,13 @@ const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 5);
 const DATABASE_URL = process.env.QS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/qs_bench_user_sync';
 const OTHER_USERS = 9_999;
 const PULL_SAMPLES = Number(process.env.QS_BENCH_PULL_SAMPLES ?? 300);
+/**
+ * Server processes: one per CPU (`quran-sync serve --workers auto`), the deployment for a machine this size;
+ * a Node process runs JavaScript on one core. QS_BENCH_WORKERS overrides it.
+ */
+const WORKERS = Number(process.env.QS_BENCH_WORKERS ?? os.availableParallelism());
+/** Connections in all: the baseline's pool and the servers' pools together hold the same number. */
+const CONNECTIONS = 10;
 /** QS_BENCH_PUSH_ONLY=1: push phases only (e.g. to profile them with QS_BENCH_PROFILE_DIR). */
 const PUSH_ONLY = process.env.QS_BENCH_PUSH_ONLY === '1';
 
@@ -67,8 +74,8 @@ async function main(): Promise<void> {
   // The server runs in its own process (production defaults, its own CPU), on a fresh schema of this database.
   const server = await startServer();
   const schema = server.schema;
-  // The raw baseline gets as many connections as the server's pool (its default, 10).
-  const raw = new pg.Pool({ connectionString: DATABASE_URL, max: 10, options: `-c search_path=${schema}` });
+  // The raw baseline gets as many connections as the server processes' pools together.
+  const raw = new pg.Pool({ connectionString: DATABASE_URL, max: CONNECTIONS, options: `-c search_path=${schema}` });
   const rows: Row[] = [];
   try {
     // ---------------------------------------------------------------- push throughput
@@ -157,7 +164,7 @@ async function main(): Promise<void> {
     tables: [
       {
         title: 'Push and pull, HTTP end to end (server in its own process, on PostgreSQL)',
-        note: 'Push: each user pushes 100 new bookmarks per POST /v1/sync, one after another; the raw baseline writes the same rows (100 bookmarks, 100 change-index entries, the head) in one transaction per batch at the same concurrency. Pull: one probe user among 10 k others, beside the raw index range scan for the same page.',
+        note: `Push: each user pushes 100 new bookmarks per POST /v1/sync, one after another; the raw baseline writes the same rows (100 bookmarks, 100 change-index entries, the head) in one transaction per batch at the same concurrency. The server runs as ${WORKERS} process${WORKERS > 1 ? 'es' : ''} (\`--workers\`, one per CPU) with ${Math.ceil(CONNECTIONS / WORKERS)} database connections each; the baseline's pool has ${CONNECTIONS}. Pull: one probe user among 10 k others, beside the raw index range scan for the same page.`,
         columns: ['measure', 'Quran Sync (HTTP, end to end)', 'raw PostgreSQL baseline', 'note'],
         rows: rows.map((r) => [r.measure, r.quranSync, r.baseline, r.note]),
       },
@@ -206,6 +213,8 @@ async function startServer(): Promise<BenchServer> {
     QS_BENCH_SCHEMA: schema,
     QS_BENCH_KEYS_FILE: keysFile,
     QS_BENCH_ISSUER: issuer,
+    QS_BENCH_WORKERS: String(WORKERS),
+    QS_BENCH_DB_POOL_SIZE: process.env.QS_BENCH_DB_POOL_SIZE ?? String(Math.ceil(CONNECTIONS / WORKERS)),
   }, profileFlags());
   return {
     url: String(child.ready.url),
