@@ -1,7 +1,7 @@
 import { isCuid } from '@paralleldrive/cuid2';
 
 /**
- * Resource ids. The server mints cuid2 ids (URL-safe, collision-resistant, no dashes); a client may name a
+ * Resource ids. The server mints ids in cuid2's shape (URL-safe, collision-resistant, no dashes); a client may name a
  * resource by an id it got from the server or, for upserts, by one it minted itself. Ids never contain a dash,
  * so a collection bookmark's composite id `"<collectionId>-<bookmarkId>"` splits unambiguously.
  */
@@ -12,16 +12,27 @@ export const DEFAULT_COLLECTION_ALIAS = '__default__';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 const ID_LENGTH = 24;
+/** Base-36 digits of a millisecond timestamp from 1994 (`a0000000`) to 2059 (`zzzzzzzz`). */
+const TIME_LENGTH = 8;
 
 /**
- * A new id in cuid2's shape (24 characters: a lowercase letter, then `[0-9a-z]`; `isCuid` accepts it), made
- * from the platform's CSPRNG: about 124 random bits, as collision-resistant as a UUIDv4. Not cuid2's own
- * `createId`, which hashes with SHA-3 and BigNumber arithmetic at ~0.4 ms an id — 40 ms of CPU for a
- * 100-bookmark push, and as much for 100 local edits in the SDK (issue #8). Rejection sampling keeps every
- * character uniform.
+ * A new id in cuid2's shape (24 characters: a lowercase letter, then `[0-9a-z]`; `isCuid` accepts it): the
+ * minting millisecond in base 36 (8 characters, the first a letter for any date from 1994 to 2059), then 16
+ * characters from the platform's CSPRNG (about 82 random bits, more than a UUIDv7's 74).
+ *
+ * Why time first: ids are primary keys, and uniformly random keys scatter every insert across the whole
+ * B-tree, so a 100-bookmark push dirtied ~100 index pages and, after each checkpoint, wrote each of them
+ * to the WAL in full. Keys that grow with time land together at the index's right edge: PostgreSQL CPU for
+ * the same 100-row insert fell from ~1.4 to ~0.9 ms and its WAL halved (issue #8). The price is that an id
+ * tells when it was minted, which the resource's own `createdAt` already tells the one user who can see
+ * either. Ids stay unguessable by their random part. A clock outside 1994–2059 gets an all-random id.
+ *
+ * Not cuid2's own `createId`, which hashes with SHA-3 and BigNumber arithmetic at ~0.4 ms an id (40 ms of
+ * CPU for a 100-bookmark push). Rejection sampling keeps every random character uniform.
  */
-export function newResourceId(): string {
-  let id = '';
+export function newResourceId(now: number = Date.now()): string {
+  const time = now.toString(36);
+  let id = time.length === TIME_LENGTH && time.charCodeAt(0) >= 97 /* a */ ? time : '';
   while (id.length < ID_LENGTH) {
     const byte = randomByte();
     if (id.length === 0) {
