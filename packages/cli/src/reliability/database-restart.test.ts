@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentSyncClient, MemoryContentStore } from '@quran-sync/client';
 import { loadKeyRing, signAccessToken } from '@quran-sync/server';
 import { startServeProcess, type ServeProcess } from '../testing/cli-harness.js';
 import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from './testing/private-postgres.js';
@@ -12,8 +13,9 @@ import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from './te
  * pull, push and sync and an editor writes row batches. While it is down every request must be answered —
  * 503 + Retry-After in the standard envelope, within the pool's connection timeout, never a hang — and once
  * it is back the SAME server process serves again, with every acknowledged push exactly once (a push cut by
- * the outage is retried with its Idempotency-Key and applies once) and every acknowledged editorial row in
- * the snapshot.
+ * the outage is retried with its Idempotency-Key and applies once), every acknowledged editorial row in
+ * the snapshot, and a content client (the SDK) that kept syncing through the outage holds exactly that
+ * snapshot after one more sync.
  *
  * Slow (a private cluster, two outages): runs with QS_SLOW_TESTS=1 (`.ci/run` does), needs initdb/pg_ctl.
  */
@@ -64,7 +66,7 @@ describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real s
   });
 
   for (const mode of ['fast', 'immediate'] as const) {
-    it(`stop -m ${mode}: 503 + Retry-After while down, no hang, recovery without restarting the server, no acknowledged write lost`, async () => {
+    it(`stop -m ${mode}: 503 + Retry-After while down, no hang, recovery without restarting the server, no acknowledged write lost, the SDK content client converges`, async () => {
       const pid = serve.child.pid;
       const samples: Sample[] = [];
       const acked = new Map<string, string[]>();
@@ -139,7 +141,24 @@ describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real s
         }
       };
 
-      const devices = [...Array.from({ length: CONCURRENCY }, (_, i) => device(`restart-user-${i}`)), editor()];
+      /** The SDK's content client, syncing translations:1 over and over; its failed runs are counted. */
+      const contentStore = new MemoryContentStore();
+      const contentClient = new ContentSyncClient({
+        baseUrl: serve.url,
+        resources: 'translations:1',
+        store: contentStore,
+        tokenProvider: { getToken: async () => ({ accessToken: reader['x-auth-token']!, clientId: 'app' }), invalidate: () => undefined },
+        retry: { maxAttempts: 1 },
+      });
+      let contentFailures = 0;
+      const contentDevice = async () => {
+        while (running) {
+          await contentClient.sync().catch(() => contentFailures++);
+          await sleep(50);
+        }
+      };
+
+      const devices = [...Array.from({ length: CONCURRENCY }, (_, i) => device(`restart-user-${i}`)), editor(), contentDevice()];
       await sleep(1000);
       const stopBegin = Date.now();
       await pg.stop(mode);
@@ -192,6 +211,11 @@ describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real s
       const stored = new Map(((await snapshot.json()) as { records: Array<{ id: number; text: string }> }).records.map((r) => [r.id, r.text]));
       expect(ackedRows.size).toBeGreaterThan(0);
       for (const [id, text] of ackedRows) expect(stored.get(id), `row ${id}`).toBe(text);
+      // The SDK client failed during the outage and, after one more sync, holds the snapshot row for row.
+      expect(contentFailures).toBeGreaterThan(0);
+      await contentClient.sync();
+      const local = await contentStore.listRows('translations', 1);
+      expect(new Map(local.map((row) => [Number(row.recordKey), (row.data as { text: string }).text]))).toEqual(stored);
       console.info(
         `database restart (${mode}): ${samples.length} requests, ${whileDown.length} while down (all 503), stop took ${down - stopBegin} ms, ` +
           `start took ${up - startBegin} ms, first success ${firstOk! - up} ms after the database was back, slowest answer ${slowest} ms, ` +
