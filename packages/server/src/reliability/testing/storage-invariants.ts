@@ -47,10 +47,28 @@ export async function supersededSequences(db: Kysely<Database>): Promise<Set<num
   return new Set(rows.rows.map((r) => Number(r.sequence)));
 }
 
-/** Moves every feed entry `days` into the past, so compaction's grace period no longer protects them. */
+/**
+ * Moves every feed entry `days` into the past, so compaction's grace period no longer protects them.
+ *
+ * Retried on deadlock. After a kill -9 the dead server's last statements still run in their backends until
+ * they notice the closed socket, and this bulk update can deadlock with one of them (compaction, an editorial
+ * write): CI saw it once in the 10-kill crash test. PostgreSQL then rolls this statement back whole, so
+ * running it again applies it exactly once.
+ */
 export async function backdateContentFeed(db: Kysely<Database>, days: number): Promise<void> {
-  await sql`update content_feed set changed_at = changed_at - make_interval(days => ${days})`.execute(db);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`update content_feed set changed_at = changed_at - make_interval(days => ${days})`.execute(db);
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
+
+/** SQLSTATE deadlock_detected. */
+const DEADLOCK_DETECTED = '40P01';
 
 /** Users with a recorded change above their head (a write that moved data but not the head), and the count of heads. */
 export async function userHeadReport(db: Kysely<Database>): Promise<{ users: number; changesAboveHead: readonly string[] }> {
