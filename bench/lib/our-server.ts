@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildApp, isServerWorker, leaveCluster, reportListening, resolveServerConfig, startWorkers } from '@quran-sync/server';
+import { buildApp, isServerWorker, leaveCluster, reportListening, resolveServerConfig, startServerWorkers } from '@quran-sync/server';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-bench-server-'));
 const config = resolveServerConfig(
@@ -35,9 +35,8 @@ const config = resolveServerConfig(
 const removeDataDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
 
 if (config.workers > 1 && !isServerWorker()) {
-  // As `quran-sync serve --workers N`: migrate (and seed) once here, then supervise the workers.
-  await (await buildApp(config)).close();
-  const pool = await startWorkers(config.workers, (line) => process.stderr.write(`our-server: ${line}\n`));
+  // As `quran-sync serve --workers N`: prepare once here, then supervise the workers.
+  const pool = await startServerWorkers(config, (line) => process.stderr.write(`our-server: ${line}\n`));
   process.stdout.write(`${JSON.stringify({ url: pool.url, pid: process.pid, workers: pool.pids })}\n`);
   process.on('SIGTERM', () => {
     void pool.stop().finally(() => {

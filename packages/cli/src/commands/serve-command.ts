@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { buildApp, isServerWorker, leaveCluster, redactUrl, reportListening, startWorkers, type ServerConfig } from '@quran-sync/server';
+import { buildApp, isServerWorker, leaveCluster, redactUrl, reportListening, startServerWorkers, type ServerConfig } from '@quran-sync/server';
 import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from './server-options.js';
 
 interface ServeFlags extends DatabaseFlags {
@@ -57,15 +57,10 @@ QS_CONTENT_RETENTION_DAYS, QS_CORS_ORIGINS, LOG_LEVEL (see README).`,
     });
 }
 
-/**
- * The primary of `--workers N`: migrations, keys and seeding happen here once, before any worker starts (N
- * workers would race on them), then it supervises the workers (http/worker-cluster.ts) until a signal.
- */
+/** The primary of `--workers N`: prepares once, then supervises the workers (http/worker-cluster.ts) until a signal. */
 async function serveWithWorkers(config: ServerConfig, where: string): Promise<void> {
   process.stderr.write(`quran-sync: starting ${config.workers} server processes on ${where}\n`);
-  const prepared = await buildApp(config);
-  await prepared.close();
-  const pool = await startWorkers(config.workers, (line) => process.stderr.write(`quran-sync: ${line}\n`));
+  const pool = await startServerWorkers(config, (line) => process.stderr.write(`quran-sync: ${line}\n`));
   process.stdout.write(`quran-sync listening on ${pool.url}\n`);
   if (config.readerDir) process.stderr.write(`quran-sync: reader at ${config.publicUrl ?? pool.url}/reader/\n`);
   await untilStopSignal(() => pool.stop());

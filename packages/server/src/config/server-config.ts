@@ -258,8 +258,8 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   const logLevel = (str(input.logLevel, env.LOG_LEVEL) ?? 'info') as ServerConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`log level (LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const workersRaw = str(typeof input.workers === 'number' ? String(input.workers) : input.workers, env.QS_WORKERS);
-  const workers = workersRaw === 'auto' ? os.availableParallelism() : int('server processes (QS_WORKERS, a count or auto)', workersRaw, undefined, 1, 1, 256);
+  const workers =
+    (input.workers ?? env.QS_WORKERS) === 'auto' ? os.availableParallelism() : int('server processes (QS_WORKERS, a count or auto)', input.workers, env.QS_WORKERS, 1, 1, 256);
   if (workers > 1 && embedded) problems.push('more than one server process (QS_WORKERS) needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process');
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,4 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
+import { buildApp } from '../app.js';
+import type { ServerConfig } from '../config/server-config.js';
 
 /**
  * Several server processes on one port, with node:cluster: one Node process runs JavaScript on one core, and
@@ -36,6 +38,15 @@ export function reportListening(url: string): void {
 /** In a worker, once its server has closed: drops the channel to the primary, the last thing keeping it alive. */
 export function leaveCluster(): void {
   if (cluster.isWorker) process.disconnect?.();
+}
+
+/**
+ * In the primary of `config.workers` server processes: migrates, creates keys and seeds once (by building the
+ * app and closing it; N workers would race on those), then forks the workers ({@link startWorkers}).
+ */
+export async function startServerWorkers(config: ServerConfig, log: (line: string) => void): Promise<WorkerPool> {
+  await (await buildApp(config)).close();
+  return startWorkers(config.workers, log);
 }
 
 /**
