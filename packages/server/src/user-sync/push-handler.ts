@@ -59,13 +59,13 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
   const key = readIdempotencyKey(request.headers[HEADERS.idempotencyKey]);
 
   const idempotency = key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null;
+  const locations = bookmarkLocationsOf(mutations);
   const run = (probeCreates: boolean) =>
     runUserWrite(ctx.db, {
       userId,
       expectedHead: lastMutationAt.value,
       idempotency,
       async apply(write) {
-        const locations = bookmarkLocationsOf(mutations);
         if (probeCreates) await prefetchFreeLocations(write, [...locations.guarded, ...locations.other]);
         else {
           for (const l of locations.guarded) write.freeBookmarkLocations.add(locationKey(l.location, l.mushaf));

@@ -188,11 +188,7 @@ class DeferredInserts {
     for (const table of FLUSH_ORDER) {
       const rows = pending.get(table);
       if (!rows) continue;
-      for (let i = 0; i < rows.length; ) {
-        const n = Math.min(rows.length - i, 1_000);
-        statements.push(jsonRowsInsert(table, Object.keys(rows[i]!), rows.slice(i, i + n)));
-        i += n;
-      }
+      for (let i = 0; i < rows.length; i += 1_000) statements.push(jsonRowsInsert(table, Object.keys(rows[i]!), rows.slice(i, i + 1_000)));
     }
     return statements;
   }
