@@ -25,7 +25,7 @@ import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
 import { leanRequest } from '../lib/http-client.js';
 import { median } from '../lib/median.js';
 import { profileFlags, startChild } from '../lib/processes.js';
-import { environmentLine, printTables, writeResults, type TargetCheck } from '../lib/results.js';
+import { environmentLine, printTables, times, writeResults, type TargetCheck } from '../lib/results.js';
 
 const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 5);
 /** Adjacent pairs of push phases (ours, raw) per concurrency; SECONDS is split among each side's phases. */
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
         measure: `push 100 mutations, ${users} concurrent user${users > 1 ? 's' : ''}`,
         quranSync: `${pushed.perSecond.toFixed(1)} pushes/s (${(pushed.perSecond * 100).toFixed(0)} mut/s), p50 ${ms(pushed.p50)}, p95 ${ms(pushed.p95)}`,
         baseline: `${baseline.perSecond.toFixed(1)} tx/s, p50 ${ms(baseline.p50)}`,
-        note: `ours/raw ${ratio.toFixed(2)}×; ${pushed.count} pushes in ${SECONDS} s`,
+        note: `ours/raw ${times(ratio)}; ${pushed.count} pushes in ${SECONDS} s`,
       });
     }
 
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   const targets: TargetCheck[] = [
     {
       target: 'user push (100-mutation batches, 16 users) ≥ 50% of raw PostgreSQL insert throughput for the same rows',
-      measured: pushes.map((p) => `${p.users} user${p.users > 1 ? 's' : ''}: ${p.ratio.toFixed(2)}×`).join(', '),
+      measured: pushes.map((p) => `${p.users} user${p.users > 1 ? 's' : ''}: ${times(p.ratio)}`).join(', '),
       met: at16.ratio >= 0.5,
     },
   ];
