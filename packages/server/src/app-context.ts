@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokenVerifier } from './auth/access-token-verifier.js';
 import type { RevocationList } from './auth/revocation-list.js';
@@ -20,6 +21,8 @@ export interface AppContext {
   /** Present in built-in issuer mode only. */
   readonly revocations: RevocationList | null;
   readonly log: FastifyBaseLogger;
+  /** This app's Prometheus registry (served at `/metrics`): capabilities add their own metrics to it. */
+  readonly metrics: Registry;
   /** Registers a function run when the app closes (stop timers, flush caches), in reverse order. */
   onClose(fn: () => Promise<void> | void): void;
 }

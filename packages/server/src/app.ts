@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { API_PREFIXES, HEADERS } from '@quran-sync/protocol';
 import { adminRoutes } from './admin/admin-routes.js';
 import type { AppContext } from './app-context.js';
@@ -114,6 +115,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       verifier,
       revocations,
       log: app.log,
+      metrics: new Registry(),
       onClose: (fn) => closers.push(fn),
     };
 
@@ -138,7 +140,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     await installOverloadProtection(app, config.overload, database);
     installAuthGuard(app, verifier);
     closers.push(await installRateLimits(app, config.rateLimit, config.redisUrl));
-    installMetrics(app, database);
+    installMetrics(app, database, ctx.metrics);
     registerHealthRoutes(app, database);
 
     await app.register(oauth2Routes, { ctx });

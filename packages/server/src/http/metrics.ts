@@ -5,10 +5,9 @@ import type { DatabaseHandle } from '../db/database.js';
 /**
  * Prometheus metrics at `/metrics`: process defaults, request counts and latencies by route template
  * (never the raw URL: ids in paths would explode the label space), and database pool occupancy. Each app
- * has its own registry, so several servers in one process (tests) do not collide.
+ * has its own registry (capabilities add theirs to it), so several servers in one process (tests) do not collide.
  */
-export function installMetrics(app: FastifyInstance, database: DatabaseHandle): Registry {
-  const registry = new Registry();
+export function installMetrics(app: FastifyInstance, database: DatabaseHandle, registry: Registry): void {
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'qs_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
   const duration = new Histogram({
@@ -30,5 +29,4 @@ export function installMetrics(app: FastifyInstance, database: DatabaseHandle): 
     reply.type(registry.contentType);
     return registry.metrics();
   });
-  return registry;
 }

@@ -90,15 +90,22 @@ const GAP_COLUMNS = ['user_id', 'timestamp', 'resource', 'resource_id', 'vacated
  * The statements that write a write's buffered mutations to the index (vacated positions, new latest
  * timestamps), after reading the entries they replace. Resources minted by this write have no previous entry:
  * they are neither read nor upserted, just inserted. No two statements touch the same row, so the caller may
- * send them together as one statement.
+ * send them together as one statement. `onlyIf`: a condition every statement is made conditional on. `trx`
+ * null: the write may not read (a speculative one), so every change must be of a resource it created.
  */
-export async function changeIndexStatements(trx: Transaction<Database>, userId: string, buffer: ChangeBuffer): Promise<RawBuilder<unknown>[]> {
+export async function changeIndexStatements(
+  trx: Transaction<Database> | null,
+  userId: string,
+  buffer: ChangeBuffer,
+  onlyIf?: RawBuilder<unknown>,
+): Promise<RawBuilder<unknown>[]> {
   const statements: RawBuilder<unknown>[] = [];
   const changes = buffer.entries();
   for (let i = 0; i < changes.length; i += CHUNK) {
     const chunk = changes.slice(i, i + CHUNK);
     const known = chunk.filter((c) => !buffer.isFresh(c.resourceId));
-    const previous = known.length === 0 ? [] : (await indexedChangesQuery(userId, known).execute(trx)).rows;
+    if (known.length > 0 && !trx) throw new Error('a write that may not read has changes of resources it did not create');
+    const previous = known.length === 0 ? [] : (await indexedChangesQuery(userId, known).execute(trx!)).rows;
     const before = new Map(previous.map((row) => [`${row.resource}\u0000${row.resource_id}`, row]));
     const now = Date.now();
     const gaps: Array<{ user_id: string; timestamp: number; resource: string; resource_id: string; vacated_at: number }> = [];
@@ -116,11 +123,11 @@ export async function changeIndexStatements(trx: Transaction<Database>, userId: 
       const row = { user_id: userId, resource: change.resource, resource_id: change.resourceId, timestamp: change.timestamps.at(-1)!, created_ts: created, deleted: change.kinds.at(-1) === 'delete' };
       (buffer.isFresh(change.resourceId) ? inserts : upserts).push(row);
     }
-    if (gaps.length > 0) statements.push(jsonRowsInsert('user_change_gaps', GAP_COLUMNS, gaps, sql`on conflict (user_id, timestamp) do nothing`));
-    if (inserts.length > 0) statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, inserts));
+    if (gaps.length > 0) statements.push(jsonRowsInsert('user_change_gaps', GAP_COLUMNS, gaps, { onlyIf, onConflict: sql`on conflict (user_id, timestamp) do nothing` }));
+    if (inserts.length > 0) statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, inserts, { onlyIf }));
     if (upserts.length > 0) {
       const replace = sql`on conflict (user_id, resource, resource_id) do update set timestamp = excluded.timestamp, created_ts = excluded.created_ts, deleted = excluded.deleted`;
-      statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, upserts, replace));
+      statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, upserts, { onlyIf, onConflict: replace }));
     }
   }
   return statements;

@@ -76,11 +76,18 @@ export async function findStoredOutcome(trx: Transaction<Database>, userId: stri
  * The statement that stores a successful outcome (an expired record under the same key is replaced), for the
  * write's final statement. The body is stored gzip-compressed (level 1, off the event loop): a push's outcome
  * is ~30 KB of JSON, ~2 KB compressed, and PostgreSQL no longer parses, TOASTs and WAL-logs the JSON.
+ *
+ * `onlyIf` is for a speculative write, which has not looked the key up: the statement then stores nothing
+ * when the condition is false, and any record under the key, expired or not, makes it fail with a unique
+ * violation (the write then runs again locked, where the lookup decides).
  */
-export async function storeOutcomeStatement(userId: string, request: IdempotencyRequest, outcome: StoredOutcome): Promise<RawBuilder<unknown>> {
+export async function storeOutcomeStatement(userId: string, request: IdempotencyRequest, outcome: StoredOutcome, onlyIf?: RawBuilder<unknown>): Promise<RawBuilder<unknown>> {
   const bodyGzip = await gzipAsync(JSON.stringify(outcome.body), { level: 1 });
-  return sql`insert into user_idempotency_keys (user_id, key, request_hash, status, body, body_gzip, mutation_at, created_at)
-    values (${userId}, ${request.key}, ${request.hash}, ${outcome.status}, null, ${bodyGzip}, ${outcome.mutationAt}, ${Date.now()})
+  // Typed, because in `INSERT … SELECT` untyped parameters would not take the columns' types.
+  const values = sql`${userId}::text, ${request.key}::text, ${request.hash}::text, ${outcome.status}::int, null::jsonb, ${bodyGzip}::bytea, ${outcome.mutationAt}::bigint, ${Date.now()}::bigint`;
+  const into = sql`insert into user_idempotency_keys (user_id, key, request_hash, status, body, body_gzip, mutation_at, created_at)`;
+  if (onlyIf) return sql`${into} select ${values} where ${onlyIf}`;
+  return sql`${into} values (${values})
     on conflict (user_id, key) do update set request_hash = excluded.request_hash, status = excluded.status, body = null,
       body_gzip = excluded.body_gzip, mutation_at = excluded.mutation_at, created_at = excluded.created_at`;
 }

@@ -27,9 +27,10 @@ import { deletePreference, setPreference } from './appliers/preference-applier.j
 import { createSession, deleteSession, upsertSession } from './appliers/reading-session-applier.js';
 import { hashRequest, readIdempotencyKey } from './idempotency-store.js';
 import { MALFORMED_JSON } from './json-body.js';
+import { pushWritePaths } from './push-write-paths.js';
 import { readLastMutationAt } from './pull-params.js';
 import type { UserWriteContext } from './user-write-context.js';
-import { runUserWrite } from './user-write-transaction.js';
+import { runUserWrite, speculateUserWrite } from './user-write-transaction.js';
 
 /**
  * `POST /v1/sync?lastMutationAt=H` (user-sync.md). Order of refusal: malformed batch (422, nothing read from
@@ -60,12 +61,16 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
 
   const idempotency = key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null;
   const locations = bookmarkLocationsOf(mutations);
-  const run = (probeCreates: boolean) =>
-    runUserWrite(ctx.db, {
-      userId,
-      expectedHead: lastMutationAt.value,
-      idempotency,
-      async apply(write) {
+  const write = (probeCreates: boolean) => ({
+    userId,
+    expectedHead: lastMutationAt.value,
+    idempotency,
+    async apply(write: UserWriteContext) {
+      if (write.speculative) {
+        for (const l of locations.guarded) write.freeBookmarkLocations.add(locationKey(l.location, l.mushaf));
+        write.assumeAbsentIds('user_bookmarks', idsOf(mutations, 'BOOKMARK', INSERTING));
+        write.assumeAbsentIds('user_notes', idsOf(mutations, 'NOTE', INSERTING));
+      } else {
         if (probeCreates) await prefetchFreeLocations(write, [...locations.guarded, ...locations.other]);
         else {
           for (const l of locations.guarded) write.freeBookmarkLocations.add(locationKey(l.location, l.mushaf));
@@ -75,40 +80,49 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
         // table tells which ids are unused, so their lookups and ownership checks cost nothing.
         await write.prefetchAbsentIds('user_bookmarks', idsOf(mutations, 'BOOKMARK'));
         await write.prefetchAbsentIds('user_notes', idsOf(mutations, 'NOTE'));
-        const acks: SyncMutationEntry[] = [];
-        for (const mutation of mutations) {
-          let result: AppliedResource;
-          try {
-            result = await applyMutation(write, mutation);
-          } catch (error) {
-            if (error instanceof ApplyError) throw applyErrorToSync(error, mutation.index);
-            throw error;
-          }
-          acks.push({
-            type: mutation.type,
-            resource: mutation.resource,
-            resourceId: mutation.resource === 'PREFERENCE' ? mutation.resourceId : result.resourceId,
-            data: result.data,
-            timestamp: result.timestamp,
-          });
+      }
+      const acks: SyncMutationEntry[] = [];
+      for (const mutation of mutations) {
+        let result: AppliedResource;
+        try {
+          result = await applyMutation(write, mutation);
+        } catch (error) {
+          if (error instanceof ApplyError) throw applyErrorToSync(error, mutation.index);
+          throw error;
         }
-        return acks;
-      },
-      respond: (acks, head) => ({ status: 200, body: { success: true, data: { mutations: acks, lastMutationAt: head } } }),
-    });
-  // Optimistic first: the locations this batch creates bookmarks at are assumed free, with no probe query
-  // (about a sixth of a push's cost, issue #8). That is safe because a wrong guess cannot be kept: every
-  // write it leads to is a bookmark insert or move that the natural-key index (user_bookmarks_location)
-  // refuses when the location is live, and the refusal rolls the whole write back. Then the write runs again,
-  // probing first, and answers as if the probe had been made the first time (nothing of the first run is
-  // kept; the lock is taken afresh, so a concurrent write still ends in 409). Only a batch that re-creates
-  // a live bookmark pays twice.
-  let outcome;
-  try {
-    outcome = await run(false);
-  } catch (error) {
-    if (!isUniqueViolation(error, 'user_bookmarks_location')) throw error;
-    outcome = await run(true);
+        acks.push({
+          type: mutation.type,
+          resource: mutation.resource,
+          resourceId: mutation.resource === 'PREFERENCE' ? mutation.resourceId : result.resourceId,
+          data: result.data,
+          timestamp: result.timestamp,
+        });
+      }
+      return acks;
+    },
+    respond: (acks: SyncMutationEntry[], head: number) => ({ status: 200, body: { success: true, data: { mutations: acks, lastMutationAt: head } } }),
+  });
+  // Cheapest first. A batch that only creates bookmarks and notes (what offline devices mostly push) is tried
+  // as one statement with no lock (speculateUserWrite; a fifth of the round trips). The locked write follows
+  // when that cannot be, and it too first takes the locations this batch creates bookmarks at to be free,
+  // with no probe query (about a sixth of a push's cost, issue #8). That is safe because a wrong guess cannot
+  // be kept: every write it leads to is a bookmark insert or move that the natural-key index
+  // (user_bookmarks_location) refuses when the location is live, and the refusal rolls the whole write back.
+  // Then the write runs again, probing first, and answers as if the probe had been made the first time
+  // (nothing of the first run is kept; the lock is taken afresh, so a concurrent write still ends in 409).
+  // Only a batch that re-creates a live bookmark pays twice.
+  const paths = pushWritePaths(ctx.metrics);
+  let outcome = locations.other.length === 0 && mutations.every(isSpeculable) ? await speculateUserWrite(ctx.db, write(false)) : null;
+  if (outcome) paths.inc({ path: 'speculative' });
+  else {
+    try {
+      outcome = await runUserWrite(ctx.db, write(false));
+      paths.inc({ path: 'locked' });
+    } catch (error) {
+      if (!isUniqueViolation(error, 'user_bookmarks_location')) throw error;
+      outcome = await runUserWrite(ctx.db, write(true));
+      paths.inc({ path: 'probing' });
+    }
   }
   return sendJson(request, reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)), outcome.body);
 }
@@ -163,7 +177,18 @@ function bookmarkLocationsOf(mutations: readonly ValidatedMutation[]): { guarded
   return { guarded, other };
 }
 
-/** The `resourceId`s a batch names for one resource. */
-function idsOf(mutations: readonly ValidatedMutation[], resource: 'BOOKMARK' | 'NOTE'): string[] {
-  return mutations.flatMap((m) => (m.resource === resource && m.resourceId ? [m.resourceId] : []));
+const INSERTING: ReadonlySet<ValidatedMutation['type']> = new Set(['CREATE', 'UPDATE']);
+
+/** The `resourceId`s a batch names for one resource (in mutations of these types). */
+function idsOf(mutations: readonly ValidatedMutation[], resource: 'BOOKMARK' | 'NOTE', types?: ReadonlySet<ValidatedMutation['type']>): string[] {
+  return mutations.flatMap((m) => (m.resource === resource && m.resourceId && (!types || types.has(m.type)) ? [m.resourceId] : []));
+}
+
+/**
+ * Mutations a speculative write may be able to apply with no statement of its own: creates and upserts of
+ * bookmarks and notes, under ids they may assume unused. Only a filter, to save a doomed attempt: any
+ * mutation that does need a statement ends the speculation anyway.
+ */
+function isSpeculable(m: ValidatedMutation): boolean {
+  return (m.resource === 'BOOKMARK' || m.resource === 'NOTE') && INSERTING.has(m.type);
 }

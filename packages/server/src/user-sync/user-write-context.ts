@@ -32,6 +32,17 @@ export interface UserWriteContext {
   /** Records which of `ids` exist in no row of `table` (one query). */
   prefetchAbsentIds(table: DeferrableTable, ids: readonly string[]): Promise<void>;
   /**
+   * A speculative write (see `speculateUserWrite`) sends nothing before its last statement and never gets
+   * `db()`: anything that needs it ends the speculation, and the write runs again locked.
+   */
+  readonly speculative: boolean;
+  /**
+   * Speculative writes only: takes `ids` to be used by no row of `table` and to have no change-index entry,
+   * without looking. Only for ids the write can only insert (a create's, an upsert's): a wrong guess then ends
+   * in a primary-key violation, and the write runs again locked.
+   */
+  assumeAbsentIds(table: DeferrableTable, ids: readonly string[]): void;
+  /**
    * A new resource id (CSPRNG) for a resource this write creates; the change index then knows it has no
    * earlier entry. Client-chosen ids do not qualify: a purged tombstone may have left one behind.
    */

@@ -1,6 +1,6 @@
 import { newResourceId, OUT_OF_SYNC_MESSAGE, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
-import { executeAsOneStatement, jsonRowsInsert } from '../db/json-rows-insert.js';
+import { asOneStatement, executeAsOneStatement, jsonRowsInsert } from '../db/json-rows-insert.js';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
 import { createDefaultCollection } from './appliers/collection-applier.js';
@@ -50,50 +50,12 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
       throw syncError(409, USER_SYNC_ERROR_CODES.outOfSync, OUT_OF_SYNC_MESSAGE);
     }
 
-    let head = locked.head;
     let defaultCollectionId = locked.defaultCollectionId;
-    const changes = new ChangeBuffer();
-    const deferred = new DeferredInserts(trx);
-    const absent = new Map<DeferrableTable, Set<string>>();
-    const ctx: UserWriteContext = {
-      async db() {
-        await deferred.flush();
-        return trx;
-      },
-      deferInsert(table, row) {
-        const id = (row as { id?: unknown }).id;
-        if (typeof id === 'string') absent.get(table)?.delete(id);
-        deferred.add(table, row);
-      },
-      isAbsent: (table, id) => absent.get(table)?.has(id) ?? false,
-      async prefetchAbsentIds(table, ids) {
-        const wanted = [...new Set(ids)];
-        if (wanted.length === 0) return;
-        await deferred.flush();
-        // One array parameter, not one per id.
-        const found = new Set((await trx.selectFrom(table as 'user_bookmarks').select('id').where('id', '=', sql<string>`any(${wanted}::text[])`).execute()).map((r) => r.id));
-        let set = absent.get(table);
-        if (!set) absent.set(table, (set = new Set()));
-        for (const id of wanted) if (!found.has(id)) set.add(id);
-      },
-      mintId() {
-        const id = newResourceId();
-        changes.markFresh(id);
-        return id;
-      },
-      userId: request.userId,
-      changes,
-      freeBookmarkLocations: new Set<string>(),
-      nextTimestamp() {
-        head = Math.max(Date.now(), head + 1);
-        return head;
-      },
-      head: () => head,
-      defaultCollectionId() {
-        if (!defaultCollectionId) throw new Error('default collection not created');
-        return defaultCollectionId;
-      },
-    };
+    const write = new WriteState(request.userId, locked.head, false, async () => trx, () => {
+      if (!defaultCollectionId) throw new Error('default collection not created');
+      return defaultCollectionId;
+    });
+    const ctx = write.context;
     // A user's first write creates the default collection, as a mutation of its own stamped before the
     // write's own mutations; a user with no history therefore still reads `lastMutationAt: -1`.
     if (!defaultCollectionId) {
@@ -105,16 +67,165 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     // What the write still has to send — its deferred rows, its change-index entries, its stored outcome, the
     // new head — goes as one statement: the change index's reads of earlier entries come first (they do not
     // see deferred rows, and need not), then a single round trip writes everything.
-    const indexStatements = await changeIndexStatements(trx, request.userId, changes);
+    const head = write.head;
+    const indexStatements = await changeIndexStatements(trx, request.userId, write.changes);
     const response = request.respond(result, head);
     const stored =
       request.idempotency && response.status < 300
         ? [await storeOutcomeStatement(request.userId, request.idempotency, { status: response.status, body: response.body, mutationAt: head })]
         : [];
     const main = head !== locked.head ? sql`update user_heads set head = ${head} where user_id = ${request.userId}` : sql`select 1`;
-    await executeAsOneStatement(trx, [...deferred.drain(), ...indexStatements, ...stored], main);
+    await executeAsOneStatement(trx, [...write.deferred.drain(), ...indexStatements, ...stored], main);
     return { status: response.status, body: response.body, mutationAt: head, replayed: false };
   });
+}
+
+/**
+ * A write in ONE statement, with no lock, no explicit transaction and no read: for batches that only insert
+ * (issue #8: a 100-bookmark push took BEGIN, the lock, the write and COMMIT, four round trips; this is one).
+ * Returns null when the write must run locked ({@link runUserWrite}) instead; nothing is then kept.
+ *
+ * Why it is as safe as the locked write. The client names the head it based its write on, and a write may
+ * only be applied on that head. So the head is known without reading it: the mutations are stamped from it
+ * (`max(now_ms, head + 1)` each, as under the lock), and the statement's first step is the head update
+ * `… where head = expected`, every insert conditional on that update having matched. The update takes the
+ * same row lock a locked write takes, first, before any insert; if another write holds it, the update waits,
+ * then re-reads the row and matches only if the head is still the expected one. So the write commits only
+ * where a locked write would have passed its conflict check, its stamps are above every committed stamp,
+ * and the next write must wait for or see its head: stamps stay strictly increasing in commit order.
+ *
+ * What it does not know it assumes, and every assumption is one a unique index checks (the caller passes
+ * only such; see push-handler.ts): a bookmark location assumed free ends, if taken, in an insert that
+ * `user_bookmarks_location` refuses; a client-chosen id assumed unused, in one the primary key refuses; an
+ * Idempotency-Key assumed new, likewise. A refused statement is rolled back whole, and the write runs again
+ * locked. Anything else that would need a statement before the last one (a lookup, an update, a delete),
+ * and any refusal of a mutation (it may rest on an assumption), also ends the speculation: the locked write
+ * decides, and answers as if it had been the only attempt.
+ */
+export async function speculateUserWrite<T>(db: Kysely<Database>, request: UserWriteRequest<T>): Promise<UserWriteOutcome | null> {
+  const expected = request.expectedHead;
+  // No head to build on: a user's first write creates the head row and the default collection, locked.
+  if (expected === null || expected < 0) return null;
+  const write = new WriteState(request.userId, expected, true, async () => {
+    throw new NeedsLock();
+  }, () => {
+    throw new NeedsLock();
+  });
+  let statement: RawBuilder<unknown>;
+  let response: { status: number; body: unknown };
+  try {
+    const result = await request.apply(write.context);
+    if (write.head === expected) return null; // nothing stamped: nothing to gain
+    const moved = sql`exists (select from ${sql.id(MOVED_HEAD)})`;
+    const indexStatements = await changeIndexStatements(null, request.userId, write.changes, moved);
+    response = request.respond(result, write.head);
+    if (response.status >= 300) return null;
+    const stored = request.idempotency ? [await storeOutcomeStatement(request.userId, request.idempotency, { ...response, mutationAt: write.head }, moved)] : [];
+    const head = sql`update user_heads set head = ${write.head} where user_id = ${request.userId} and head = ${expected} returning head`;
+    statement = asOneStatement([{ name: MOVED_HEAD, statement: head }, ...write.deferred.drain(moved), ...indexStatements, ...stored], sql`select count(*)::int as moved from ${sql.id(MOVED_HEAD)}`);
+  } catch {
+    // A lookup it would need, or a refusal that may rest on an assumption: the locked write decides.
+    return null;
+  }
+  try {
+    const { rows } = await (statement as RawBuilder<{ moved: number }>).execute(db);
+    // Not on the expected head (a stale client, a concurrent write, no head row at all): the locked write
+    // answers 409, or whatever else the head it finds calls for.
+    if (rows[0]?.moved !== 1) return null;
+  } catch (error) {
+    if (isIntegrityViolation(error)) return null;
+    throw error;
+  }
+  return { status: response.status, body: response.body, mutationAt: write.head, replayed: false };
+}
+
+/** Name of the speculative statement's head update, which every other part of the statement checks. */
+const MOVED_HEAD = 'moved_head';
+
+/** Thrown in a speculative write by whatever would need a statement of its own. */
+class NeedsLock extends Error {
+  constructor() {
+    super('this write needs the user lock');
+  }
+}
+
+/** Integrity constraint violations (SQLSTATE class 23): unique, foreign key, not null, check. */
+function isIntegrityViolation(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('23');
+}
+
+/**
+ * One write's state in memory: the context its appliers work with ({@link UserWriteContext}), its clock, its
+ * deferred rows and change-index entries. `speculative`: the write may send no statement before its last one
+ * (`db()` is then never given), and ids passed to `assumeAbsentIds` count as unused and new to the index.
+ */
+class WriteState {
+  readonly changes = new ChangeBuffer();
+  readonly deferred = new DeferredInserts();
+  readonly context: UserWriteContext;
+  private clock: number;
+
+  constructor(userId: string, head: number, speculative: boolean, transaction: () => Promise<Transaction<Database>>, defaultCollectionId: () => string) {
+    this.clock = head;
+    const { changes, deferred } = this;
+    const absent = new Map<DeferrableTable, Set<string>>();
+    const absentIn = (table: DeferrableTable) => {
+      let set = absent.get(table);
+      if (!set) absent.set(table, (set = new Set()));
+      return set;
+    };
+    this.context = {
+      speculative,
+      async db() {
+        const trx = await transaction();
+        await deferred.flush(trx);
+        return trx;
+      },
+      deferInsert(table, row) {
+        const id = (row as { id?: unknown }).id;
+        if (typeof id === 'string') absent.get(table)?.delete(id);
+        deferred.add(table, row);
+      },
+      isAbsent: (table, id) => absent.get(table)?.has(id) ?? false,
+      async prefetchAbsentIds(table, ids) {
+        const wanted = [...new Set(ids)];
+        if (wanted.length === 0) return;
+        const trx = await this.db();
+        // One array parameter, not one per id.
+        const found = new Set((await trx.selectFrom(table as 'user_bookmarks').select('id').where('id', '=', sql<string>`any(${wanted}::text[])`).execute()).map((r) => r.id));
+        const set = absentIn(table);
+        for (const id of wanted) if (!found.has(id)) set.add(id);
+      },
+      assumeAbsentIds(table, ids) {
+        if (!speculative) throw new Error('assumeAbsentIds outside a speculative write');
+        const set = absentIn(table);
+        for (const id of ids) {
+          set.add(id);
+          changes.markFresh(id);
+        }
+      },
+      mintId() {
+        const id = newResourceId();
+        changes.markFresh(id);
+        return id;
+      },
+      userId,
+      changes,
+      freeBookmarkLocations: new Set<string>(),
+      nextTimestamp: () => {
+        this.clock = Math.max(Date.now(), this.clock + 1);
+        return this.clock;
+      },
+      head: () => this.clock,
+      defaultCollectionId,
+    };
+  }
+
+  /** The last timestamp handed out (the starting head when none was). */
+  get head(): number {
+    return this.clock;
+  }
 }
 
 function replay(stored: StoredOutcome): UserWriteOutcome {
@@ -165,8 +276,6 @@ const FLUSH_ORDER: readonly DeferrableTable[] = ['user_bookmarks', 'user_collect
 class DeferredInserts {
   private pending = new Map<DeferrableTable, Array<Record<string, unknown>>>();
 
-  constructor(private readonly trx: Transaction<Database>) {}
-
   add<T extends DeferrableTable>(table: T, row: Selectable<Database[T]>): void {
     let rows = this.pending.get(table);
     if (!rows) this.pending.set(table, (rows = []));
@@ -174,13 +283,13 @@ class DeferredInserts {
   }
 
   /** Sends the pending rows now (before another statement of the write). */
-  async flush(): Promise<void> {
+  async flush(trx: Transaction<Database>): Promise<void> {
     const statements = this.drain();
-    if (statements.length > 0) await executeAsOneStatement(this.trx, statements.slice(0, -1), statements.at(-1)!);
+    if (statements.length > 0) await executeAsOneStatement(trx, statements.slice(0, -1), statements.at(-1)!);
   }
 
-  /** The pending rows as INSERT statements, in dependency order; they are no longer pending. */
-  drain(): RawBuilder<unknown>[] {
+  /** The pending rows as INSERT statements (each conditional on `onlyIf`), in dependency order; they are no longer pending. */
+  drain(onlyIf?: RawBuilder<unknown>): RawBuilder<unknown>[] {
     if (this.pending.size === 0) return [];
     const pending = this.pending;
     this.pending = new Map();
@@ -188,7 +297,7 @@ class DeferredInserts {
     for (const table of FLUSH_ORDER) {
       const rows = pending.get(table);
       if (!rows) continue;
-      for (let i = 0; i < rows.length; i += 1_000) statements.push(jsonRowsInsert(table, Object.keys(rows[i]!), rows.slice(i, i + 1_000)));
+      for (let i = 0; i < rows.length; i += 1_000) statements.push(jsonRowsInsert(table, Object.keys(rows[i]!), rows.slice(i, i + 1_000), { onlyIf }));
     }
     return statements;
   }
