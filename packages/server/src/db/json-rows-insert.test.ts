@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../testing/test-database.js';
 import type { DatabaseHandle } from './database.js';
-import { executeAsOneStatement, jsonRowsInsert } from './json-rows-insert.js';
+import { executeAsOneStatement, jsonRowsInsert, rowsJson } from './json-rows-insert.js';
 import { migrateToLatest } from './migrator.js';
 
 describe('jsonRowsInsert + executeAsOneStatement', () => {
@@ -51,5 +52,21 @@ describe('jsonRowsInsert + executeAsOneStatement', () => {
       ),
     ).rejects.toThrow();
     expect(await handle.db.selectFrom('user_bookmarks').select('id').where('user_id', '=', 'u2').execute()).toEqual([]);
+  });
+});
+
+describe('rowsJson', () => {
+  it('is JSON.stringify of the rows without their null values, dates included (cached second or not)', () => {
+    // Dates near one another (the cache's case) and anywhere (every year shape, invalid dates).
+    const near = fc.integer({ min: 0, max: 3_000 }).map((offset) => new Date(1_795_487_271_000 + offset));
+    const anyDate = fc.oneof(fc.date(), fc.constant(new Date(Number.NaN)), fc.date({ min: new Date(-62_198_755_200_000), max: new Date(253_402_300_799_999) }));
+    const value = fc.oneof(near, anyDate, fc.constant(null), fc.string(), fc.integer(), fc.boolean(), fc.constant(undefined));
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), value), { maxLength: 8 }), (rows) => {
+        const expected = rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined)));
+        expect(JSON.parse(rowsJson(rows))).toEqual(JSON.parse(JSON.stringify(expected)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

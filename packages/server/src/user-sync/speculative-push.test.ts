@@ -2,7 +2,7 @@ import { newResourceId } from '@quran-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/index.js';
 import type { PushWritePath } from './push-write-paths.js';
-import { SyncTestClient } from './testing/sync-test-client.js';
+import { SyncTestClient, type ApiResponse } from './testing/sync-test-client.js';
 
 const ayah = (key: number, verseNumber: number, resourceId?: string) => ({
   type: 'CREATE',
@@ -52,7 +52,7 @@ describe('user sync: speculative pushes', () => {
     const { client, head } = await userWithHistory('spec-plain');
     const bookmarkId = newResourceId();
     const noteId = newResourceId();
-    let res!: Awaited<ReturnType<SyncTestClient['push']>>;
+    let res!: ApiResponse;
     const taken = await pathsTakenBy(async () => {
       res = await client.push(head, [ayah(2, 1, bookmarkId), ayah(2, 2), note('hello', noteId), note('minted')]);
     });
@@ -101,7 +101,7 @@ describe('user sync: speculative pushes', () => {
 
   it('re-creating a live bookmark (location taken) ends in the probing write: the existing bookmark is acked, none added', async () => {
     const { client, head, firstId } = await userWithHistory('spec-location');
-    let res!: Awaited<ReturnType<SyncTestClient['push']>>;
+    let res!: ApiResponse;
     const taken = await pathsTakenBy(async () => {
       res = await client.push(head, [ayah(4, 4), ayah(1, 1)]);
     });
@@ -114,7 +114,7 @@ describe('user sync: speculative pushes', () => {
 
   it('a client id already used by this user ends in the locked write, which moves that bookmark instead of inserting', async () => {
     const { client, head, firstId } = await userWithHistory('spec-own-id');
-    let res!: Awaited<ReturnType<SyncTestClient['push']>>;
+    let res!: ApiResponse;
     const taken = await pathsTakenBy(async () => {
       res = await client.push(head, [ayah(5, 5, firstId)]);
     });
@@ -157,7 +157,7 @@ describe('user sync: speculative pushes', () => {
   it('stores the Idempotency-Key outcome; a retry replays it, a reused key is refused, an expired record is replaced', async () => {
     const { client, head } = await userWithHistory('spec-idem');
     const batch = [ayah(7, 1)];
-    let original!: Awaited<ReturnType<SyncTestClient['push']>>;
+    let original!: ApiResponse;
     const taken = await pathsTakenBy(async () => {
       original = await client.push(head, batch, { 'idempotency-key': 'k1' });
     });
