@@ -9,11 +9,17 @@ import { gunzipSync } from 'node:zlib';
 
 export interface LeanResponse {
   readonly status: number;
-  /** The decoded body. */
+  readonly headers: http.IncomingHttpHeaders;
+  /** The decoded body (as received with `decode: false`). */
   readonly body: Buffer;
 }
 
-export function leanRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent: http.Agent }): Promise<LeanResponse> {
+/**
+ * `decode: false` leaves a gzip answer compressed: for load generators that only need the status and headers,
+ * so the server still pays for compressing what real clients ask compressed, and the generator does not pay
+ * for undoing it.
+ */
+export function leanRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent: http.Agent; decode?: boolean }): Promise<LeanResponse> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
     const request = http.request(
@@ -28,7 +34,8 @@ export function leanRequest(url: string, options: { method?: string; headers?: R
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () => {
           const raw = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, body: res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw });
+          const decode = options.decode !== false && res.headers['content-encoding'] === 'gzip';
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: decode ? gunzipSync(raw) : raw });
         });
         res.on('error', reject);
       },
