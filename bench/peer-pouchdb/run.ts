@@ -197,8 +197,8 @@ async function main(): Promise<void> {
       pages.push(body);
       if (!body.data.hasMore) break;
     }
-    // As our server sends a pull: gzip (level 4), decompressed by the client's fetch.
-    fs.writeFileSync(path.join(bareDir, 'pull.json.gz'), gzipSync(JSON.stringify(pages), { level: 4 }));
+    // As our server sends a pull: gzip (level 1), decompressed by the client's fetch.
+    fs.writeFileSync(path.join(bareDir, 'pull.json.gz'), gzipSync(JSON.stringify(pages), { level: 1 }));
     const rawInsertSeconds = await rawUserInsert(db, USER_EDITS);
 
     const bare = await startChild(path.join(here, '../lib/bare-server.ts'), [bareDir]);

@@ -31,6 +31,23 @@ describe('user sync: compressed answers', () => {
     expect(gzipped.raw.length * 3).toBeLessThan(plain.raw.length);
   });
 
+  it('compresses answers above 64 KB (on the thread pool) to the same JSON too', async () => {
+    const big = await server.authHeaders({ userId: 'gzip-big', scopes: ['sync', 'bookmark'] });
+    let head = -1;
+    for (let batch = 0; batch < 4; batch++) {
+      const mutations = Array.from({ length: 100 }, (_, i) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'page', key: batch * 100 + i + 1, mushaf: 4 } }));
+      const pushed = await rawRequest(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers: { ...big, 'content-type': 'application/json' }, body: JSON.stringify({ mutations }) });
+      expect(pushed.status).toBe(200);
+      head = pushed.json.data.lastMutationAt;
+    }
+    const gzipped = await rawRequest(`${server.url}/v1/sync?mutationsSince=0&limit=1000`, { method: 'GET', headers: { ...big, 'accept-encoding': 'gzip' } });
+    const plain = await rawRequest(`${server.url}/v1/sync?mutationsSince=0&limit=1000`, { method: 'GET', headers: big });
+    expect(plain.raw.length).toBeGreaterThan(64 * 1024);
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.json).toEqual(plain.json);
+    expect(gzipped.json.data.mutations).toHaveLength(400);
+  });
+
   it('answers small bodies, metadata polls and clients without gzip in plain JSON', async () => {
     const poll = await rawRequest(`${server.url}/v1/sync?mutationsSince=0&metadataOnly=true`, { method: 'GET', headers: { ...headers, 'accept-encoding': 'gzip' } });
     expect(poll.headers['content-encoding']).toBeUndefined();
