@@ -45,22 +45,30 @@ export function bookmarkGroupName(type: BookmarkType): string {
 
 /** Reads `type`/`bookmarkType` (they must agree); case-insensitive, as some clients send upper case. */
 function readType(data: Record<string, unknown>): FieldResult<BookmarkType | undefined> {
-  const a = own(data, 'type');
-  const b = own(data, 'bookmarkType');
-  const values = [a, b].filter((v) => v !== undefined && v !== null);
-  if (values.length === 0) return ok(undefined);
-  const normalised = values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v));
-  const first = normalised[0];
-  if (!isBookmarkType(first) || normalised.some((v) => v !== first)) return invalid('type');
+  // Written out, without arrays: this runs for every bookmark of every push (issue #8).
+  const a = normaliseType(own(data, 'type'));
+  const b = normaliseType(own(data, 'bookmarkType'));
+  if (a === undefined && b === undefined) return ok(undefined);
+  const first = a === undefined ? b : a;
+  if (!isBookmarkType(first) || (b !== undefined && b !== first)) return invalid('type');
   return ok(first);
+}
+
+/** Lower case for strings; undefined for absent and null. */
+function normaliseType(v: unknown): unknown {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? v.toLowerCase() : v;
 }
 
 /** Reads `mushaf`/`mushafId` (they must agree). */
 export function readMushaf(data: Record<string, unknown>): FieldResult<number | undefined> {
-  const values = [own(data, 'mushaf'), own(data, 'mushafId')].filter((v) => v !== undefined && v !== null);
-  if (values.length === 0) return ok(undefined);
-  const first = values[0];
-  if (!isValidMushafId(first) || values.some((v) => v !== first)) return invalid('mushaf');
+  let a = own(data, 'mushaf');
+  let b = own(data, 'mushafId');
+  if (a === null) a = undefined;
+  if (b === null) b = undefined;
+  if (a === undefined && b === undefined) return ok(undefined);
+  const first = a === undefined ? b : a;
+  if (!isValidMushafId(first) || (b !== undefined && b !== first)) return invalid('mushaf');
   return ok(first as number);
 }
 
@@ -113,19 +121,25 @@ export function readBookmarkInput(data: Record<string, unknown>, forCreate: bool
     location: location.value,
     mushaf: mushaf.value,
     isReading: reading === undefined ? undefined : reading === true,
-    ...times.value,
+    clientCreatedAt: times.value.clientCreatedAt,
+    clientUpdatedAt: times.value.clientUpdatedAt,
   });
 }
 
 /** Reads `clientCreatedAt` and `clientUpdatedAt` (undefined when absent). */
 export function readClientTimestamps(data: Record<string, unknown>): FieldResult<{ clientCreatedAt: string | null | undefined; clientUpdatedAt: string | null | undefined }> {
+  const created = own(data, 'clientCreatedAt');
+  const updated = own(data, 'clientUpdatedAt');
   const out: { clientCreatedAt: string | null | undefined; clientUpdatedAt: string | null | undefined } = { clientCreatedAt: undefined, clientUpdatedAt: undefined };
-  for (const field of ['clientCreatedAt', 'clientUpdatedAt'] as const) {
-    const raw = own(data, field);
-    if (raw === undefined) continue;
-    const parsed = parseClientTimestamp(raw);
-    if (!parsed.ok) return invalid(field);
-    out[field] = parsed.value;
+  if (created !== undefined) {
+    const parsed = parseClientTimestamp(created);
+    if (!parsed.ok) return invalid('clientCreatedAt');
+    out.clientCreatedAt = parsed.value;
+  }
+  if (updated !== undefined) {
+    const parsed = parseClientTimestamp(updated);
+    if (!parsed.ok) return invalid('clientUpdatedAt');
+    out.clientUpdatedAt = parsed.value;
   }
   return ok(out);
 }

@@ -79,45 +79,35 @@ export function validateMutation(raw: unknown, index: number): ValidatedMutation
   const rawData = own(raw, 'data');
   if (rawData !== undefined && rawData !== null && !isPlainObject(rawData)) fail(syncMessages.invalidField('data', index));
   const data = isPlainObject(rawData) ? rawData : null;
-  const base = { index, type } as const;
-
-  const requireData = (): Record<string, unknown> => data ?? fail(syncMessages.missingData(index));
-  const checkId = (allowDefaultAlias: boolean): void => {
-    if (resourceId === null) {
-      if (type !== 'CREATE') fail(syncMessages.missingResourceId(index));
-      return;
-    }
-    if (!isValidResourceId(resourceId) && !(allowDefaultAlias && resourceId === DEFAULT_COLLECTION_ALIAS)) fail(syncMessages.invalidResourceId(index));
-  };
-
+  // Object literals written out, helpers at module level: this runs for every mutation of every push (issue #8).
   switch (resource) {
     case 'BOOKMARK': {
-      checkId(false);
-      if (type === 'DELETE') return { ...base, resource, resourceId, input: null };
-      const input = readBookmarkInput(requireData(), type === 'CREATE');
+      checkId(type, resourceId, false, index);
+      if (type === 'DELETE') return { index, type, resource, resourceId, input: null };
+      const input = readBookmarkInput(requireData(data, index), type === 'CREATE');
       if (!input.ok) failField(input, index);
-      return { ...base, resource, resourceId, input: input.value };
+      return { index, type, resource, resourceId, input: input.value };
     }
     case 'COLLECTION': {
-      checkId(true);
-      if (type === 'DELETE') return { ...base, resource, resourceId, input: null };
-      const input = readCollectionInput(requireData(), type === 'CREATE' && resourceId === null);
+      checkId(type, resourceId, true, index);
+      if (type === 'DELETE') return { index, type, resource, resourceId, input: null };
+      const input = readCollectionInput(requireData(data, index), type === 'CREATE' && resourceId === null);
       if (!input.ok) failField(input, index);
-      return { ...base, resource, resourceId, input: input.value };
+      return { index, type, resource, resourceId, input: input.value };
     }
     case 'NOTE': {
-      checkId(false);
-      if (type === 'DELETE') return { ...base, resource, resourceId, input: null };
-      const input = readNoteInput(requireData(), type === 'CREATE');
+      checkId(type, resourceId, false, index);
+      if (type === 'DELETE') return { index, type, resource, resourceId, input: null };
+      const input = readNoteInput(requireData(data, index), type === 'CREATE');
       if (!input.ok) failField(input, index);
-      return { ...base, resource, resourceId, input: input.value };
+      return { index, type, resource, resourceId, input: input.value };
     }
     case 'READING_SESSION': {
-      checkId(false);
-      if (type === 'DELETE') return { ...base, resource, resourceId, input: null };
-      const input = readReadingSessionInput(requireData(), type === 'CREATE');
+      checkId(type, resourceId, false, index);
+      if (type === 'DELETE') return { index, type, resource, resourceId, input: null };
+      const input = readReadingSessionInput(requireData(data, index), type === 'CREATE');
       if (!input.ok) failField(input, index);
-      return { ...base, resource, resourceId, input: input.value };
+      return { index, type, resource, resourceId, input: input.value };
     }
     case 'PREFERENCE': {
       // One resource per group: the group names it (`resourceId` may repeat the group name).
@@ -125,14 +115,27 @@ export function validateMutation(raw: unknown, index: number): ValidatedMutation
       if (group === null || group === undefined) fail(type === 'DELETE' ? syncMessages.missingResourceId(index) : syncMessages.missingField('group', index));
       if (!isPreferenceGroup(group)) fail(syncMessages.invalidField('group', index));
       if (resourceId !== null && resourceId !== group) fail(syncMessages.invalidResourceId(index));
-      if (type === 'DELETE') return { ...base, resource, resourceId, group, input: null };
-      const input = readPreferenceInput({ ...requireData(), group });
+      if (type === 'DELETE') return { index, type, resource, resourceId, group, input: null };
+      const input = readPreferenceInput({ ...requireData(data, index), group });
       if (!input.ok) failField(input, index);
-      return { ...base, resource, resourceId, group, input: input.value };
+      return { index, type, resource, resourceId, group, input: input.value };
     }
     case 'COLLECTION_BOOKMARK':
-      return { ...base, resource, resourceId, link: readLink(type, resourceId, data, index) };
+      return { index, type, resource, resourceId, link: readLink(type, resourceId, data, index) };
   }
+}
+
+function requireData(data: Record<string, unknown> | null, index: number): Record<string, unknown> {
+  return data ?? fail(syncMessages.missingData(index));
+}
+
+/** A mutation's `resourceId`: required but for CREATE, and well-formed (`__default__` where allowed). */
+function checkId(type: MutationType, resourceId: string | null, allowDefaultAlias: boolean, index: number): void {
+  if (resourceId === null) {
+    if (type !== 'CREATE') fail(syncMessages.missingResourceId(index));
+    return;
+  }
+  if (!isValidResourceId(resourceId) && !(allowDefaultAlias && resourceId === DEFAULT_COLLECTION_ALIAS)) fail(syncMessages.invalidResourceId(index));
 }
 
 /**
