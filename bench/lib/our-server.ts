@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildApp, isServerWorker, leaveCluster, reportListening, resolveServerConfig, startServerWorkers } from '@quran-sync/server';
+import { buildApp, isServerWorker, resolveServerConfig, serveAsWorker, startServerWorkers } from '@quran-sync/server';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-bench-server-'));
 const config = resolveServerConfig(
@@ -44,15 +44,16 @@ if (config.workers > 1 && !isServerWorker()) {
       process.exit(0);
     });
   });
+} else if (isServerWorker()) {
+  // One of those workers: the primary reports the URL.
+  const worker = await serveAsWorker(config);
+  process.on('SIGTERM', () => void worker.stop().finally(removeDataDir));
 } else {
   const app = await buildApp(config);
   const url = await app.listen();
-  if (isServerWorker()) reportListening(url);
-  else process.stdout.write(`${JSON.stringify({ url, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ url, pid: process.pid })}\n`);
   process.on('SIGTERM', () => {
     void app.close().finally(() => {
-      removeDataDir();
-      if (isServerWorker()) return leaveCluster();
       removeDataDir();
       process.exit(0);
     });

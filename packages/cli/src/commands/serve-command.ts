@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { buildApp, isServerWorker, leaveCluster, redactUrl, reportListening, startServerWorkers, type ServerConfig } from '@quran-sync/server';
+import { buildApp, isServerWorker, redactUrl, serveAsWorker, startServerWorkers, type ServerConfig } from '@quran-sync/server';
 import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from './server-options.js';
 
 interface ServeFlags extends DatabaseFlags {
@@ -45,7 +45,8 @@ QS_CONTENT_RETENTION_DAYS, QS_CORS_ORIGINS, LOG_LEVEL (see README).`,
         port: flags.port,
         ...(flags.lenientDirectWrites ? { userSync: { lenientDirectWrites: true } } : {}),
       });
-      if (isServerWorker()) return serveAsWorker(config);
+      // One worker of `--workers N`: a whole server on the shared port; the primary prints the URL.
+      if (isServerWorker()) return untilStopSignal((await serveAsWorker(config)).stop);
       const where = config.database.kind === 'postgres' ? redactUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
       if (config.workers > 1) return serveWithWorkers(config, where);
       process.stderr.write(`quran-sync: starting on ${where}\n`);
@@ -64,14 +65,6 @@ async function serveWithWorkers(config: ServerConfig, where: string): Promise<vo
   process.stdout.write(`quran-sync listening on ${pool.url}\n`);
   if (config.readerDir) process.stderr.write(`quran-sync: reader at ${config.publicUrl ?? pool.url}/reader/\n`);
   await untilStopSignal(() => pool.stop());
-}
-
-/** One worker of `--workers N`: a whole server on the shared port; the primary prints the URL. */
-async function serveAsWorker(config: ServerConfig): Promise<void> {
-  const server = await buildApp(config);
-  reportListening(await server.listen());
-  await untilStopSignal(() => server.close());
-  leaveCluster();
 }
 
 /** Graceful shutdown: stop accepting, drain in-flight requests, close the pool. A second signal forces it. */

@@ -29,15 +29,22 @@ const RESTART_PAUSE_MS = 1000;
 
 export const isServerWorker = (): boolean => cluster.isWorker;
 
-/** In a worker: tells the primary this process serves at `url`. */
-export function reportListening(url: string): void {
+/**
+ * In a worker: builds this process's server, listens on the shared port and tells the primary so. Returns how
+ * to stop: close the server (draining its requests), then drop the channel to the primary, the last thing
+ * keeping the process alive. The caller decides when (a signal) and what else to clean up.
+ */
+export async function serveAsWorker(config: ServerConfig): Promise<{ stop(): Promise<void> }> {
+  const server = await buildApp(config);
+  const url = await server.listen();
   const message: ListeningMessage = { qs: 'listening', url };
   process.send?.(message);
-}
-
-/** In a worker, once its server has closed: drops the channel to the primary, the last thing keeping it alive. */
-export function leaveCluster(): void {
-  if (cluster.isWorker) process.disconnect?.();
+  return {
+    async stop() {
+      await server.close();
+      if (cluster.isWorker) process.disconnect?.();
+    },
+  };
 }
 
 /**
