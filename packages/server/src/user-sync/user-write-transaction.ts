@@ -51,9 +51,15 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     }
 
     let defaultCollectionId = locked.defaultCollectionId;
-    const write = new WriteState(request.userId, locked.head, false, async () => trx, () => {
-      if (!defaultCollectionId) throw new Error('default collection not created');
-      return defaultCollectionId;
+    const write = new WriteState({
+      userId: request.userId,
+      head: locked.head,
+      speculative: false,
+      transaction: async () => trx,
+      defaultCollectionId: () => {
+        if (!defaultCollectionId) throw new Error('default collection not created');
+        return defaultCollectionId;
+      },
     });
     const ctx = write.context;
     // A user's first write creates the default collection, as a mutation of its own stamped before the
@@ -106,11 +112,10 @@ export async function speculateUserWrite<T>(db: Kysely<Database>, request: UserW
   const expected = request.expectedHead;
   // No head to build on: a user's first write creates the head row and the default collection, locked.
   if (expected === null || expected < 0) return null;
-  const write = new WriteState(request.userId, expected, true, async () => {
+  const needsLock = (): never => {
     throw new NeedsLock();
-  }, () => {
-    throw new NeedsLock();
-  });
+  };
+  const write = new WriteState({ userId: request.userId, head: expected, speculative: true, transaction: needsLock, defaultCollectionId: needsLock });
   let statement: RawBuilder<unknown>;
   let response: { status: number; body: unknown };
   try {
@@ -166,9 +171,22 @@ class WriteState {
   readonly context: UserWriteContext;
   private clock: number;
 
-  constructor(userId: string, head: number, speculative: boolean, transaction: () => Promise<Transaction<Database>>, defaultCollectionId: () => string) {
-    this.clock = head;
+  constructor(options: {
+    userId: string;
+    head: number;
+    speculative: boolean;
+    /** The write's transaction (a speculative write has none: this throws). */
+    transaction: () => Promise<Transaction<Database>>;
+    defaultCollectionId: () => string;
+  }) {
+    const { userId, speculative, transaction, defaultCollectionId } = options;
+    this.clock = options.head;
     const { changes, deferred } = this;
+    const db = async (): Promise<Transaction<Database>> => {
+      const trx = await transaction();
+      await deferred.flush(trx);
+      return trx;
+    };
     const absent = new Map<DeferrableTable, Set<string>>();
     const absentIn = (table: DeferrableTable) => {
       let set = absent.get(table);
@@ -177,11 +195,7 @@ class WriteState {
     };
     this.context = {
       speculative,
-      async db() {
-        const trx = await transaction();
-        await deferred.flush(trx);
-        return trx;
-      },
+      db,
       deferInsert(table, row) {
         const id = (row as { id?: unknown }).id;
         if (typeof id === 'string') absent.get(table)?.delete(id);
@@ -191,7 +205,7 @@ class WriteState {
       async prefetchAbsentIds(table, ids) {
         const wanted = [...new Set(ids)];
         if (wanted.length === 0) return;
-        const trx = await this.db();
+        const trx = await db();
         // One array parameter, not one per id.
         const found = new Set((await trx.selectFrom(table as 'user_bookmarks').select('id').where('id', '=', sql<string>`any(${wanted}::text[])`).execute()).map((r) => r.id));
         const set = absentIn(table);
