@@ -103,7 +103,7 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
     respond: (acks: SyncMutationEntry[], head: number) => ({ status: 200, body: { success: true, data: { mutations: acks, lastMutationAt: head } } }),
   });
   // Cheapest first. A batch that only creates bookmarks and notes (what offline devices mostly push) is tried
-  // as one statement with no lock (speculateUserWrite; a fifth of the round trips). The locked write follows
+  // as one statement with no lock (speculateUserWrite: one round trip instead of four). The locked write follows
   // when that cannot be, and it too first takes the locations this batch creates bookmarks at to be free,
   // with no probe query (about a sixth of a push's cost, issue #8). That is safe because a wrong guess cannot
   // be kept: every write it leads to is a bookmark insert or move that the natural-key index
