@@ -30,8 +30,12 @@ export async function sendJson(request: FastifyRequest, reply: FastifyReply, bod
   const text = JSON.stringify(body);
   reply.type('application/json; charset=utf-8').header('vary', 'Accept-Encoding');
   if (text.length < MIN_COMPRESSED_BYTES || !acceptsGzip(request.headers['accept-encoding'])) return reply.send(text);
-  const compressed = text.length <= SYNC_GZIP_MAX_CHARS ? gzipSync(text, { level: GZIP_LEVEL }) : await gzipAsync(text, { level: GZIP_LEVEL });
-  return reply.header('content-encoding', 'gzip').send(compressed);
+  return reply.header('content-encoding', 'gzip').send(await gzipJson(text));
+}
+
+/** `text` gzip-compressed at {@link GZIP_LEVEL}: in place up to {@link SYNC_GZIP_MAX_CHARS}, on the thread pool above. */
+export async function gzipJson(text: string): Promise<Buffer> {
+  return text.length <= SYNC_GZIP_MAX_CHARS ? gzipSync(text, { level: GZIP_LEVEL }) : gzipAsync(text, { level: GZIP_LEVEL });
 }
 
 /** True when `Accept-Encoding` allows gzip (by name or `*`) with a q-value above 0. */

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { syncMessages, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
-import { promisify } from 'node:util';
-import { gunzipSync, gzip } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
+import { gzipJson } from '../http/compressed-json.js';
 
 /**
  * `Idempotency-Key` (extension, user-sync.md): a retried write with the same key within the TTL gets the
@@ -29,7 +29,6 @@ export interface StoredOutcome {
   readonly mutationAt: number;
 }
 
-const gzipAsync = promisify(gzip);
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -74,7 +73,7 @@ export async function findStoredOutcome(trx: Transaction<Database>, userId: stri
 
 /**
  * The statement that stores a successful outcome (an expired record under the same key is replaced), for the
- * write's final statement. The body is stored gzip-compressed (level 1, off the event loop): a push's outcome
+ * write's final statement. The body is stored gzip-compressed, as answers are sent (`gzipJson`): a push's outcome
  * is ~30 KB of JSON, ~2 KB compressed, and PostgreSQL no longer parses, TOASTs and WAL-logs the JSON.
  *
  * `onlyIf` is for a speculative write, which has not looked the key up: the statement then stores nothing
@@ -82,7 +81,7 @@ export async function findStoredOutcome(trx: Transaction<Database>, userId: stri
  * violation (the write then runs again locked, where the lookup decides).
  */
 export async function storeOutcomeStatement(userId: string, request: IdempotencyRequest, outcome: StoredOutcome, onlyIf?: RawBuilder<unknown>): Promise<RawBuilder<unknown>> {
-  const bodyGzip = await gzipAsync(JSON.stringify(outcome.body), { level: 1 });
+  const bodyGzip = await gzipJson(JSON.stringify(outcome.body));
   // Typed, because in `INSERT … SELECT` untyped parameters would not take the columns' types.
   const values = sql`${userId}::text, ${request.key}::text, ${request.hash}::text, ${outcome.status}::int, null::jsonb, ${bodyGzip}::bytea, ${outcome.mutationAt}::bigint, ${Date.now()}::bigint`;
   const into = sql`insert into user_idempotency_keys (user_id, key, request_hash, status, body, body_gzip, mutation_at, created_at)`;
