@@ -14,7 +14,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { requireAuth } from '../auth/auth-guard.js';
-import { isUniqueViolation } from '../db/unique-violation.js';
+import { isUniqueViolation } from '../db/constraint-violation.js';
 import { standardError, syncError } from '../http/api-error.js';
 import { sendJson } from '../http/compressed-json.js';
 import { ApplyError, applyErrorToSync } from './apply-error.js';
@@ -61,7 +61,8 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
 
   const idempotency = key ? { key, hash: hashRequest('POST /v1/sync', body), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null;
   const locations = bookmarkLocationsOf(mutations);
-  const write = (probeCreates: boolean) => ({
+  // The write of this batch, for either path; `probeCreates`: probe the locations of new bookmarks first.
+  const batchWrite = (probeCreates: boolean) => ({
     userId,
     expectedHead: lastMutationAt.value,
     idempotency,
@@ -112,15 +113,15 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
   // (nothing of the first run is kept; the lock is taken afresh, so a concurrent write still ends in 409).
   // Only a batch that re-creates a live bookmark pays twice.
   const paths = pushWritePaths(ctx.metrics);
-  let outcome = locations.other.length === 0 && mutations.every(isSpeculable) ? await speculateUserWrite(ctx.db, write(false)) : null;
+  let outcome = locations.other.length === 0 && mutations.every(isSpeculable) ? await speculateUserWrite(ctx.db, batchWrite(false)) : null;
   if (outcome) paths.inc({ path: 'speculative' });
   else {
     try {
-      outcome = await runUserWrite(ctx.db, write(false));
+      outcome = await runUserWrite(ctx.db, batchWrite(false));
       paths.inc({ path: 'locked' });
     } catch (error) {
       if (!isUniqueViolation(error, 'user_bookmarks_location')) throw error;
-      outcome = await runUserWrite(ctx.db, write(true));
+      outcome = await runUserWrite(ctx.db, batchWrite(true));
       paths.inc({ path: 'probing' });
     }
   }

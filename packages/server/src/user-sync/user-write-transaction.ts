@@ -1,5 +1,6 @@
 import { newResourceId, OUT_OF_SYNC_MESSAGE, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import { isIntegrityViolation } from '../db/constraint-violation.js';
 import { asOneStatement, executeAsOneStatement, jsonRowsInsert } from '../db/json-rows-insert.js';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
@@ -70,20 +71,35 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
     }
 
     const result = await request.apply(ctx);
-    // What the write still has to send — its deferred rows, its change-index entries, its stored outcome, the
-    // new head — goes as one statement: the change index's reads of earlier entries come first (they do not
-    // see deferred rows, and need not), then a single round trip writes everything.
+    // The rest goes as one statement with the new head: a single round trip writes everything.
     const head = write.head;
-    const indexStatements = await changeIndexStatements(trx, request.userId, write.changes);
-    const response = request.respond(result, head);
-    const stored =
-      request.idempotency && response.status < 300
-        ? [await storeOutcomeStatement(request.userId, request.idempotency, { status: response.status, body: response.body, mutationAt: head })]
-        : [];
+    const { response, statements } = await closingStatements(write, request, result, trx);
     const main = head !== locked.head ? sql`update user_heads set head = ${head} where user_id = ${request.userId}` : sql`select 1`;
-    await executeAsOneStatement(trx, [...write.deferred.drain(), ...indexStatements, ...stored], main);
+    await executeAsOneStatement(trx, statements, main);
     return { status: response.status, body: response.body, mutationAt: head, replayed: false };
   });
+}
+
+/**
+ * What a write still has to send once its mutations are applied — its deferred rows, its change-index entries,
+ * and the outcome to store under its Idempotency-Key when it succeeded — and its response. The change index's
+ * reads of earlier entries happen here, first, in `trx` (null for a write that may not read); they do not see
+ * the deferred rows, and need not. `onlyIf`: a condition every statement is made conditional on.
+ */
+async function closingStatements<T>(
+  write: WriteState,
+  request: UserWriteRequest<T>,
+  result: T,
+  trx: Transaction<Database> | null,
+  onlyIf?: RawBuilder<unknown>,
+): Promise<{ response: { status: number; body: unknown }; statements: RawBuilder<unknown>[] }> {
+  const indexStatements = await changeIndexStatements(trx, request.userId, write.changes, onlyIf);
+  const response = request.respond(result, write.head);
+  const stored =
+    request.idempotency && response.status < 300
+      ? [await storeOutcomeStatement(request.userId, request.idempotency, { status: response.status, body: response.body, mutationAt: write.head }, onlyIf)]
+      : [];
+  return { response, statements: [...write.deferred.drain(onlyIf), ...indexStatements, ...stored] };
 }
 
 /**
@@ -121,13 +137,11 @@ export async function speculateUserWrite<T>(db: Kysely<Database>, request: UserW
   try {
     const result = await request.apply(write.context);
     if (write.head === expected) return null; // nothing stamped: nothing to gain
-    const moved = sql`exists (select from ${sql.id(MOVED_HEAD)})`;
-    const indexStatements = await changeIndexStatements(null, request.userId, write.changes, moved);
-    response = request.respond(result, write.head);
+    const closing = await closingStatements(write, request, result, null, sql`exists (select from ${sql.id(MOVED_HEAD)})`);
+    response = closing.response;
     if (response.status >= 300) return null;
-    const stored = request.idempotency ? [await storeOutcomeStatement(request.userId, request.idempotency, { ...response, mutationAt: write.head }, moved)] : [];
     const head = sql`update user_heads set head = ${write.head} where user_id = ${request.userId} and head = ${expected} returning head`;
-    statement = asOneStatement([{ name: MOVED_HEAD, statement: head }, ...write.deferred.drain(moved), ...indexStatements, ...stored], sql`select count(*)::int as moved from ${sql.id(MOVED_HEAD)}`);
+    statement = asOneStatement([{ name: MOVED_HEAD, statement: head }, ...closing.statements], sql`select count(*)::int as moved from ${sql.id(MOVED_HEAD)}`);
   } catch {
     // A lookup it would need, or a refusal that may rest on an assumption: the locked write decides.
     return null;
@@ -152,12 +166,6 @@ class NeedsLock extends Error {
   constructor() {
     super('this write needs the user lock');
   }
-}
-
-/** Integrity constraint violations (SQLSTATE class 23): unique, foreign key, not null, check. */
-function isIntegrityViolation(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code.startsWith('23');
 }
 
 /**
