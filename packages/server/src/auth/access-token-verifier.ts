@@ -9,6 +9,11 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 /** Turns a bearer token into a caller, or throws `InvalidAccessTokenError` (→ 401). */
 export interface AccessTokenVerifier {
   verify(token: string): Promise<VerifiedAccessToken>;
+  /**
+   * `verify` answered from memory, synchronously, for a token already verified and still cached; undefined
+   * when it is not (then `verify`). Throws as `verify` would for a cached token revoked since.
+   */
+  recall(token: string): VerifiedAccessToken | undefined;
 }
 
 /** Seconds of clock skew tolerated on `exp`/`nbf`/`iat`. */
@@ -49,6 +54,12 @@ class JwtVerifier implements AccessTokenVerifier {
     private readonly requiredType: string | null,
   ) {}
 
+  recall(token: string): VerifiedAccessToken | undefined {
+    const verified = this.cache.get(token);
+    if (verified) this.checkRevocation(verified);
+    return verified;
+  }
+
   async verify(token: string): Promise<VerifiedAccessToken> {
     let verified = this.cache.get(token);
     if (!verified) {
@@ -69,8 +80,12 @@ class JwtVerifier implements AccessTokenVerifier {
       }
       this.cache.set(token, verified);
     }
-    if (this.revocations?.isRevoked(verified.tokenId, verified.grantId)) throw new InvalidAccessTokenError('token has been revoked');
+    this.checkRevocation(verified);
     return verified;
+  }
+
+  private checkRevocation(verified: VerifiedAccessToken): void {
+    if (this.revocations?.isRevoked(verified.tokenId, verified.grantId)) throw new InvalidAccessTokenError('token has been revoked');
   }
 }
 
@@ -88,6 +103,10 @@ class IntrospectionVerifier implements AccessTokenVerifier {
     private readonly clientSecret: string | null,
     private readonly fetchImpl: typeof fetch,
   ) {}
+
+  recall(token: string): VerifiedAccessToken | undefined {
+    return this.cache.get(token);
+  }
 
   async verify(token: string): Promise<VerifiedAccessToken> {
     const cached = this.cache.get(token);

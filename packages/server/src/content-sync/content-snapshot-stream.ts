@@ -91,6 +91,20 @@ export type SnapshotEncoding = 'br' | 'gzip' | 'identity';
  */
 export function negotiateEncoding(acceptEncoding: string | undefined): SnapshotEncoding {
   if (!acceptEncoding) return 'identity';
+  // Clients send a handful of distinct values: parse each once (bounded, a client can send any string).
+  let encoding = negotiated.get(acceptEncoding);
+  if (encoding === undefined) {
+    encoding = parseAcceptEncoding(acceptEncoding);
+    if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+    negotiated.set(acceptEncoding, encoding);
+  }
+  return encoding;
+}
+
+const NEGOTIATED_MAX = 256;
+const negotiated = new Map<string, SnapshotEncoding>();
+
+function parseAcceptEncoding(acceptEncoding: string): SnapshotEncoding {
   const q = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';');

@@ -13,7 +13,7 @@ import { applySecurityHeaders } from './security-headers.js';
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header(HEADERS.requestId, request.id);
-  applySecurityHeaders(request, reply);
+  applySecurityHeaders(reply);
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
   const status = tooLong ? 414 : 400;
   const message = tooLong ? 'A path segment of the URL is too long' : 'The URL is not validly percent-encoded';

@@ -20,10 +20,11 @@ export function installMetrics(app: FastifyInstance, database: DatabaseHandle, r
   new Gauge({ name: 'qs_db_pool_total', help: 'Database connections open', registers: [registry], collect() { this.set(database.totalCount()); } });
   new Gauge({ name: 'qs_db_pool_waiting', help: 'Requests waiting for a database connection', registers: [registry], collect() { this.set(database.waitingCount()); } });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);

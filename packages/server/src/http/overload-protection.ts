@@ -23,7 +23,8 @@ export async function installOverloadProtection(app: FastifyInstance, config: Ov
     exposeStatusRoute: false,
     pressureHandler: shed,
   });
-  app.addHook('onRequest', async (request) => {
-    if (database.waitingCount() > config.maxDbWaiting) await shed(request);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (database.waitingCount() > config.maxDbWaiting) shed(request).then(() => done(), done);
+    else done();
   });
 }

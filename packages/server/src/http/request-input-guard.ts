@@ -76,8 +76,9 @@ function badRequest(message: string): Error {
 }
 
 export function installRequestInputGuard(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    if (/%00/i.test(request.url)) throw badRequest('URL contains a NUL character (%00)');
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (/%00/i.test(request.url)) done(badRequest('URL contains a NUL character (%00)'));
+    else done();
   });
   app.addHook('preValidation', async (request) => {
     const body: unknown = request.body;
