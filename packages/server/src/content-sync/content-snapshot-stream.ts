@@ -19,7 +19,7 @@ import { snapshotBodyPrefix, snapshotRowBatches } from './snapshot-rows.js';
  * `sync_until_sequence` (the snapshot is fetched after the page that announced it) and is replayed by the
  * next incremental run, and row changes carry full rows, so replaying converges (docs/content-sync.md).
  */
-export const SNAPSHOT_BATCH_ROWS = 1000;
+export const SNAPSHOT_BATCH_ROWS = 2000;
 
 export interface SnapshotHead {
   readonly group: string;

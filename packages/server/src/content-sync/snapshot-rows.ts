@@ -6,29 +6,51 @@ import type { ContentDb } from './content-db.js';
  * read in keyset batches over `(sort_key, record_type, record_key)` — never an OFFSET, so each batch costs
  * the same however deep into the resource it is. Shared by the streamed snapshot and the snapshot cache.
  * Yields non-empty batches; stops after the first short one.
+ *
+ * The next batch is asked for as soon as one arrives, before the consumer has written it out: the database
+ * reads batch k+1 while the socket (or compressor) takes batch k. At most two batches are held.
  */
 export async function* snapshotRowBatches(db: ContentDb, group: string, id: number, batchRows: number): AsyncGenerator<string[]> {
-  let after: { sortKey: string; recordType: string; recordKey: string } | null = null;
-  for (;;) {
-    const batch: Array<{ sort_key: string; record_type: string; record_key: string; json: string }> = await db
-      .selectFrom('content_rows')
-      .select(['sort_key', 'record_type', 'record_key', sql<string>`data::text`.as('json')])
-      .where('resource_group', '=', group)
-      .where('resource_id', '=', id)
-      .$if(after !== null, (qb) =>
-        qb.where((eb) => eb(eb.refTuple('sort_key', 'record_type', 'record_key'), '>', eb.tuple(after!.sortKey, after!.recordType, after!.recordKey))),
-      )
-      .orderBy('sort_key')
-      .orderBy('record_type')
-      .orderBy('record_key')
-      .limit(batchRows)
-      .execute();
+  let next: Promise<KeyedRow[]> | null = readBatch(db, group, id, batchRows, null);
+  while (next) {
+    const batch: KeyedRow[] = await next;
     if (batch.length === 0) return;
+    next = batch.length < batchRows ? null : prefetch(readBatch(db, group, id, batchRows, batch[batch.length - 1]!));
     yield batch.map((r) => r.json);
-    if (batch.length < batchRows) return;
-    const last = batch[batch.length - 1]!;
-    after = { sortKey: last.sort_key, recordType: last.record_type, recordKey: last.record_key };
   }
+}
+
+interface KeyedRow {
+  readonly sort_key: string;
+  readonly record_type: string;
+  readonly record_key: string;
+  readonly json: string;
+}
+
+/**
+ * A read nobody may await: the consumer can stop after any batch (client gone, body too large for the
+ * cache). Its failure must not surface as an unhandled rejection; a consumer that does await it still
+ * sees the error.
+ */
+function prefetch<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => {});
+  return read;
+}
+
+function readBatch(db: ContentDb, group: string, id: number, batchRows: number, after: KeyedRow | null): Promise<KeyedRow[]> {
+  return db
+    .selectFrom('content_rows')
+    .select(['sort_key', 'record_type', 'record_key', sql<string>`data::text`.as('json')])
+    .where('resource_group', '=', group)
+    .where('resource_id', '=', id)
+    .$if(after !== null, (qb) =>
+      qb.where((eb) => eb(eb.refTuple('sort_key', 'record_type', 'record_key'), '>', eb.tuple(after!.sort_key, after!.record_type, after!.record_key))),
+    )
+    .orderBy('sort_key')
+    .orderBy('record_type')
+    .orderBy('record_key')
+    .limit(batchRows)
+    .execute();
 }
 
 /** The snapshot body up to the opening of `records` (both the streamed and the cached body start so). */
