@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ContentDb } from './content-db.js';
 import { applyRowChanges, putResource, validateRowChanges } from './content-editorial.js';
@@ -33,6 +34,10 @@ export async function seedContent(db: ContentDb): Promise<SeedReport> {
     }
     return { seeded: true, resources, rows };
   });
+  // Planner statistics for the bulk load, now rather than whenever autovacuum gets to it (PGlite has none):
+  // with the tables still counted as empty, a snapshot's keyset batch was planned as a scan and sort of the
+  // whole resource (every batch, so quadratic in its size) instead of an index range (issue #8).
+  if (result.seeded) await sql`analyze content_resources, content_rows, content_feed`.execute(db);
   return { ...result, head };
 }
 
