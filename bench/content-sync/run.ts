@@ -3,15 +3,17 @@
  * the floor for the same work, measured in the same run, at 1, 4 and 16 concurrent requests:
  *
  * - no-change incremental sync (`GET /api/v4/resources/sync` with a token at the head, `translations:*`)
- *   vs a bare Fastify route returning a small JSON body;
- * - cached snapshot of the largest seeded resource, gzip (the bytes a client downloads) vs the same gzip bytes
- *   returned by a bare Fastify route from memory;
+ *   vs a bare Fastify route returning the same answer (body and headers, recorded from our server) from memory;
+ * - cached snapshot of the largest seeded resource, gzip (the bytes a client downloads) vs the same answer,
+ *   gzip body and headers, returned by a bare Fastify route from memory;
  * - uncached snapshot (a second server with the snapshot cache off, so every request reads and encodes the
  *   rows) vs the raw PostgreSQL read of the same rows (`select data::text … order by`), same concurrency.
  *
  * Our server, the bare server and the load generator are separate processes; the server runs on PostgreSQL
  * with production defaults. Needs PostgreSQL: QS_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432);
- * database `qs_bench_content` is created and dropped. `QS_BENCH_SECONDS` sets each load phase (default 3).
+ * database `qs_bench_content` is created and dropped. `QS_BENCH_SECONDS` sets each side's measured time per request kind and
+ * concurrency (default 3), split into `QS_BENCH_FAST_ROUNDS` phases (default 12; `QS_BENCH_ROUNDS`, default 4, for uncached
+ * snapshots).
  * Run: `npm run bench:content-sync`.
  */
 import fs from 'node:fs';
@@ -21,7 +23,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadOrCreateKeyRing, signAccessToken } from '@quran-sync/server';
-import { rawGetBody } from '@quran-sync/server/testing';
 import { median } from '../lib/median.js';
 import { profileFlags, startChild, type Child } from '../lib/processes.js';
 import { environmentLine, fmt, printTables, times, writeResults, type ResultChart, type TargetCheck } from '../lib/results.js';
@@ -48,16 +49,6 @@ function get(url: string, headers: Record<string, string>, agent: http.Agent): P
   });
 }
 
-/** `concurrency` loops calling `fn` for SECONDS; requests per second. */
-async function load(concurrency: number, fn: () => Promise<void>): Promise<number> {
-  // Warm-up at the same concurrency (connections open, caches filled, the server's code optimised by the
-  // JIT), then the measured phase.
-  await loop(concurrency, WARMUP_SECONDS, fn);
-  const start = performance.now();
-  const requests = await loop(concurrency, SECONDS / ROUNDS, fn);
-  return requests / ((performance.now() - start) / 1000);
-}
-
 async function loop(concurrency: number, seconds: number, fn: () => Promise<void>): Promise<number> {
   const end = performance.now() + seconds * 1000;
   let requests = 0;
@@ -72,6 +63,11 @@ async function loop(concurrency: number, seconds: number, fn: () => Promise<void
   return requests;
 }
 
+/**
+ * Phases per side for requests that take well under a millisecond (no-change sync, cached snapshot), and
+ * for the uncached snapshot, whose requests take tens of milliseconds (a phase must hold enough of them).
+ */
+const FAST_ROUNDS = Number(process.env.QS_BENCH_FAST_ROUNDS ?? 12);
 const ROUNDS = Number(process.env.QS_BENCH_ROUNDS ?? 4);
 
 /** Rates of ours and its floor, and the ratio ours/floor. */
@@ -81,38 +77,91 @@ interface Paired {
   readonly ratio: number;
 }
 
-/**
- * Ours and its floor in {@link ROUNDS} adjacent pairs, the order flipping every round (A B, B A, A B, …). The
- * ratio is the median of the pairs' ratios and each rate the median of its phases: on this shared virtual
- * machine the capacity moves by 2–3× within seconds (the bare route alone measured 570–1,980 requests/s at
- * concurrency 1 within a minute), so only phases adjacent in time see the same machine.
- */
-async function alternate(a: () => Promise<number>, b: () => Promise<number>): Promise<Paired> {
-  const ours: number[] = [];
-  const floor: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) {
-      ours.push(await a());
-      floor.push(await b());
-    } else {
-      floor.push(await b());
-      ours.push(await a());
-    }
-  }
-  return { ours: median(ours), floor: median(floor), ratio: median(ours.map((v, i) => v / floor[i]!)) };
+/** Something measured at a fixed concurrency, phase after phase (its connections kept open in between). */
+interface LoadTarget {
+  /** Requests per second over a phase of `seconds`. */
+  run(seconds: number): Promise<number>;
+  close(): void;
 }
 
-/** A load phase of HTTP GETs that must answer 200. */
-async function httpLoad(concurrency: number, url: string, headers: Record<string, string>): Promise<number> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+/**
+ * Ours and its floor in `rounds` adjacent pairs of phases, the order flipping every round (A B, B A, …). The
+ * ratio is the median of the pairs' ratios and each rate the median of its phases: on this shared virtual
+ * machine the capacity moves by 2–3× within seconds (the bare route alone measured 570–1,980 requests/s at
+ * concurrency 1 within a minute), so only phases adjacent in time see the same machine. Short phases and
+ * many pairs keep a change of the machine's state to the one or two pairs it falls in; with four 0.75 s
+ * pairs, one such change moved the cached-snapshot ratio at concurrency 1 from ~0.85 to 0.43. Both sides
+ * are warmed at the same concurrency first (connections open, caches filled, the JIT done).
+ */
+async function alternate(a: LoadTarget, b: LoadTarget, rounds: number): Promise<Paired> {
   try {
-    return await load(concurrency, async () => {
+    await a.run(WARMUP_SECONDS);
+    await b.run(WARMUP_SECONDS);
+    const ours: number[] = [];
+    const floor: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0) {
+        ours.push(await a.run(SECONDS / rounds));
+        floor.push(await b.run(SECONDS / rounds));
+      } else {
+        floor.push(await b.run(SECONDS / rounds));
+        ours.push(await a.run(SECONDS / rounds));
+      }
+    }
+    return { ours: median(ours), floor: median(floor), ratio: median(ours.map((v, i) => v / floor[i]!)) };
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+function loadTarget(concurrency: number, fn: () => Promise<void>, close: () => void = () => {}): LoadTarget {
+  return {
+    async run(seconds) {
+      const start = performance.now();
+      const requests = await loop(concurrency, seconds, fn);
+      return requests / ((performance.now() - start) / 1000);
+    },
+    close,
+  };
+}
+
+/** HTTP GETs that must answer 200, on `concurrency` keep-alive connections. */
+function httpTarget(concurrency: number, url: string, headers: Record<string, string>): LoadTarget {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  return loadTarget(
+    concurrency,
+    async () => {
       const r = await get(url, headers, agent);
       if (r.status !== 200) throw new Error(`${url} answered ${r.status}`);
-    });
-  } finally {
-    agent.destroy();
+    },
+    () => agent.destroy(),
+  );
+}
+
+/**
+ * Our server's answer to a GET, as sent (not decoded): the body goes to `file`, the headers to
+ * `<file>.headers.json` for the bare server (bare-server.ts), less those Node sets itself on every answer.
+ */
+async function recordAnswer(url: string, headers: Record<string, string>, file: string): Promise<{ body: Buffer }> {
+  const { status, headers: answered, body } = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+  if (status !== 200) throw new Error(`${url} answered ${status}`);
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answered)) {
+    if (typeof value === 'string' && !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) kept[name] = value;
   }
+  fs.writeFileSync(file, body);
+  fs.writeFileSync(`${file}.headers.json`, JSON.stringify(kept));
+  return { body };
 }
 
 async function main(): Promise<void> {
@@ -152,22 +201,26 @@ async function main(): Promise<void> {
     ).rows[0]!;
     const snapshotPath = `/api/v4/resources/snapshots/${largest.resource_group}/${largest.resource_id}`;
 
-    // The bare server gets the exact gzip bytes our server sends for that snapshot.
-    const bareDir = path.join(tmp, 'bare');
-    fs.mkdirSync(bareDir);
-    const gz = await rawGetBody(`${oursUrl}${snapshotPath}`, { ...headers, 'accept-encoding': 'gzip' });
-    fs.writeFileSync(path.join(bareDir, 'snapshot.json.gz'), gz);
-    const bare = await startChild(path.join(here, '../lib/bare-server.ts'), [bareDir]);
-    children.push(bare);
-    const bareUrl = String(bare.ready.url);
-
     const filter = 'translations:*';
     const boot = (await (await fetch(`${oursUrl}/api/v4/resources/sync?resources=${filter}&bootstrap=true&per_page=100`, { headers })).json()) as { sync: { next_sync_token: string } };
     const syncUrl = `${oursUrl}/api/v4/resources/sync?resources=${encodeURIComponent(filter)}&sync_token=${encodeURIComponent(boot.sync.next_sync_token)}`;
 
+    // The bare server answers with the exact bytes our server sends: the body and the headers (a recorded
+    // request id of the same length; Node adds Date and Connection to both). Headers matter beyond their
+    // share of the bytes: on this machine's loopback a ~459 KB answer with 500 more header bytes crossed a
+    // cliff that halved the rate at concurrency 1 whenever client and server shared a CPU (docs/benchmarks.md).
+    const bareDir = path.join(tmp, 'bare');
+    fs.mkdirSync(bareDir);
+    const snapshot = await recordAnswer(`${oursUrl}${snapshotPath}`, { ...headers, 'accept-encoding': 'gzip' }, path.join(bareDir, 'snapshot'));
+    await recordAnswer(syncUrl, { ...headers, 'accept-encoding': 'gzip' }, path.join(bareDir, 'sync'));
+    const gz = snapshot.body;
+    const bare = await startChild(path.join(here, '../lib/bare-server.ts'), [bareDir]);
+    children.push(bare);
+    const bareUrl = String(bare.ready.url);
+
     // Warm-up of every measured path before the first phase (the JIT optimises a server's hot code over the
     // first thousands of requests; without this the first, single-connection phase measures a cold server).
-    for (const url of [syncUrl, `${oursUrl}${snapshotPath}`, `${bareUrl}/ping`, `${bareUrl}/f/snapshot.json.gz`]) {
+    for (const url of [syncUrl, `${oursUrl}${snapshotPath}`, `${bareUrl}/f/sync`, `${bareUrl}/f/snapshot`]) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
       await loop(4, 1.5, async () => void (await get(url, { ...headers, 'accept-encoding': 'gzip' }, agent)));
       agent.destroy();
@@ -184,30 +237,27 @@ async function main(): Promise<void> {
     };
     for (const c of CONCURRENCY) {
       process.stderr.write(`content-sync: concurrency ${c}\n`);
-      measured.sync.push(
-        await alternate(
-          () => httpLoad(c, syncUrl, headers),
-          () => httpLoad(c, `${bareUrl}/ping`, {}),
-        ),
-      );
+      measured.sync.push(await alternate(httpTarget(c, syncUrl, headers), httpTarget(c, `${bareUrl}/f/sync`, {}), FAST_ROUNDS));
       measured.cached.push(
         await alternate(
-          () => httpLoad(c, `${oursUrl}${snapshotPath}`, { ...headers, 'accept-encoding': 'gzip' }),
-          () => httpLoad(c, `${bareUrl}/f/snapshot.json.gz`, { 'accept-encoding': 'gzip' }),
+          httpTarget(c, `${oursUrl}${snapshotPath}`, { ...headers, 'accept-encoding': 'gzip' }),
+          httpTarget(c, `${bareUrl}/f/snapshot`, { 'accept-encoding': 'gzip' }),
+          FAST_ROUNDS,
         ),
       );
       measured.uncached.push(
         await alternate(
-          () => httpLoad(c, `${String(uncached.ready.url)}${snapshotPath}`, { ...headers, 'accept-encoding': 'identity' }),
-          () => load(c, rawRead),
+          httpTarget(c, `${String(uncached.ready.url)}${snapshotPath}`, { ...headers, 'accept-encoding': 'identity' }),
+          loadTarget(c, rawRead),
+          ROUNDS,
         ),
       );
     }
 
     const r = (v: number) => `${fmt(v, v < 100 ? 1 : 0)}/s`;
     const rows = CONCURRENCY.flatMap((c, i) => [
-      [`no-change incremental sync (\`${filter}\`)`, c, r(measured.sync[i]!.ours), `bare Fastify JSON route: ${r(measured.sync[i]!.floor)}`, times(measured.sync[i]!.ratio)],
-      [`snapshot, cached, gzip (${fmt(gz.length / 1_048_576, 2)} MB)`, c, r(measured.cached[i]!.ours), `bare Fastify, same gzip bytes: ${r(measured.cached[i]!.floor)}`, times(measured.cached[i]!.ratio)],
+      [`no-change incremental sync (\`${filter}\`)`, c, r(measured.sync[i]!.ours), `bare Fastify, same answer: ${r(measured.sync[i]!.floor)}`, times(measured.sync[i]!.ratio)],
+      [`snapshot, cached, gzip (${fmt(gz.length / 1_048_576, 2)} MB)`, c, r(measured.cached[i]!.ours), `bare Fastify, same answer: ${r(measured.cached[i]!.floor)}`, times(measured.cached[i]!.ratio)],
       ['snapshot, uncached (cache off), identity', c, r(measured.uncached[i]!.ours), `raw PostgreSQL read of the rows: ${r(measured.uncached[i]!.floor)}`, times(measured.uncached[i]!.ratio)],
     ]);
     const at = (series: readonly Paired[]) => CONCURRENCY.map((c, i) => `${c}: ${times(series[i]!.ratio)}`).join(', ');
@@ -234,14 +284,14 @@ async function main(): Promise<void> {
       tables: [
         {
           title: 'Request rates (ours/floor: 1× = as fast as the floor)',
-          note: `Seeded bundled content on PostgreSQL in ${fmt(seedSeconds, 1)} s. Snapshot: ${largest.resource_group}:${largest.resource_id}, ${fmt(largest.rows)} rows, ${fmt(Number(largest.bytes) / 1_048_576, 2)} MB of row JSON, ${fmt(gz.length / 1_048_576, 2)} MB gzip. Each pair: ${ROUNDS} rounds of ${fmt(SECONDS / ROUNDS, 2)} s phases, ours and its floor adjacent, the order flipping every round, each phase after ${WARMUP_SECONDS} s of warm-up at the same concurrency; rates are the median phase, ours/floor the median of the rounds' ratios; keep-alive connections.`,
+          note: `Seeded bundled content on PostgreSQL in ${fmt(seedSeconds, 1)} s. Snapshot: ${largest.resource_group}:${largest.resource_id}, ${fmt(largest.rows)} rows, ${fmt(Number(largest.bytes) / 1_048_576, 2)} MB of row JSON, ${fmt(gz.length / 1_048_576, 2)} MB gzip. Each pair: ${FAST_ROUNDS} rounds of ${fmt(SECONDS / FAST_ROUNDS, 2)} s phases (uncached snapshots: ${ROUNDS} of ${fmt(SECONDS / ROUNDS, 2)} s), ours and its floor adjacent, the order flipping every round, after ${WARMUP_SECONDS} s of warm-up of each at the same concurrency; rates are the median phase, ours/floor the median of the rounds' ratios; keep-alive connections, kept open from phase to phase.`,
           columns: ['request', 'concurrency', 'Quran Sync', 'floor', 'ours/floor'],
           rows,
         },
       ],
       targets,
       charts: [
-        chart('content-nochange', 'No-change incremental sync vs bare Fastify (requests/s)', 'Quran Sync, no-change sync', measured.sync.map((p) => p.ours), 'bare Fastify JSON route', measured.sync.map((p) => p.floor)),
+        chart('content-nochange', 'No-change incremental sync vs bare Fastify (requests/s)', 'Quran Sync, no-change sync', measured.sync.map((p) => p.ours), 'bare Fastify, same answer', measured.sync.map((p) => p.floor)),
         chart('content-snapshot-cached', 'Cached gzip snapshot vs bare Fastify, same bytes (requests/s)', 'Quran Sync, cached snapshot', measured.cached.map((p) => p.ours), 'bare Fastify, same bytes', measured.cached.map((p) => p.floor)),
         chart('content-snapshot-uncached', 'Uncached snapshot vs raw PostgreSQL read (requests/s)', 'Quran Sync, snapshot cache off', measured.uncached.map((p) => p.ours), 'raw PostgreSQL read', measured.uncached.map((p) => p.floor)),
       ],
