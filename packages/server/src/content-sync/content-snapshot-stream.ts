@@ -71,13 +71,13 @@ export function snapshotStream(db: ContentDb, heads: FeedHeadSource, head: Snaps
   return Readable.from(snapshotChunks(db, heads, head), { objectMode: false });
 }
 
-async function* snapshotChunks(db: ContentDb, heads: FeedHeadSource, head: SnapshotHead): AsyncGenerator<string> {
+async function* snapshotChunks(db: ContentDb, heads: FeedHeadSource, head: SnapshotHead): AsyncGenerator<string | Buffer> {
   const { head: syncSequence } = await heads.read();
   yield snapshotBodyPrefix(head, head.resourceContentId);
   let first = true;
   for await (const rows of snapshotRowBatches(db, head.group, head.id, SNAPSHOT_BATCH_ROWS)) {
-    const text = rows.join(',');
-    yield first ? text : `,${text}`;
+    if (!first) yield ',';
+    yield rows;
     first = false;
   }
   yield `],"sync_sequence":${Math.max(syncSequence, head.lastSequence)}}`;

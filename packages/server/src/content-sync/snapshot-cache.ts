@@ -58,6 +58,8 @@ const deflateRawAsync = promisify(deflateRaw);
 const brotliCompressAsync = promisify(brotliCompress);
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
 const READ_BATCH_ROWS = 5_000;
+const COMMA = Buffer.from(',');
+const CLOSE_RECORDS = Buffer.from(']');
 
 export class SnapshotCache {
   private readonly entries = new Map<string, CachedSnapshot>();
@@ -145,13 +147,12 @@ export class SnapshotCache {
           .where('resource_id', '=', head.id)
           .executeTakeFirst();
         if (!resource || resource.status !== 'public') return null;
-        const parts: string[] = [];
+        const parts: Buffer[] = [];
         let bytes = 0;
         for await (const rows of snapshotRowBatches(trx, head.group, head.id, READ_BATCH_ROWS)) {
-          for (const json of rows) {
-            parts.push(json);
-            bytes += json.length + 1;
-          }
+          if (parts.length > 0) parts.push(COMMA);
+          parts.push(rows);
+          bytes += rows.length + 1;
           // Too large to keep in memory: the route streams it instead.
           if (bytes > this.options.maxEntryBytes) return 'too-large' as const;
         }
@@ -166,7 +167,7 @@ export class SnapshotCache {
       schemaVersion: head.schemaVersion,
       lastSequence: read.lastSequence,
       etag: snapshotEtag(head.group, head.id, head.schemaVersion, read.lastSequence),
-      head: Buffer.from(`${prefix}${read.rows.join(',')}]`),
+      head: Buffer.concat([Buffer.from(prefix), ...read.rows, CLOSE_RECORDS]),
       gzip: null,
       gzipBody: null,
       br: null,

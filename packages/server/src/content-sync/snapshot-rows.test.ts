@@ -9,9 +9,9 @@ import { contentTestClient } from './testing/content-test-client.js';
  */
 describe('snapshot row batches', () => {
   let server: TestServer;
-  // Ids whose text order differs from their numeric order (2 < 10 but "10" < "2"): the batches must follow
+  // Texts with multi-byte UTF-8 (Arabic, an emoji) and JSON escapes. Ids whose text order differs from their numeric order (2 < 10 but "10" < "2"): the batches must follow
   // the snapshot's sort key, not either of those by accident.
-  const rows = Array.from({ length: 23 }, (_, i) => ({ id: (i * 7) % 23 + 1, verse_key: `3:${(i * 7) % 23 + 1}`, text: `row ${i} ${'y'.repeat(i)}`, foot_notes: [] }));
+  const rows = Array.from({ length: 23 }, (_, i) => ({ id: (i * 7) % 23 + 1, verse_key: `3:${(i * 7) % 23 + 1}`, text: `row ${i} ${'y'.repeat(i)} ${i % 3 === 0 ? 'بِسْمِ ٱللَّهِ ٱلرَّحْمَـٰنِ 😀 "q" \\' : ''}`, foot_notes: [] }));
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -38,11 +38,17 @@ describe('snapshot row batches', () => {
     ).map((r) => r.json);
     expect(expected).toHaveLength(rows.length);
     for (const size of [1, 2, 5, 22, 23, 24, 1000]) {
-      const batches: string[][] = [];
-      for await (const batch of snapshotRowBatches(server.ctx.db, 'translations', 41, size)) batches.push(batch);
+      const batches: unknown[][] = [];
+      const bytes: Buffer[] = [];
+      for await (const batch of snapshotRowBatches(server.ctx.db, 'translations', 41, size)) {
+        bytes.push(batch);
+        batches.push(JSON.parse(`[${batch.toString('utf8')}]`) as unknown[]);
+      }
+      // Byte for byte the database's own text of the rows (multi-byte UTF-8 included), comma-joined.
+      expect(bytes.map((b) => b.toString('utf8')).join(','), `batch size ${size}`).toBe(expected.join(','));
       expect(batches.every((b) => b.length >= 1 && b.length <= size), `batch size ${size}`).toBe(true);
       expect(batches.length, `batch size ${size}`).toBe(Math.ceil(rows.length / size));
-      const joined = batches.flat().map((j) => JSON.parse(j) as unknown);
+      const joined = batches.flat();
       expect(joined, `batch size ${size}`).toEqual(expected.map((j) => JSON.parse(j) as unknown));
       expect(batches.flat(), `batch size ${size}`).toHaveLength(rows.length);
     }
