@@ -11,8 +11,8 @@ import { snapshotBodyPrefix, snapshotRowBatches } from './snapshot-rows.js';
  * Snapshots (`GET /resources/snapshots/{group}/{id}`), streamed in constant memory: rows are read in keyset
  * batches over `(resource_group, resource_id, sort_key, record_type, record_key)` (no transaction or
  * connection held between batches, so a slow client cannot pin a database connection) and written as JSON
- * text straight from PostgreSQL (`data::text`, never parsed). `Readable.from` pulls the next batch only
- * when the consumer (socket or compressor) wants more, which is the backpressure.
+ * text straight from PostgreSQL (`data::text` as UTF-8 bytes, never parsed). `Readable.from` pulls the next
+ * batch only when the consumer (socket or compressor) wants more, which is the backpressure.
  *
  * Consistency: batches are separate reads, so a snapshot fetched while an editor writes may mix rows from
  * before and after the edit. That is safe for clients: every such edit has a sequence above the run's
