@@ -3,7 +3,8 @@
  * the floor for the same work, measured in the same run, at 1, 4 and 16 concurrent requests:
  *
  * - no-change incremental sync (`GET /api/v4/resources/sync` with a token at the head, `translations:*`)
- *   vs a bare Fastify route returning the same answer (body and headers, recorded from our server) from memory;
+ *   vs a bare Fastify route returning the same answer (body and headers, recorded from our server) from
+ *   memory;
  * - cached snapshot of the largest seeded resource, gzip (the bytes a client downloads) vs the same answer,
  *   gzip body and headers, returned by a bare Fastify route from memory;
  * - uncached snapshot (a second server with the snapshot cache off, so every request reads and encodes the
@@ -11,9 +12,9 @@
  *
  * Our server, the bare server and the load generator are separate processes; the server runs on PostgreSQL
  * with production defaults. Needs PostgreSQL: QS_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432);
- * database `qs_bench_content` is created and dropped. `QS_BENCH_SECONDS` sets each side's measured time per request kind and
- * concurrency (default 3), split into `QS_BENCH_FAST_ROUNDS` phases (default 12; `QS_BENCH_ROUNDS`, default 4, for uncached
- * snapshots).
+ * database `qs_bench_content` is created and dropped. `QS_BENCH_SECONDS` sets each side's measured time
+ * per request kind and concurrency (default 3), split into `QS_BENCH_FAST_ROUNDS` phases (default 12;
+ * `QS_BENCH_ROUNDS`, default 4, for uncached snapshots).
  * Run: `npm run bench:content-sync`.
  */
 import fs from 'node:fs';
@@ -89,9 +90,9 @@ interface LoadTarget {
  * ratio is the median of the pairs' ratios and each rate the median of its phases: on this shared virtual
  * machine the capacity moves by 2–3× within seconds (the bare route alone measured 570–1,980 requests/s at
  * concurrency 1 within a minute), so only phases adjacent in time see the same machine. Short phases and
- * many pairs keep a change of the machine's state to the one or two pairs it falls in; with four 0.75 s
- * pairs, one such change moved the cached-snapshot ratio at concurrency 1 from ~0.85 to 0.43. Both sides
- * are warmed at the same concurrency first (connections open, caches filled, the JIT done).
+ * many pairs keep a change of the machine's state to the one or two pairs it falls in, where four pairs
+ * let one change decide the median. Both sides are warmed at the same concurrency first (connections open,
+ * caches filled, the JIT done).
  */
 async function alternate(a: LoadTarget, b: LoadTarget, rounds: number): Promise<Paired> {
   try {
