@@ -74,12 +74,7 @@ export function snapshotStream(db: ContentDb, heads: FeedHeadSource, head: Snaps
 async function* snapshotChunks(db: ContentDb, heads: FeedHeadSource, head: SnapshotHead): AsyncGenerator<string | Buffer> {
   const { head: syncSequence } = await heads.read();
   yield snapshotBodyPrefix(head, head.resourceContentId);
-  let first = true;
-  for await (const rows of snapshotRowBatches(db, head.group, head.id, SNAPSHOT_BATCH_ROWS)) {
-    if (!first) yield ',';
-    yield rows;
-    first = false;
-  }
+  yield* snapshotRowBatches(db, head.group, head.id, SNAPSHOT_BATCH_ROWS);
   yield `],"sync_sequence":${Math.max(syncSequence, head.lastSequence)}}`;
 }
 

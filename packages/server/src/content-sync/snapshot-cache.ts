@@ -58,7 +58,6 @@ const deflateRawAsync = promisify(deflateRaw);
 const brotliCompressAsync = promisify(brotliCompress);
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
 const READ_BATCH_ROWS = 5_000;
-const COMMA = Buffer.from(',');
 const CLOSE_RECORDS = Buffer.from(']');
 
 export class SnapshotCache {
@@ -150,9 +149,8 @@ export class SnapshotCache {
         const parts: Buffer[] = [];
         let bytes = 0;
         for await (const rows of snapshotRowBatches(trx, head.group, head.id, READ_BATCH_ROWS)) {
-          if (parts.length > 0) parts.push(COMMA);
           parts.push(rows);
-          bytes += rows.length + 1;
+          bytes += rows.length;
           // Too large to keep in memory: the route streams it instead.
           if (bytes > this.options.maxEntryBytes) return 'too-large' as const;
         }

@@ -5,8 +5,9 @@ import type { ContentDb } from './content-db.js';
  * A resource's rows as JSON text straight from PostgreSQL (`data::text`, never parsed), in snapshot order,
  * read in keyset batches over `(sort_key, record_type, record_key)` — never an OFFSET, so each batch costs
  * the same however deep into the resource it is. Shared by the streamed snapshot and the snapshot cache.
- * Yields each non-empty batch as the UTF-8 bytes of its rows joined with commas; stops after the first
- * short batch.
+ * Yields each non-empty batch as the UTF-8 bytes of its rows joined with commas, every batch after the
+ * first led by a comma too: the batches concatenated are the contents of the `records` array. Stops after
+ * the first short batch.
  *
  * The rows come as bytes (`convert_to(…, 'UTF8')`, a bytea), not text: they are only passed through, and
  * as text every row was decoded from UTF-8 by the driver and encoded again for the socket or the cache,
@@ -17,11 +18,13 @@ import type { ContentDb } from './content-db.js';
  */
 export async function* snapshotRowBatches(db: ContentDb, group: string, id: number, batchRows: number): AsyncGenerator<Buffer> {
   let next: Promise<KeyedRow[]> | null = readBatch(db, group, id, batchRows, null);
+  let first = true;
   while (next) {
     const batch: KeyedRow[] = await next;
     if (batch.length === 0) return;
     next = batch.length < batchRows ? null : prefetch(readBatch(db, group, id, batchRows, batch[batch.length - 1]!));
-    yield joinRows(batch);
+    yield joinRows(batch, !first);
+    first = false;
   }
 }
 
@@ -35,13 +38,14 @@ interface KeyedRow {
 
 const COMMA = 0x2c;
 
-function joinRows(rows: readonly KeyedRow[]): Buffer {
-  let length = rows.length - 1;
+/** The rows' bytes joined with commas, after a comma of their own when `leadingComma`. */
+function joinRows(rows: readonly KeyedRow[], leadingComma: boolean): Buffer {
+  let length = leadingComma ? rows.length : rows.length - 1;
   for (const row of rows) length += row.json.length;
   const joined = Buffer.allocUnsafe(length);
   let at = 0;
   for (const row of rows) {
-    if (at > 0) joined[at++] = COMMA;
+    if (at > 0 || leadingComma) joined[at++] = COMMA;
     joined.set(row.json, at);
     at += row.json.length;
   }

@@ -29,7 +29,6 @@ export interface StoredOutcome {
   readonly mutationAt: number;
 }
 
-
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** Reads and checks the header; null when absent. Throws 422 for an unusable key. */
