@@ -83,6 +83,17 @@ export class WriteLog {
     this.targets.set(target, log);
   }
 
+  /**
+   * Makes a target contested without a device writing it: for writes whose effect on the target is not
+   * attributable to one device (a rename changes the collections under two names at once).
+   */
+  contest(target: string): void {
+    const log = this.targets.get(target) ?? { writers: new Set<string>(), last: undefined };
+    log.writers.add('(contested)');
+    log.writers.add('(contested too)');
+    this.targets.set(target, log);
+  }
+
   linked(at: number): void {
     this.linkedLocations.add(at);
   }

@@ -42,11 +42,13 @@ export interface DeviceOptions {
   readonly conflictPolicy?: ConflictPolicyName | ConflictPolicy;
   readonly scopes?: readonly string[];
   readonly client?: Partial<UserSyncClientOptions>;
+  /** Reuse this proxy (an app restart keeps the device's network path and its fault plan). */
+  readonly proxy?: FaultProxy;
 }
 
 /** A device: a client on its own store, talking to the server through its own fault proxy. */
 export async function openDevice(server: TestServer, userId: string, options: DeviceOptions = {}): Promise<Device> {
-  const proxy = await startFaultProxy(server.url);
+  const proxy = options.proxy ?? (await startFaultProxy(server.url));
   const store = options.store ?? new MemoryUserStore();
   const client = new UserSyncClient({
     store,
