@@ -227,7 +227,6 @@ describe('user sync: model-based property test', () => {
             expected = 409;
           } else {
             try {
-              next.beginWrite();
               used.forEach((p, index) => created.push(...p.model(next).map((c) => ({ ...c, index }))));
             } catch (error) {
               if (!(error instanceof ModelRefusal)) throw error;

@@ -57,10 +57,15 @@ export interface UserWriteContext {
    * with the probe; see push-handler.ts). A location leaves the set as soon as a bookmark becomes live there.
    */
   readonly freeBookmarkLocations: Set<string>;
-  /** The next mutation timestamp: `max(now_ms, head + 1)`; advances the head. */
+  /**
+   * The next mutation timestamp: `max(now_ms, head + 1)`; advances the head. A user's first one is preceded
+   * by the default collection's creation, so a write that changes nothing creates nothing, not even that.
+   */
   nextTimestamp(): number;
   /** Current head (the last timestamp handed out, or the committed head when none yet). */
   head(): number;
-  /** Id of the user's default collection (created with the user's first mutation). */
+  /** Id of the user's default collection; a user who has none yet gets it now (a COLLECTION CREATE of its own). */
   defaultCollectionId(): string;
+  /** The default collection's id, or null while the user has none: for lookups that must not create it. */
+  knownDefaultCollectionId(): string | null;
 }

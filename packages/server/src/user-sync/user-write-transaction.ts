@@ -4,7 +4,7 @@ import { isIntegrityViolation } from '../db/constraint-violation.js';
 import { asOneStatement, executeAsOneStatement, jsonRowsInsert } from '../db/json-rows-insert.js';
 import type { Database } from '../db/schema.js';
 import { syncError } from '../http/api-error.js';
-import { createDefaultCollection } from './appliers/collection-applier.js';
+import { defaultCollectionRow } from './appliers/collection-applier.js';
 import { ChangeBuffer, changeIndexStatements } from './change-index.js';
 import { findStoredOutcome, storeOutcomeStatement, type IdempotencyRequest, type StoredOutcome } from './idempotency-store.js';
 import type { DeferrableTable, UserWriteContext } from './user-write-context.js';
@@ -51,30 +51,28 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
       throw syncError(409, USER_SYNC_ERROR_CODES.outOfSync, OUT_OF_SYNC_MESSAGE);
     }
 
-    let defaultCollectionId = locked.defaultCollectionId;
+    // A user's first write that records a mutation creates the default collection first (see WriteState), as
+    // a mutation of its own; a user with no history therefore still reads `lastMutationAt: -1`, and so does one
+    // whose writes so far changed nothing.
     const write = new WriteState({
       userId: request.userId,
       head: locked.head,
       speculative: false,
       transaction: async () => trx,
-      defaultCollectionId: () => {
-        if (!defaultCollectionId) throw new Error('default collection not created');
-        return defaultCollectionId;
-      },
+      defaultCollectionId: locked.defaultCollectionId,
     });
-    const ctx = write.context;
-    // A user's first write creates the default collection, as a mutation of its own stamped before the
-    // write's own mutations; a user with no history therefore still reads `lastMutationAt: -1`.
-    if (!defaultCollectionId) {
-      defaultCollectionId = await createDefaultCollection(ctx);
-      await trx.updateTable('user_heads').set({ default_collection_id: defaultCollectionId }).where('user_id', '=', request.userId).execute();
-    }
 
-    const result = await request.apply(ctx);
+    const result = await request.apply(write.context);
     // The rest goes as one statement with the new head: a single round trip writes everything.
     const head = write.head;
     const { response, statements } = await closingStatements(write, request, result, trx);
-    const main = head !== locked.head ? sql`update user_heads set head = ${head} where user_id = ${request.userId}` : sql`select 1`;
+    const created = write.createdDefaultCollectionId;
+    const main =
+      head === locked.head
+        ? sql`select 1`
+        : created
+          ? sql`update user_heads set head = ${head}, default_collection_id = ${created} where user_id = ${request.userId}`
+          : sql`update user_heads set head = ${head} where user_id = ${request.userId}`;
     await executeAsOneStatement(trx, statements, main);
     return { status: response.status, body: response.body, mutationAt: head, replayed: false };
   });
@@ -131,7 +129,8 @@ export async function speculateUserWrite<T>(db: Kysely<Database>, request: UserW
   const needsLock = (): never => {
     throw new NeedsLock();
   };
-  const write = new WriteState({ userId: request.userId, head: expected, speculative: true, transaction: needsLock, defaultCollectionId: needsLock });
+  // A head of 0 or more means the user has a default collection (created with the first mutation), id unknown here.
+  const write = new WriteState({ userId: request.userId, head: expected, speculative: true, transaction: needsLock, defaultCollectionId: undefined });
   let statement: RawBuilder<unknown>;
   let response: { status: number; body: unknown };
   try {
@@ -178,6 +177,8 @@ class WriteState {
   readonly deferred = new DeferredInserts();
   readonly context: UserWriteContext;
   private clock: number;
+  /** The default collection this write created (the user had none), for `user_heads`. */
+  createdDefaultCollectionId: string | null = null;
 
   constructor(options: {
     userId: string;
@@ -185,11 +186,32 @@ class WriteState {
     speculative: boolean;
     /** The write's transaction (a speculative write has none: this throws). */
     transaction: () => Promise<Transaction<Database>>;
-    defaultCollectionId: () => string;
+    /** Null: the user has none yet; undefined: not known to this write (a speculative one, which may not look). */
+    defaultCollectionId: string | null | undefined;
   }) {
-    const { userId, speculative, transaction, defaultCollectionId } = options;
+    const { userId, speculative, transaction } = options;
     this.clock = options.head;
     const { changes, deferred } = this;
+    let defaultCollectionId = options.defaultCollectionId;
+    const stamp = (): number => {
+      this.clock = Math.max(Date.now(), this.clock + 1);
+      return this.clock;
+    };
+    // Created when first needed: before the write's first mutation, or when a mutation names `__default__`.
+    // Its row is deferred like any new row, so creating it costs no statement of its own.
+    const ensureDefaultCollection = (): string => {
+      if (defaultCollectionId === undefined) throw new NeedsLock();
+      if (defaultCollectionId === null) {
+        const id = newResourceId();
+        changes.markFresh(id);
+        const timestamp = stamp();
+        changes.add('COLLECTION', id, timestamp, 'create');
+        deferred.add('user_collections', defaultCollectionRow(userId, id, timestamp));
+        defaultCollectionId = id;
+        this.createdDefaultCollectionId = id;
+      }
+      return defaultCollectionId;
+    };
     const db = async (): Promise<Transaction<Database>> => {
       const trx = await transaction();
       await deferred.flush(trx);
@@ -236,11 +258,15 @@ class WriteState {
       changes,
       freeBookmarkLocations: new Set<string>(),
       nextTimestamp: () => {
-        this.clock = Math.max(Date.now(), this.clock + 1);
-        return this.clock;
+        if (defaultCollectionId === null) ensureDefaultCollection();
+        return stamp();
       },
       head: () => this.clock,
-      defaultCollectionId,
+      defaultCollectionId: ensureDefaultCollection,
+      knownDefaultCollectionId: () => {
+        if (defaultCollectionId === undefined) throw new NeedsLock();
+        return defaultCollectionId;
+      },
     };
   }
 

@@ -71,10 +71,12 @@ export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<Boo
 }
 
 export async function isInDefaultCollection(ctx: UserWriteContext, bookmarkId: string): Promise<boolean> {
+  const defaultCollectionId = ctx.knownDefaultCollectionId();
+  if (!defaultCollectionId) return false;
   const row = await (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .select('bookmark_id')
-    .where('collection_id', '=', ctx.defaultCollectionId())
+    .where('collection_id', '=', defaultCollectionId)
     .where('bookmark_id', '=', bookmarkId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();

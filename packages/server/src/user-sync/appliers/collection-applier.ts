@@ -17,8 +17,15 @@ export function resolveCollectionId(ctx: UserWriteContext, id: string): string {
   return id === DEFAULT_COLLECTION_ALIAS ? ctx.defaultCollectionId() : id;
 }
 
+/** Like {@link resolveCollectionId}, but null for `__default__` while the user has none (and creates none). */
+export function knownCollectionId(ctx: UserWriteContext, id: string): string | null {
+  return id === DEFAULT_COLLECTION_ALIAS ? ctx.knownDefaultCollectionId() : id;
+}
+
 export async function collectionById(ctx: UserWriteContext, id: string): Promise<CollectionRow | undefined> {
-  return (await ctx.db()).selectFrom('user_collections').selectAll().where('user_id', '=', ctx.userId).where('id', '=', resolveCollectionId(ctx, id)).executeTakeFirst();
+  // Resolved first: a default collection created just now is a deferred row, which `db()` then sends.
+  const resolved = resolveCollectionId(ctx, id);
+  return (await ctx.db()).selectFrom('user_collections').selectAll().where('user_id', '=', ctx.userId).where('id', '=', resolved).executeTakeFirst();
 }
 
 async function collectionIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
@@ -26,29 +33,23 @@ async function collectionIdTaken(ctx: UserWriteContext, id: string): Promise<boo
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
-/** The user's default collection, created (as its own mutation) by the user's first write. */
-export async function createDefaultCollection(ctx: UserWriteContext): Promise<string> {
-  const id = ctx.mintId();
-  const timestamp = await recordChange(ctx, 'COLLECTION', id, 'create');
+/** The row of a user's default collection, created (as its own mutation, stamped `timestamp`) when first needed. */
+export function defaultCollectionRow(userId: string, id: string, timestamp: number): CollectionRow {
   const now = new Date(timestamp);
-  await (await ctx.db())
-    .insertInto('user_collections')
-    .values({
-      id,
-      user_id: ctx.userId,
-      name: DEFAULT_COLLECTION_NAME,
-      slug: collectionSlug(DEFAULT_COLLECTION_NAME),
-      is_private: true,
-      is_default: true,
-      is_system: true,
-      client_created_at: null,
-      client_updated_at: null,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-    })
-    .execute();
-  return id;
+  return {
+    id,
+    user_id: userId,
+    name: DEFAULT_COLLECTION_NAME,
+    slug: collectionSlug(DEFAULT_COLLECTION_NAME),
+    is_private: true,
+    is_default: true,
+    is_system: true,
+    client_created_at: null,
+    client_updated_at: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
 }
 
 /** CREATE: by `resourceId` an upsert; by name, the live collection of that name if there is one. */

@@ -130,6 +130,6 @@ export async function deleteLinkRow(ctx: UserWriteContext, link: LinkRow, option
     .where('bookmark_id', '=', link.bookmark_id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (options.afterUnlink === 'orphan-rule') await afterBookmarkUnlinked(ctx, link.bookmark_id, link.collection_id === ctx.defaultCollectionId());
+  if (options.afterUnlink === 'orphan-rule') await afterBookmarkUnlinked(ctx, link.bookmark_id, link.collection_id === ctx.knownDefaultCollectionId());
   return { link: deleted, timestamp };
 }

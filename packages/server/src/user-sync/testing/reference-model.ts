@@ -69,6 +69,7 @@ export class ReferenceModel {
   }
 
   private record(item: Tracked, kind: 'create' | 'update' | 'delete'): void {
+    this.ensureDefault();
     this.seq++;
     item.lastSeq = this.seq;
     if (kind === 'create') item.createdSeq = this.seq;
@@ -79,8 +80,8 @@ export class ReferenceModel {
     return { deleted: false, createdSeq: 0, lastSeq: 0 };
   }
 
-  /** Called at the start of every write that passed the conflict check. */
-  beginWrite(): void {
+  /** The default collection comes with the user's first mutation (or first use of `__default__`), never with a no-op. */
+  private ensureDefault(): void {
     if (this.collections.has(DEFAULT)) return;
     const favorites: MCollection = { id: DEFAULT, name: 'Favorites', isDefault: true, ...this.fresh() };
     this.collections.set(DEFAULT, favorites);

@@ -1,0 +1,60 @@
+import type { TestServer } from '@quran-sync/server/testing';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { formatRun, runStructuralProgram } from './testing/structural-model.js';
+import { removeStorageDirectory, STORE_KINDS, type StoreKind } from './testing/structural-stores.js';
+import { startUserSyncServer } from './testing/user-sync-harness.js';
+
+/** Seeds that once failed: they run on every selected store, always. */
+const REGRESSION_SEEDS: readonly number[] = [];
+
+/**
+ * Model-based test of multi-device convergence under structural edits (testing/structural-model.ts): per seed,
+ * 3–5 devices of a fresh user edit bookmarks, collections and links offline — cascades, orphans, bookmarks
+ * made again under new ids, renames, the reading bookmark — and sync one by one or at once through real
+ * fault proxies (lost answers, dropped requests, 5xx, writes during a push, app restarts on the same durable
+ * store) against one real server. Once the network heals and they synced until quiet, every device must equal
+ * the server, with nothing queued or quarantined, no duplicate, no lost uncontested write, and referential
+ * integrity on the server and on each device (testing/structural-invariants.ts).
+ *
+ * Seeds (fast-check `fc.sample` with the seed; the same program on every store):
+ * - default: memory seeds 1..DEFAULT_SEEDS.memory, SQLite and IndexedDB a handful each, plus REGRESSION_SEEDS;
+ * - `QS_USER_MODEL_SEEDS=N`: seeds 1..N on memory, and 1..ceil(N/10) on SQLite and IndexedDB;
+ * - `QS_USER_MODEL_STORE=memory|sqlite|indexeddb|all`: only that store (all: each store), with every seed;
+ * - `QS_USER_MODEL_SEED=n`: exactly that seed (on QS_USER_MODEL_STORE, default all three), printing the
+ *   program and what each command did.
+ * A failure's message holds the program, the trace and every problem found, and the replay command.
+ */
+const DEFAULT_SEEDS: Readonly<Record<StoreKind, number>> = { memory: 30, sqlite: 5, indexeddb: 5 };
+
+function plan(): Array<{ store: StoreKind; seeds: number[] }> {
+  const env = process.env;
+  const storeEnv = env.QS_USER_MODEL_STORE;
+  if (storeEnv !== undefined && storeEnv !== 'all' && !STORE_KINDS.includes(storeEnv as StoreKind)) throw new Error(`QS_USER_MODEL_STORE must be memory, sqlite, indexeddb or all, not ${storeEnv}`);
+  const only = storeEnv === undefined || storeEnv === 'all' ? null : (storeEnv as StoreKind);
+  const stores = only ? [only] : STORE_KINDS;
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  if (env.QS_USER_MODEL_SEED) return stores.map((store) => ({ store, seeds: [Number(env.QS_USER_MODEL_SEED)] }));
+  const total = env.QS_USER_MODEL_SEEDS ? Number(env.QS_USER_MODEL_SEEDS) : null;
+  return stores.map((store) => {
+    const count = total === null ? DEFAULT_SEEDS[store] : store === 'memory' || storeEnv !== undefined ? total : Math.ceil(total / 10);
+    return { store, seeds: [...new Set([...REGRESSION_SEEDS, ...range(count)])] };
+  });
+}
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startUserSyncServer();
+});
+afterAll(async () => {
+  await server?.close();
+  removeStorageDirectory();
+});
+
+const replaying = Boolean(process.env.QS_USER_MODEL_SEED);
+
+describe.each(plan())('structural multi-device model on $store', ({ store, seeds }) => {
+  it.each(seeds)(`seed %i converges (${store})`, async (seed) => {
+    const run = await runStructuralProgram(server, seed, store);
+    if (replaying) console.log(`seed ${seed} on ${store} passed:\n${formatRun(run)}`);
+  });
+});
