@@ -119,7 +119,7 @@ describe('cross-user isolation on every user endpoint', () => {
     for (const secret of secretsOfA()) expect(pulledB).not.toContain(secret);
   });
 
-  it("B's pushes naming A's ids in every resource and mutation type are refused as unknown ids (or create B's own), never touching A", async () => {
+  it("B's pushes naming A's ids in every resource and mutation type are refused as unknown ids (or create B's own, or delete nothing), never touching A", async () => {
     const before = await userDataFingerprint(server.ctx.db, A);
     for (const mutation of pushMutationsWithIdsOf(idsOfA)) {
       const res = await fetch(`${server.url}/v1/sync?lastMutationAt=${await head(headersB)}`, {
@@ -130,8 +130,11 @@ describe('cross-user isolation on every user endpoint', () => {
       const text = await res.text();
       expect([200, 422], `${JSON.stringify(mutation)} → ${text}`).toContain(res.status);
       if (res.status === 200) {
-        // Accepted only as B's own resource under a fresh id, never under A's.
-        for (const secret of secretsOfA()) expect(text, JSON.stringify(mutation)).not.toContain(secret);
+        // Accepted only as B's own resource under a fresh id, never under A's; or, for a delete, acknowledged
+        // as a no-op exactly as for an id nobody has, echoing the ids B sent and nothing else of A's.
+        const sent = JSON.stringify(mutation);
+        const echoed = (mutation as { type: string }).type === 'DELETE' ? sent : '';
+        for (const secret of secretsOfA()) if (!echoed.includes(secret)) expect(text, sent).not.toContain(secret);
       }
       expect(fingerprintDiff(before, await userDataFingerprint(server.ctx.db, A)), JSON.stringify(mutation)).toEqual([]);
     }

@@ -128,22 +128,32 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
   return sendJson(request, reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)), outcome.body);
 }
 
-/** Dispatches one validated mutation to its resource's applier. */
+/**
+ * Dispatches one validated mutation to its resource's applier. What is already gone — deleted by another
+ * device, or never this user's — is acknowledged without effect, never refused: a well-behaved client
+ * sends such mutations whenever another device's edit crossed its own (docs/user-sync.md, "Concurrent edits").
+ */
 export async function applyMutation(ctx: UserWriteContext, m: ValidatedMutation): Promise<AppliedResource> {
   switch (m.resource) {
     case 'BOOKMARK':
-      if (m.type === 'DELETE') return deleteBookmarkById(ctx, m.resourceId!);
+      if (m.type === 'DELETE') return deleteBookmarkById(ctx, m.resourceId!, 'acknowledge');
       return m.type === 'CREATE' ? createBookmark(ctx, m.resourceId, m.input!) : updateBookmark(ctx, m.resourceId!, m.input!);
     case 'COLLECTION':
-      if (m.type === 'DELETE') return deleteCollection(ctx, m.resourceId!);
+      if (m.type === 'DELETE') return deleteCollection(ctx, m.resourceId!, 'acknowledge');
       return m.type === 'CREATE' ? createCollection(ctx, m.resourceId, m.input!) : upsertCollection(ctx, m.resourceId!, m.input!);
     case 'COLLECTION_BOOKMARK':
-      return m.type === 'DELETE' ? deleteLink(ctx, m.link) : createLink(ctx, m.link);
+      try {
+        return m.type === 'DELETE' ? await deleteLink(ctx, m.link, 'acknowledge') : await createLink(ctx, m.link, 'acknowledge');
+      } catch (error) {
+        // A link named by its composite id: name that field (any `collectionId`/`bookmarkId` sent must match it).
+        if (error instanceof ApplyError && error.reason === 'unknown' && m.resourceId !== null) throw new ApplyError('unknown', 'resourceId');
+        throw error;
+      }
     case 'NOTE':
-      if (m.type === 'DELETE') return deleteNote(ctx, m.resourceId!);
+      if (m.type === 'DELETE') return deleteNote(ctx, m.resourceId!, 'acknowledge');
       return upsertNote(ctx, m.resourceId, m.input!);
     case 'READING_SESSION':
-      if (m.type === 'DELETE') return deleteSession(ctx, m.resourceId!);
+      if (m.type === 'DELETE') return deleteSession(ctx, m.resourceId!, 'acknowledge');
       return m.type === 'CREATE' ? createSession(ctx, m.resourceId, m.input!) : upsertSession(ctx, m.resourceId!, m.input!);
     case 'PREFERENCE':
       return m.type === 'DELETE' ? deletePreference(ctx, m.group) : setPreference(ctx, m.group, m.input!.value, 'replace');

@@ -122,7 +122,7 @@ function plan(op: Op, m: ReferenceModel, defaultId: string | null, direct: boole
       if (!cid) return null;
       return {
         model: (mm) => {
-          const r = mm.link(cid, op.verse);
+          const r = mm.link(cid, op.verse, direct);
           return r.createdBookmark ? [{ placeholder: r.createdBookmark, from: 'bookmarkId' }] : [];
         },
         mutation: { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: wire(cid), ...details(op.verse) } },

@@ -41,8 +41,8 @@ describe('user sync: push validation', () => {
 
   it('refuses a batch with one invalid mutation, naming its index, and applies nothing', async () => {
     await expectRefused([ayah(3, 1), ayah(3, 2), ayah(3, 3), { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 8 } }], 'Invalid verseNumber at mutation[3]');
-    // A mutation that only the stored state can refuse: a DELETE of an id this user does not have.
-    await expectRefused([ayah(3, 1), { type: 'DELETE', resource: 'NOTE', resourceId: 'nosuchnote' }], 'Invalid resourceId at mutation[1]');
+    // A mutation that only the stored state can refuse: a link to a collection this user never had.
+    await expectRefused([ayah(3, 1), { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: 'nosuchcollection', type: 'ayah', key: 3, verseNumber: 1 } }], 'Invalid collectionId at mutation[1]');
   });
 
   it('answers each documented message', async () => {

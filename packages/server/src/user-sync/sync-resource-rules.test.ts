@@ -198,9 +198,11 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     const again = await d.push([{ type: 'DELETE', resource: 'BOOKMARK', resourceId: bm }]);
     expect(again.lastMutationAt).toBe(del.lastMutationAt);
     expect(again.mutations[0]).toMatchObject({ type: 'DELETE', resourceId: bm, timestamp: del.mutations[0].timestamp });
-    // A link to a deleted bookmark cannot be made.
-    const refused = await d.client.push(again.lastMutationAt, [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: a, bookmarkId: bm } }]);
-    expect(refused.body).toEqual({ success: false, error: { code: 'ValidationError', message: 'Invalid bookmarkId at mutation[0]' } });
+    // A link to a deleted bookmark is not made: acknowledged without effect (the deletion wins), at its timestamp.
+    const ignored = await d.push([{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: a, bookmarkId: bm } }]);
+    expect(ignored.lastMutationAt).toBe(del.lastMutationAt);
+    expect(ignored.mutations[0]).toMatchObject({ type: 'CREATE', resourceId: `${a}-${bm}`, data: { collectionId: a, bookmarkId: bm }, timestamp: del.mutations[0].timestamp });
+    expect(await d.entries(mark)).toEqual(entries);
   });
 
   it('READING_SESSION CREATE at a position with a live session returns it; preferences replace their group', async () => {

@@ -4,7 +4,7 @@ import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { bookmarkPayload, type BookmarkRow } from '../resource-payloads.js';
 import type { UserWriteContext } from '../user-write-context.js';
-import { clientTime, sameTime, type AppliedResource } from './applied-resource.js';
+import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 import { deleteLinkRow } from './collection-bookmark-applier.js';
 
 /**
@@ -57,6 +57,14 @@ export function takenLocationsQuery(userId: string, wanted: ReadonlyArray<{ type
 
 export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
   if (ctx.freeBookmarkLocations.has(locationKey(location, mushaf))) return undefined;
+  return probeBookmarkAt(ctx, location, mushaf);
+}
+
+/**
+ * The live bookmark at a location, always looked up: for answers that no later insert would check, where a
+ * location merely assumed free (`freeBookmarkLocations`) could give a wrong one.
+ */
+export async function probeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
   return (await ctx.db())
     .selectFrom('user_bookmarks')
     .selectAll()
@@ -200,10 +208,16 @@ async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Pr
   await (await ctx.db()).updateTable('user_bookmarks').set({ is_reading: false, updated_at: new Date(timestamp) }).where('id', '=', previous.id).execute();
 }
 
-/** DELETE: its links go first (each a COLLECTION_BOOKMARK DELETE), then the bookmark. Deleting twice is fine. */
-export async function deleteBookmarkById(ctx: UserWriteContext, id: string): Promise<AppliedResource<BookmarkRow>> {
+/**
+ * DELETE: its links go first (each a COLLECTION_BOOKMARK DELETE), then the bookmark. Deleting twice is fine;
+ * an id this user has no bookmark of is refused or acknowledged per `gone`.
+ */
+export async function deleteBookmarkById(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<BookmarkRow | null>> {
   const row = await bookmarkById(ctx, id);
-  if (!row) throw unknownResource();
+  if (!row) {
+    if (gone === 'refuse') throw unknownResource();
+    return noRowAck(ctx, 'BOOKMARK', id);
+  }
   return deleteBookmark(ctx, row);
 }
 

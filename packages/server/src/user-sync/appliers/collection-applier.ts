@@ -3,7 +3,7 @@ import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { collectionPayload, type CollectionRow } from '../resource-payloads.js';
 import type { UserWriteContext } from '../user-write-context.js';
-import { clientTime, sameTime, type AppliedResource } from './applied-resource.js';
+import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 import { deleteLinkRow } from './collection-bookmark-applier.js';
 
 /**
@@ -128,10 +128,18 @@ async function insertCollection(ctx: UserWriteContext, id: string, name: string,
   return applied(row, timestamp);
 }
 
-/** DELETE: each link first (with the orphan rule), then the collection. The default collection stays. */
-export async function deleteCollection(ctx: UserWriteContext, id: string): Promise<AppliedResource<CollectionRow>> {
+/**
+ * DELETE: each link first (with the orphan rule), then the collection. The default collection stays. An id
+ * this user has no collection of is refused or acknowledged per `gone`.
+ */
+export async function deleteCollection(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<CollectionRow | null>> {
+  // Named by its alias, the default collection is refused without being created for a user who has none yet.
+  if (id === DEFAULT_COLLECTION_ALIAS) throw new ApplyError('default-delete');
   const row = await collectionById(ctx, id);
-  if (!row) throw unknownResource();
+  if (!row) {
+    if (gone === 'refuse') throw unknownResource();
+    return noRowAck(ctx, 'COLLECTION', id);
+  }
   if (row.is_default) throw new ApplyError('default-delete');
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
   const links = await (await ctx.db())

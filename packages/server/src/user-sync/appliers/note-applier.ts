@@ -3,7 +3,7 @@ import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { notePayload, type NoteRow } from '../resource-payloads.js';
 import type { UserWriteContext } from '../user-write-context.js';
-import { clientTime, sameTime, type AppliedResource } from './applied-resource.js';
+import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 
 /** NOTE writes. Notes have no natural key: a CREATE without `resourceId` always makes a new note. */
 const applied = (row: NoteRow, timestamp: number): AppliedResource<NoteRow> => ({ resourceId: row.id, row, data: notePayload(row), timestamp });
@@ -86,9 +86,13 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
   return applied(updated, timestamp);
 }
 
-export async function deleteNote(ctx: UserWriteContext, id: string): Promise<AppliedResource<NoteRow>> {
+/** DELETE (again: no-op); an id this user has no note of is refused or acknowledged per `gone`. */
+export async function deleteNote(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<NoteRow | null>> {
   const row = await noteById(ctx, id);
-  if (!row) throw unknownResource();
+  if (!row) {
+    if (gone === 'refuse') throw unknownResource();
+    return noRowAck(ctx, 'NOTE', id);
+  }
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'NOTE', row.id));
   const timestamp = await recordChange(ctx, 'NOTE', row.id, 'delete');
   const deleted = await (await ctx.db())

@@ -37,10 +37,14 @@ export async function setPreference(ctx: UserWriteContext, group: string, value:
   return applied(stored, timestamp);
 }
 
-/** DELETE of a group: a group never set, or already deleted, is a no-op acked at the current head. */
+/**
+ * DELETE of a group: a group never set, or already deleted, is a no-op. A group has no id but its name, so
+ * one never set (or purged) is acked with `{group, value: {}}`, which tells a client what it names, at the
+ * group's latest timestamp if it has one left, else the current head.
+ */
 export async function deletePreference(ctx: UserWriteContext, group: string): Promise<AppliedResource<PreferenceRow | null>> {
   const row = await preferenceByGroup(ctx, group);
-  if (!row) return { resourceId: group, row: null, data: { group, value: {} }, timestamp: ctx.head() };
+  if (!row) return { resourceId: group, row: null, data: { group, value: {} }, timestamp: await latestChangeTimestamp(ctx, 'PREFERENCE', group) };
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'PREFERENCE', group));
   const timestamp = await recordChange(ctx, 'PREFERENCE', group, 'delete');
   const deleted = await (await ctx.db())

@@ -3,7 +3,7 @@ import { ApplyError, unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { readingSessionPayload, type ReadingSessionRow } from '../resource-payloads.js';
 import type { UserWriteContext } from '../user-write-context.js';
-import { clientTime, sameTime, type AppliedResource } from './applied-resource.js';
+import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 
 /** READING_SESSION writes: natural-key create by position; the direct endpoint's 20-minute merge. */
 const applied = (row: ReadingSessionRow, timestamp: number): AppliedResource<ReadingSessionRow> => ({ resourceId: row.id, row, data: readingSessionPayload(row), timestamp });
@@ -119,9 +119,13 @@ export async function recordReadingPosition(ctx: UserWriteContext, input: Readin
   return { ...result, created: false };
 }
 
-export async function deleteSession(ctx: UserWriteContext, id: string): Promise<AppliedResource<ReadingSessionRow>> {
+/** DELETE (again: no-op); an id this user has no session of is refused or acknowledged per `gone`. */
+export async function deleteSession(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<ReadingSessionRow | null>> {
   const row = await sessionById(ctx, id);
-  if (!row) throw unknownResource();
+  if (!row) {
+    if (gone === 'refuse') throw unknownResource();
+    return noRowAck(ctx, 'READING_SESSION', id);
+  }
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
   const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, 'delete');
   const deleted = await (await ctx.db())

@@ -169,10 +169,15 @@ export class ReferenceModel {
     this.record(collection, 'delete');
   }
 
-  /** COLLECTION_BOOKMARK CREATE by details: the bookmark is found or created. */
-  link(cid: string, verse: number): { createdBookmark: string | null } {
+  /**
+   * COLLECTION_BOOKMARK CREATE by details: the bookmark is found or created. Into a deleted collection: a
+   * no-op on pushes (the deletion wins; no bookmark is created), 404 on direct writes.
+   */
+  link(cid: string, verse: number, direct: boolean): { createdBookmark: string | null } {
+    if (cid === DEFAULT) this.ensureDefault();
     const collection = this.collections.get(cid);
-    if (!collection || collection.deleted) throw new ModelRefusal('unknown');
+    if (!collection || (collection.deleted && direct)) throw new ModelRefusal('unknown');
+    if (collection.deleted) return { createdBookmark: null };
     let createdBookmark: string | null = null;
     let bookmark = this.liveAt(verse);
     if (!bookmark) {
