@@ -109,7 +109,12 @@ export async function createBookmark(ctx: UserWriteContext, resourceId: string |
   return writeBookmark(ctx, existing, existing?.id ?? resourceId ?? ctx.mintId(), { ...input, location: input.location, mushaf });
 }
 
-/** UPDATE (an upsert, as mobile clients expect): changes the named bookmark, or creates it under that id. */
+/**
+ * UPDATE (an upsert, as mobile clients expect): changes the named bookmark, or creates it under that id. A
+ * deleted one comes back, unless its location holds another live bookmark (another device deleted it and
+ * bookmarked the place again): then, like a CREATE there, the update lands on that bookmark and is acked
+ * with its id.
+ */
 export async function updateBookmark(ctx: UserWriteContext, id: string, input: BookmarkInput): Promise<AppliedResource<BookmarkRow>> {
   const row = await bookmarkById(ctx, id);
   if (!row) {
@@ -117,7 +122,10 @@ export async function updateBookmark(ctx: UserWriteContext, id: string, input: B
     return createBookmark(ctx, id, input);
   }
   const location = input.location ?? { type: row.type as BookmarkLocation['type'], key: row.key, verseNumber: row.verse_number };
-  return writeBookmark(ctx, row, id, { ...input, location, mushaf: input.mushaf ?? row.mushaf });
+  const mushaf = input.mushaf ?? row.mushaf;
+  const occupant = row.deleted_at !== null ? await activeBookmarkAt(ctx, location, mushaf) : undefined;
+  const target = occupant ?? row;
+  return writeBookmark(ctx, target, target.id, { ...input, location, mushaf });
 }
 
 interface BookmarkFields {

@@ -114,9 +114,10 @@ export class ReferenceModel {
     return { created: null, id: existing.id };
   }
 
-  /** BOOKMARK UPDATE of a known id (revives a deleted one). */
+  /** BOOKMARK UPDATE of a known id: revives a deleted one, or lands on the live bookmark that took its place. */
   updateBookmark(id: string, isReading: boolean): void {
-    this.writeBookmark(this.bookmarks.get(id)!, isReading);
+    const bookmark = this.bookmarks.get(id)!;
+    this.writeBookmark((bookmark.deleted ? this.liveAt(bookmark.verse) : undefined) ?? bookmark, isReading);
   }
 
   private writeBookmark(existing: MBookmark, isReading: boolean | undefined): void {
