@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { collectionBookmarkId } from '@quran-sync/protocol';
 import type { QuarantinedEntry } from '../user-store.js';
 import type { WriteLog } from './random-user-ops.js';
@@ -9,7 +10,8 @@ import type { TestServer } from '@quran-sync/server/testing';
  * synced until quiet, checked as a list of readable problems (not one deep-equality diff) so a failing seed
  * says which record differs and why:
  *
- * - convergence: every device's live records equal the server's exactly (hence each other's);
+ * - convergence: every device's live records equal the server's exactly (hence each other's; key order inside
+ *   a value does not count, as for the engine's own comparisons);
  * - nothing queued, nothing quarantined (every op a test makes is one a well-behaved app could make);
  * - no duplicates: one live bookmark per location, one live collection per name (except names a rename
  *   produced, see `StructuralWriteLog`), one note per body;
@@ -54,7 +56,7 @@ export function convergenceProblems(serverNow: StateMap, devices: readonly Devic
   for (const d of devices) problems.push(...integrityProblems(d.state, options.duplicateNamesAllowed).map((p) => `${d.name}: ${p}`));
   for (const [target, last] of options.log.uncontested()) {
     const value = options.targetValue(serverNow, target);
-    if (JSON.stringify(value) !== JSON.stringify(last)) problems.push(`uncontested write to ${target} lost: the server has ${JSON.stringify(value)}, its only writer last showed ${JSON.stringify(last)}`);
+    if (!isDeepStrictEqual(value, last)) problems.push(`uncontested write to ${target} lost: the server has ${JSON.stringify(value)}, its only writer last showed ${JSON.stringify(last)}`);
   }
   return problems;
 }
@@ -100,10 +102,10 @@ export function stateDifferences(device: StateMap, server: StateMap): string[] {
   const out: string[] = [];
   for (const key of Object.keys(device)) {
     if (!(key in server)) out.push(`only on the device: ${describeRecord(key, device, server)}`);
-    else if (JSON.stringify(device[key]) !== JSON.stringify(server[key])) {
+    else if (!isDeepStrictEqual(device[key], server[key])) {
       const d = device[key] as Data;
       const s = server[key] as Data;
-      const fields = [...new Set([...Object.keys(d), ...Object.keys(s)])].filter((f) => JSON.stringify(d[f]) !== JSON.stringify(s[f]));
+      const fields = [...new Set([...Object.keys(d), ...Object.keys(s)])].filter((f) => !isDeepStrictEqual(d[f], s[f]));
       out.push(`differs: ${describeRecord(key, server)}: ${fields.map((f) => `${f} device ${JSON.stringify(d[f])} / server ${JSON.stringify(s[f])}`).join(', ')}`);
     }
   }
