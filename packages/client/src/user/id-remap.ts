@@ -5,15 +5,21 @@ import { naturalKeyOf } from './user-resource-data.js';
 
 /**
  * Moving a record created offline onto the id the server gave it (user-sync.md: "map server ids onto local
- * records"). The server answers a bookmark CREATE at an occupied location with the existing bookmark, and a
- * collection created by name with the live collection of that name (or a new id), so the ack may name another
- * id than the device minted. Everything that names the old id moves with it, in the same transaction: the
- * record (merged into the target when the device already has it), its outbox and quarantine entries, and the
- * links (whose ids embed both ends).
+ * records"). The server answers a bookmark CREATE at an occupied location with the existing bookmark, a
+ * collection created by name with the live collection of that name (or a new id), and a reading session at
+ * an occupied position with that session, so the ack may name another id than the device minted. What the
+ * device shows and what it still has to send move with it, in the same transaction: the record's local view
+ * (merged into the target when the device already has it), its outbox and quarantine entries, and the links
+ * (whose ids embed both ends).
+ *
+ * The confirmed server state (`base`) never moves: it belongs to the id the server named it under, and only a
+ * pull changes it. A source the server still knows keeps its base (its view emptied), so the next rebuild
+ * shows whatever the server says about it — never a state carried over to an id the server did not give it.
  */
-export async function remapRecord(tx: UserStoreTransaction, resource: 'BOOKMARK' | 'COLLECTION', from: string, to: string, now: number): Promise<void> {
+export async function remapRecord(tx: UserStoreTransaction, resource: 'BOOKMARK' | 'COLLECTION' | 'READING_SESSION', from: string, to: string, now: number): Promise<void> {
   if (from === to) return;
   await moveRecord(tx, resource, from, to, (data) => data, now);
+  if (resource === 'READING_SESSION') return;
 
   const end = (ends: { collectionId: string; bookmarkId: string }) => (resource === 'COLLECTION' ? ends.collectionId : ends.bookmarkId);
   const moved = (ends: { collectionId: string; bookmarkId: string }) => (resource === 'COLLECTION' ? { collectionId: to, bookmarkId: ends.bookmarkId } : { collectionId: ends.collectionId, bookmarkId: to });
@@ -54,8 +60,8 @@ function linkDataEnds(data: RecordData): { collectionId: string; bookmarkId: str
 }
 
 /**
- * Moves record `from` to id `to`. When `to` exists already, the two merge: the local state of `from` wins if it
- * has pending changes (the newest intent), else the target's stays; the server state is the target's.
+ * Moves the view of record `from` to id `to`. When `to` exists already, the two merge: the local state of
+ * `from` wins if it has pending changes (the newest intent), else the target's stays. Each keeps its own base.
  */
 async function moveRecord(tx: UserStoreTransaction, resource: UserResource, from: string, to: string, rewrite: (data: RecordData | null) => RecordData | null, now: number): Promise<void> {
   const entries = await tx.outboxFor(resource, from);
@@ -64,14 +70,7 @@ async function moveRecord(tx: UserStoreTransaction, resource: UserResource, from
   if (!source) return;
   const target = await tx.getRecord(resource, to);
   const data = target && entries.length === 0 ? target.data : rewrite(source.data);
-  tx.putRecord({
-    resource,
-    id: to,
-    data,
-    base: target ? target.base : rewrite(source.base),
-    baseTimestamp: target ? target.baseTimestamp : source.baseTimestamp,
-    naturalKey: naturalKeyOf(resource, data),
-    updatedAt: now,
-  });
-  tx.deleteRecord(resource, from);
+  tx.putRecord({ resource, id: to, data, base: target?.base ?? null, baseTimestamp: target?.baseTimestamp ?? null, naturalKey: naturalKeyOf(resource, data), updatedAt: now });
+  if (source.base === null) tx.deleteRecord(resource, from);
+  else tx.putRecord({ ...source, data: null, naturalKey: null, updatedAt: now });
 }

@@ -52,7 +52,7 @@ export function linkEnds(entry: Pick<OutboxEntry, 'resource' | 'data'>): { colle
 
 /** A CREATE the server may acknowledge under another id than the local one. */
 function mayBeRemapped(entry: OutboxEntry): boolean {
-  return entry.type === 'CREATE' && (entry.resource === 'BOOKMARK' || entry.resource === 'COLLECTION');
+  return entry.type === 'CREATE' && (entry.resource === 'BOOKMARK' || entry.resource === 'COLLECTION' || entry.resource === 'READING_SESSION');
 }
 
 export function nextBatch(entries: readonly OutboxEntry[], max: number): OutboxEntry[] {

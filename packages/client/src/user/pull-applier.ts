@@ -1,7 +1,5 @@
-import { DEFAULT_COLLECTION_ALIAS, parseCollectionBookmarkId } from '@quran-sync/protocol';
 import type { SyncEntry as SyncMutationEntry } from './user-sync-api.js';
 import type { ConflictPolicy } from './conflict-policy.js';
-import { remapRecord } from './id-remap.js';
 import { linkEnds } from './outbox.js';
 import type { ConflictReport } from './user-sync-events.js';
 import type { OutboxEntry, RecordData, UserRecord } from './user-store.js';
@@ -35,23 +33,21 @@ export async function applyPulledEntry(ctx: PullApplyContext, entry: SyncMutatio
   const id = recordIdOf(entry);
   if (id === null) return;
   const remote = entry.type === 'DELETE' ? null : (entry.data as RecordData | null);
-  if (entry.resource === 'COLLECTION' && remote?.isDefault === true) await adoptDefaultCollection(ctx, id);
   const record = await tx.getRecord(entry.resource, id);
   // Pages may repeat an entry (a resource that changed while paging); an older state never overwrites a newer one.
   if (record && record.baseTimestamp !== null && entry.timestamp <= record.baseTimestamp) return;
   const pending = ctx.outboxEmpty ? [] : await tx.outboxFor(entry.resource, id);
 
+  // The confirmed state is the server's, always. What the app sees follows it at once where nothing is pending
+  // for the record; elsewhere the rebuild at the end of the pull replays the pending changes on top.
+  confirm(ctx, entry, record, remote, pending.length === 0);
   if (pending.length === 0) {
-    settleTo(ctx, entry, record, remote);
     if (remote === null && entry.timestamp > ctx.ownHead) await dropDependentLinks(ctx, entry, id);
     return;
   }
-  if (entry.timestamp <= ctx.ownHead || matchesPending(entry.resource, remote, pending)) {
-    // The echo of this device's own push (or a server state one of its pending changes would produce anyway,
-    // e.g. a push the server applied whose answer was lost): no conflict, the pending changes apply on top.
-    tx.putRecord({ ...(record ?? emptyRecord(entry.resource, id, ctx.now)), base: remote, baseTimestamp: entry.timestamp });
-    return;
-  }
+  // The echo of this device's own push (or a server state one of its pending changes would produce anyway,
+  // e.g. a push the server applied whose answer was lost): no conflict, the pending changes apply on top.
+  if (entry.timestamp <= ctx.ownHead || matchesPending(entry.resource, remote, pending)) return;
 
   const local = record?.data ?? null;
   const base = record?.base ?? null;
@@ -60,12 +56,10 @@ export async function applyPulledEntry(ctx: PullApplyContext, entry: SyncMutatio
   switch (resolution.use) {
     case 'remote':
       for (const e of pending) tx.deleteOutbox(e.seq);
-      settleTo(ctx, entry, record, remote);
       result = remote;
       if (remote === null) await dropDependentLinks(ctx, entry, id);
       break;
     case 'local':
-      tx.putRecord({ ...(record ?? emptyRecord(entry.resource, id, ctx.now)), base: remote, baseTimestamp: entry.timestamp });
       result = local;
       break;
     case 'merged': {
@@ -73,7 +67,6 @@ export async function applyPulledEntry(ctx: PullApplyContext, entry: SyncMutatio
       const first = pending[0]!;
       for (const e of pending.slice(1)) tx.deleteOutbox(e.seq);
       tx.putOutbox(mergedEntry(first, entry.resource === 'COLLECTION_BOOKMARK' ? (first.data ?? null) : null, result, ctx.now));
-      tx.putRecord({ resource: entry.resource, id, data: result, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, result), updatedAt: ctx.now });
       break;
     }
   }
@@ -88,18 +81,18 @@ function matchesPending(resource: UserRecord['resource'], remote: RecordData | n
   });
 }
 
-/** The record takes the server's state (or goes, when deleted there). */
-function settleTo(ctx: PullApplyContext, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null): void {
+/**
+ * Records the server's state as the record's confirmed state (`base`); with `show`, the app's view takes it
+ * too (nothing is pending for the record). A record neither confirmed nor shown any more is dropped.
+ */
+function confirm(ctx: PullApplyContext, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null, show: boolean): void {
   const id = record?.id ?? recordIdOf(entry)!;
-  if (remote === null) {
+  const data = show ? remote : (record?.data ?? null);
+  if (remote === null && data === null) {
     if (record) ctx.tx.deleteRecord(entry.resource, id);
     return;
   }
-  ctx.tx.putRecord({ resource: entry.resource, id, data: remote, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, remote), updatedAt: ctx.now });
-}
-
-function emptyRecord(resource: UserRecord['resource'], id: string, now: number): UserRecord {
-  return { resource, id, data: null, base: null, baseTimestamp: null, naturalKey: null, updatedAt: now };
+  ctx.tx.putRecord({ resource: entry.resource, id, data, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, data), updatedAt: show ? ctx.now : (record?.updatedAt ?? ctx.now) });
 }
 
 /** The one entry that replaces a record's pending entries after a merge. */
@@ -125,18 +118,6 @@ async function dropDependentLinks(ctx: PullApplyContext, entry: SyncMutationEntr
     if (!ends || e.type !== 'CREATE' || ends[side] !== id) continue;
     ctx.tx.deleteOutbox(e.seq);
     const link = await ctx.tx.getRecord('COLLECTION_BOOKMARK', e.id);
-    if (link && link.base === null) ctx.tx.deleteRecord('COLLECTION_BOOKMARK', e.id);
     ctx.conflicts.push({ resource: 'COLLECTION_BOOKMARK', id: e.id, outcome: 'dropped', base: link?.base ?? null, local: link?.data ?? e.data, remote: null, result: link?.base ?? null });
-  }
-}
-
-/**
- * Links made offline into `__default__` (the device did not know its default collection's id yet) move onto
- * the real id as soon as a pull names it.
- */
-async function adoptDefaultCollection(ctx: PullApplyContext, id: string): Promise<void> {
-  const links = await ctx.tx.listRecords('COLLECTION_BOOKMARK', { includeDeleted: true });
-  if (links.some((l) => parseCollectionBookmarkId(l.id)?.collectionId === DEFAULT_COLLECTION_ALIAS)) {
-    await remapRecord(ctx.tx, 'COLLECTION', DEFAULT_COLLECTION_ALIAS, id, ctx.now);
   }
 }

@@ -1,15 +1,16 @@
-import { collectionBookmarkId, parseCollectionBookmarkId, USER_RESOURCES, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
+import { USER_RESOURCES, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
 import { ApiError } from '../http/api-error.js';
 import { backoffDelay, sleep as defaultSleep, type BackoffPolicy } from '../http/backoff.js';
 import { remapRecord } from './id-remap.js';
-import { linkEnds, nextBatch, toWireMutation } from './outbox.js';
+import { nextBatch, toWireMutation } from './outbox.js';
 import { applyPulledEntry } from './pull-applier.js';
+import { rebuildView } from './rebuild-view.js';
 import type { UnitEffects, UserSyncCore } from './user-sync-core.js';
 import type { PullPage, SyncEntry, UserSyncApi } from './user-sync-api.js';
 import type { SyncReport } from './user-sync-events.js';
-import type { OutboxEntry, QuarantineError, RecordData, UserSyncMeta } from './user-store.js';
+import type { OutboxEntry, QuarantineError, UserSyncMeta } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
-import { jsonEqual, naturalKeyOf, recordIdOf } from './user-resource-data.js';
+import { recordIdOf } from './user-resource-data.js';
 
 /**
  * One sync run (user-sync.md, "Client rules"; docs/user-client.md, "Sync algorithm"):
@@ -27,7 +28,8 @@ import { jsonEqual, naturalKeyOf, recordIdOf } from './user-resource-data.js';
  *    - anything else (network, 5xx after the transport's own retries): the run fails, nothing is lost, the
  *      entries stay queued (a batch whose outcome is unknown stays frozen for an exact resend).
  * 4. Pull the echo of the run's own pushes (their side effects: default collection, orphan rule, reading
- *    bookmark), then settle: with an empty outbox, every record shows exactly the server's state.
+ *    bookmark), then rebuild the view: the server's state with what is still pending replayed on top; with an
+ *    empty outbox, every record shows exactly the server's state.
  */
 export interface UserSyncEngineOptions {
   /** Entries per pull page (the server caps at 1000). */
@@ -66,6 +68,10 @@ interface RunStats {
   quarantined: number;
 }
 
+/** Resources whose CREATE the server may acknowledge under another id (a natural-key merge). */
+type RemappedResource = 'BOOKMARK' | 'COLLECTION' | 'READING_SESSION';
+const REMAPPED: ReadonlySet<string> = new Set<RemappedResource>(['BOOKMARK', 'COLLECTION', 'READING_SESSION']);
+
 /** Statuses that refuse a batch for what it contains: retrying it unchanged would fail again. */
 const REFUSED_STATUSES = new Set([400, 403, 413, 422]);
 
@@ -99,7 +105,7 @@ export class UserSyncEngine {
     meta = await this.readMeta();
     if (meta.pulledThrough !== meta.head) await this.pullAll(stats, signal);
     meta = await this.core.unit('sync', async (tx) => {
-      await settle(tx);
+      await rebuildView(tx, this.core.now());
       const current = await this.core.meta(tx);
       const next = { ...current, lastSyncedAt: this.core.now() };
       tx.putMeta(next);
@@ -145,6 +151,9 @@ export class UserSyncEngine {
           if (seen && entry.type !== 'DELETE') seen.add(`${entry.resource}\u0000${recordIdOf(entry)}`);
         }
         if (seen && !page.hasMore) await pruneUnseen(tx, seen);
+        // The confirmed state is now the server's at its head (every ack of this run included): the view is
+        // recomputed from it, so pending changes show on top of what other devices did.
+        if (!page.hasMore && !ctx.outboxEmpty) await rebuildView(tx, ctx.now);
         const meta = await this.core.meta(tx);
         if (page.hasMore) tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt });
         else {
@@ -225,6 +234,14 @@ export class UserSyncEngine {
     });
   }
 
+  /**
+   * Acknowledged entries leave the outbox. The confirmed state (`base`) is NOT taken from acks: the echo pull
+   * that follows every push brings the server's state with all its side effects, and a rebuild of the view
+   * follows it. An ack naming another id than the device minted (a bookmark merged at its location, a
+   * collection created by name, a reading session at an occupied position) moves the local view and the
+   * pending entries onto the server's id, so later writes name what the server knows. Links are never
+   * remapped from their acks: they address their bookmark by location.
+   */
   private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], newHead: number): Promise<void> {
     const now = this.core.now();
     for (let i = 0; i < batch.length; i++) {
@@ -233,34 +250,9 @@ export class UserSyncEngine {
       const ack = acks[i]!;
       if (!entry) continue;
       tx.deleteOutbox(entry.seq);
-      let id = entry.id;
-      if ((entry.resource === 'BOOKMARK' || entry.resource === 'COLLECTION') && ack.resourceId && ack.resourceId !== id) {
-        await remapRecord(tx, entry.resource, id, ack.resourceId, now);
-        id = ack.resourceId;
+      if (entry.type !== 'DELETE' && REMAPPED.has(entry.resource) && ack.resourceId && ack.resourceId !== entry.id) {
+        await remapRecord(tx, entry.resource as RemappedResource, entry.id, ack.resourceId, now);
       }
-      if (entry.resource === 'COLLECTION_BOOKMARK') {
-        const acked = parseCollectionBookmarkId(ack.resourceId) ?? linkEnds({ resource: 'COLLECTION_BOOKMARK', data: ack.data as RecordData | null });
-        const local = linkEnds(entry);
-        if (acked && local) {
-          if (acked.collectionId !== local.collectionId) await remapRecord(tx, 'COLLECTION', local.collectionId, acked.collectionId, now);
-          if (acked.bookmarkId !== local.bookmarkId) await remapRecord(tx, 'BOOKMARK', local.bookmarkId, acked.bookmarkId, now);
-          id = collectionBookmarkId(acked.collectionId, acked.bookmarkId);
-        }
-      }
-      const base = ack.type === 'DELETE' ? null : (ack.data as RecordData | null);
-      const record = await tx.getRecord(entry.resource, id);
-      const remaining = await tx.outboxFor(entry.resource, id);
-      if (!record) {
-        if (base !== null && remaining.length === 0) tx.putRecord({ resource: entry.resource, id, data: base, base, baseTimestamp: ack.timestamp, naturalKey: naturalKeyOf(entry.resource, base), updatedAt: now });
-        continue;
-      }
-      if (record.data === null && base === null && remaining.length === 0) {
-        tx.deleteRecord(entry.resource, id);
-        continue;
-      }
-      // The local view stays as it is (later entries, and the optimistic side effects, are on top of it); the
-      // echo pull and the final settle bring the server's derived fields.
-      if (record.baseTimestamp === null || ack.timestamp >= record.baseTimestamp) tx.putRecord({ ...record, base, baseTimestamp: ack.timestamp });
     }
     const meta = await this.core.meta(tx);
     tx.putMeta({ ...meta, head: newHead, sentBatch: null });
@@ -300,44 +292,24 @@ export class UserSyncEngine {
 }
 
 /**
- * Sets an entry aside with the server's refusal and rolls its record back to the server's state when nothing
- * else is pending for it (so the device converges with the server instead of showing a change that will never
- * arrive there). The app sees it in `client.quarantine` and can retry or discard it.
+ * Sets an entry aside with the server's refusal. Its record is not patched here: the rebuild that ends the run
+ * (after the pull that confirms this run's acks) recomputes the view without the refused change.
  */
-export async function quarantine(tx: UserStoreTransaction, entry: OutboxEntry, error: QuarantineError, now: number, effects: UnitEffects): Promise<void> {
+async function quarantine(tx: UserStoreTransaction, entry: OutboxEntry, error: QuarantineError, now: number, effects: UnitEffects): Promise<void> {
   const current = (await tx.getOutbox(entry.seq)) ?? entry;
   tx.deleteOutbox(current.seq);
   const quarantined = { ...current, error, quarantinedAt: now };
   tx.putQuarantine(quarantined);
   effects.quarantined.push(quarantined);
-  const record = await tx.getRecord(current.resource, current.id);
-  if (record && (await tx.outboxFor(current.resource, current.id)).length === 0) rollBack(tx, record, now);
 }
 
-function rollBack(tx: UserStoreTransaction, record: { resource: OutboxEntry['resource']; id: string; base: RecordData | null; baseTimestamp: number | null }, now: number): void {
-  if (record.base === null) tx.deleteRecord(record.resource, record.id);
-  else tx.putRecord({ resource: record.resource, id: record.id, data: record.base, base: record.base, baseTimestamp: record.baseTimestamp, naturalKey: naturalKeyOf(record.resource, record.base), updatedAt: now });
-}
-
-/**
- * With nothing left to push, every record must show exactly the server's state: optimistic side effects the
- * device mirrored (orphaned bookmarks, cascades, flags) are replaced by what the server really did.
- */
-async function settle(tx: UserStoreTransaction): Promise<void> {
-  if (!(await tx.outboxIsEmpty())) return;
-  for (const resource of USER_RESOURCES) {
-    for (const record of await tx.listRecords(resource, { includeDeleted: true })) {
-      if (!jsonEqual(record.data, record.base)) rollBack(tx, record, record.updatedAt);
-    }
-  }
-}
-
-/** After a full pull: server-known records it did not list, with nothing pending, are gone on the server. */
+/** After a full pull: server-known records it did not list are gone on the server. */
 async function pruneUnseen(tx: UserStoreTransaction, seen: ReadonlySet<string>): Promise<void> {
   for (const resource of USER_RESOURCES) {
     for (const record of await tx.listRecords(resource, { includeDeleted: true })) {
       if (record.base === null || seen.has(`${resource}\u0000${record.id}`)) continue;
       if ((await tx.outboxFor(resource, record.id)).length === 0) tx.deleteRecord(resource, record.id);
+      else tx.putRecord({ ...record, base: null, baseTimestamp: null });
     }
   }
 }
