@@ -20,8 +20,8 @@ const REGRESSION_SEEDS: readonly number[] = [];
  * - default: memory seeds 1..DEFAULT_SEEDS.memory, SQLite and IndexedDB a handful each, plus REGRESSION_SEEDS;
  * - `QS_USER_MODEL_SEEDS=N`: seeds 1..N on memory, and 1..ceil(N/10) on SQLite and IndexedDB;
  * - `QS_USER_MODEL_STORE=memory|sqlite|indexeddb|all`: only that store (all: each store), with every seed;
- * - `QS_USER_MODEL_SEED=n`: exactly that seed (on QS_USER_MODEL_STORE, default all three), printing the
- *   program and what each command did.
+ * - `QS_USER_MODEL_SEED=n` (or `n,m,…`): exactly those seeds (on QS_USER_MODEL_STORE, default all three),
+ *   printing the program and what each command did.
  * A failure's message holds the program, the trace and every problem found, and the replay command.
  */
 const DEFAULT_SEEDS: Readonly<Record<StoreKind, number>> = { memory: 30, sqlite: 5, indexeddb: 5 };
@@ -33,7 +33,7 @@ function plan(): Array<{ store: StoreKind; seeds: number[] }> {
   const only = storeEnv === undefined || storeEnv === 'all' ? null : (storeEnv as StoreKind);
   const stores = only ? [only] : STORE_KINDS;
   const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-  if (env.QS_USER_MODEL_SEED) return stores.map((store) => ({ store, seeds: [Number(env.QS_USER_MODEL_SEED)] }));
+  if (env.QS_USER_MODEL_SEED) return stores.map((store) => ({ store, seeds: env.QS_USER_MODEL_SEED!.split(',').map(Number) }));
   const total = env.QS_USER_MODEL_SEEDS ? Number(env.QS_USER_MODEL_SEEDS) : null;
   return stores.map((store) => {
     const count = total === null ? DEFAULT_SEEDS[store] : store === 'memory' || storeEnv !== undefined ? total : Math.ceil(total / 10);

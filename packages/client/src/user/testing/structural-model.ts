@@ -203,7 +203,7 @@ const heal = (device: Device): void => {
 async function trySync(device: Device): Promise<string> {
   try {
     const r = await device.client.sync();
-    return `${device.name} ${r.upToDate ? 'up to date' : `pushed ${r.pushed}, pulled ${r.pulled}${r.outOfSync ? `, ${r.outOfSync}×409` : ''}${r.conflicts ? `, ${r.conflicts} conflicts` : ''}${r.quarantined ? `, ${r.quarantined} QUARANTINED` : ''}`}`;
+    return `${device.name} ${r.upToDate ? 'up to date' : `pushed ${r.pushed}, pulled ${r.pulled}${r.outOfSync ? `, ${r.outOfSync} out-of-sync` : ''}${r.conflicts ? `, ${r.conflicts} conflicts` : ''}${r.quarantined ? `, ${r.quarantined} QUARANTINED` : ''}`}`;
   } catch (error) {
     return `${device.name} failed (${error instanceof Error ? error.message : String(error)})`;
   }
