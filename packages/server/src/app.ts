@@ -138,7 +138,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       const origins = config.corsOrigins.includes('*') ? true : [...config.corsOrigins];
       await app.register(cors, {
         // Admin routes never answer cross-origin requests: editorial calls come from servers and the CLI.
-        delegator: (request, callback) => callback(null, { origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins, exposedHeaders: [HEADERS.mutationAt, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter] }),
+        delegator: (request, callback) => callback(null, { origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins, exposedHeaders: [HEADERS.mutationAt, HEADERS.mutationsRecorded, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter] }),
       });
     }
     await installOpenApi(app, { version: SERVER_VERSION });

@@ -40,7 +40,7 @@ export async function applyPulledEntry(ctx: PullApplyContext, entry: SyncMutatio
 
   // The confirmed state is the server's, always. What the app sees follows it at once where nothing is pending
   // for the record; elsewhere the rebuild at the end of the pull replays the pending changes on top.
-  confirm(ctx, entry, record, remote, pending.length === 0);
+  confirm(ctx.tx, entry, record, remote, pending.length === 0, ctx.now);
   if (pending.length === 0) {
     if (remote === null && entry.timestamp > ctx.ownHead) await dropDependentLinks(ctx, entry, id);
     return;
@@ -85,14 +85,14 @@ function matchesPending(resource: UserRecord['resource'], remote: RecordData | n
  * Records the server's state as the record's confirmed state (`base`); with `show`, the app's view takes it
  * too (nothing is pending for the record). A record neither confirmed nor shown any more is dropped.
  */
-function confirm(ctx: PullApplyContext, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null, show: boolean): void {
+export function confirm(tx: UserStoreTransaction, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null, show: boolean, now: number): void {
   const id = record?.id ?? recordIdOf(entry)!;
   const data = show ? remote : (record?.data ?? null);
   if (remote === null && data === null) {
-    if (record) ctx.tx.deleteRecord(entry.resource, id);
+    if (record) tx.deleteRecord(entry.resource, id);
     return;
   }
-  ctx.tx.putRecord({ resource: entry.resource, id, data, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, data), updatedAt: show ? ctx.now : (record?.updatedAt ?? ctx.now) });
+  tx.putRecord({ resource: entry.resource, id, data, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, data), updatedAt: show ? now : (record?.updatedAt ?? now) });
 }
 
 /** The one entry that replaces a record's pending entries after a merge. */

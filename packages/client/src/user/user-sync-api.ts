@@ -25,6 +25,11 @@ export type PullPage = Omit<PullData, 'mutations'> & { readonly mutations: reado
 export interface PushResult {
   readonly acks: readonly SyncEntry[];
   readonly lastMutationAt: number;
+  /**
+   * `X-Mutations-Recorded` (an extension): how many mutations the push recorded, side effects included; null
+   * when the server does not say (another server, or a replayed answer).
+   */
+  readonly recorded: number | null;
 }
 
 export class UserSyncApi {
@@ -59,6 +64,7 @@ export class UserSyncApi {
   /** `POST ?lastMutationAt=head` with one batch; the same `idempotencyKey` for every retry of the same batch. */
   async push(head: number, mutations: readonly PushMutation[], idempotencyKey: string, signal?: AbortSignal): Promise<PushResult> {
     const url = `${this.prefix}/sync?${new URLSearchParams({ lastMutationAt: String(head) })}`;
+    let recorded: number | null = null;
     const body = await this.transport.send(
       url,
       {
@@ -67,7 +73,11 @@ export class UserSyncApi {
         body: JSON.stringify({ mutations }),
         ...(signal ? { signal } : {}),
       },
-      (response) => readJson(response, url),
+      (response) => {
+        const header = response.headers.get(HEADERS.mutationsRecorded);
+        recorded = header !== null && /^\d{1,9}$/.test(header) ? Number(header) : null;
+        return readJson(response, url);
+      },
     );
     check(PushResponse, body, url);
     const acks = body.data.mutations;
@@ -75,7 +85,7 @@ export class UserSyncApi {
     acks.forEach((ack, i) => {
       if (ack.type !== mutations[i]!.type || ack.resource !== mutations[i]!.resource) throw new ProtocolError(`ack ${i} is ${ack.type} ${ack.resource}, not the ${mutations[i]!.type} ${mutations[i]!.resource} sent`, url);
     });
-    return { acks: acks as SyncEntry[], lastMutationAt: body.data.lastMutationAt };
+    return { acks: acks as SyncEntry[], lastMutationAt: body.data.lastMutationAt, recorded };
   }
 
   private async getJson<S extends TSchema>(url: string, schema: S, signal?: AbortSignal) {

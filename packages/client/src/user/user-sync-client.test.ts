@@ -105,6 +105,29 @@ describe('UserSyncClient', () => {
     expect(await deviceState(a.store)).toEqual(await serverState(server, user));
   });
 
+  it('skips the echo pull when the server says the acks were all it recorded; pulls it when there were side effects', async () => {
+    const user = freshUserId();
+    const a = await device(user);
+    await a.client.bookmarks.add({ type: 'ayah', key: 1, verseNumber: 1 });
+    await a.client.sync(); // the first write also creates the default collection: an echo pull brings it
+    for (let verse = 1; verse <= 150; verse++) await a.client.notes.create({ body: `note number ${verse}`, ranges: [`2:${verse}`] });
+    let before = a.proxy.requests.length;
+    await a.client.sync();
+    // Two pushes, no pull: their acks were the whole change, and the device holds exactly the server's state.
+    expect(a.requests().slice(before).map((r) => r.split(' ')[0])).toEqual(['POST', 'POST']);
+    expect(await deviceState(a.store)).toEqual(await serverState(server, user));
+    expect((await a.client.status()).pending).toBe(0);
+
+    // Unlinking a bookmark's last link deletes it by the orphan rule, which no ack reports: the echo pull brings it.
+    await a.client.collections.addBookmark('__default__', { type: 'surah', key: 18 });
+    await a.client.sync();
+    await a.client.collections.removeBookmark('__default__', { type: 'surah', key: 18 });
+    before = a.proxy.requests.length;
+    await a.client.sync();
+    expect(a.requests().slice(before).map((r) => r.split(' ')[0])).toEqual(['POST', 'GET']);
+    expect(await deviceState(a.store)).toEqual(await serverState(server, user));
+  });
+
   it('polls cheaply: with nothing queued and nothing new, a sync is one metadataOnly request', async () => {
     const user = freshUserId();
     const a = await device(user);

@@ -3,12 +3,12 @@ import { ApiError } from '../http/api-error.js';
 import { backoffDelay, sleep as defaultSleep, type BackoffPolicy } from '../http/backoff.js';
 import { remapRecord } from './id-remap.js';
 import { nextBatch, toWireMutation } from './outbox.js';
-import { applyPulledEntry } from './pull-applier.js';
+import { applyPulledEntry, confirm } from './pull-applier.js';
 import { rebuildView } from './rebuild-view.js';
 import type { UnitEffects, UserSyncCore } from './user-sync-core.js';
 import type { PullPage, SyncEntry, UserSyncApi } from './user-sync-api.js';
 import type { SyncReport } from './user-sync-events.js';
-import type { OutboxEntry, QuarantineError, UserSyncMeta } from './user-store.js';
+import type { OutboxEntry, QuarantineError, RecordData, UserSyncMeta } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
 import { recordIdOf } from './user-resource-data.js';
 
@@ -188,8 +188,9 @@ export class UserSyncEngine {
       const key = await idempotencyKey(prepared.deviceId, head, JSON.stringify({ mutations }));
       let acks: readonly SyncEntry[];
       let newHead: number;
+      let recorded: number | null;
       try {
-        ({ acks, lastMutationAt: newHead } = await this.api.push(head, mutations, key, signal));
+        ({ acks, lastMutationAt: newHead, recorded } = await this.api.push(head, mutations, key, signal));
       } catch (error) {
         if (!(error instanceof ApiError)) throw error; // outcome unknown: the batch stays frozen for an exact resend
         if (error.status === 409 && error.code === USER_SYNC_ERROR_CODES.outOfSync) {
@@ -210,7 +211,7 @@ export class UserSyncEngine {
         }
         throw error;
       }
-      await this.core.unit('sync', (tx) => this.applyAcks(tx, batch, acks, newHead));
+      await this.core.unit('sync', (tx) => this.applyAcks(tx, batch, acks, { head, newHead, recorded }));
       stats.pushed += batch.length;
       stats.batches++;
       limit = this.options.batchSize;
@@ -242,7 +243,7 @@ export class UserSyncEngine {
    * pending entries onto the server's id, so later writes name what the server knows. Links are never
    * remapped from their acks: they address their bookmark by location.
    */
-  private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], newHead: number): Promise<void> {
+  private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], push: { head: number; newHead: number; recorded: number | null }): Promise<void> {
     const now = this.core.now();
     for (let i = 0; i < batch.length; i++) {
       // Re-read: an earlier ack of this batch may have moved this entry onto a server id.
@@ -255,7 +256,20 @@ export class UserSyncEngine {
       }
     }
     const meta = await this.core.meta(tx);
-    tx.putMeta({ ...meta, head: newHead, sentBatch: null });
+    const complete = meta.pulledThrough === push.head ? completeChange(acks, push) : null;
+    if (complete) {
+      // The acks are every mutation between the head this push was based on and the new head: they are the
+      // server's state after it, exactly as the echo pull would bring it, so none is needed.
+      for (const ack of complete) {
+        const id = recordIdOf(ack);
+        if (id === null) continue;
+        const record = await tx.getRecord(ack.resource, id);
+        if (record && record.baseTimestamp !== null && ack.timestamp <= record.baseTimestamp) continue;
+        const pending = await tx.outboxFor(ack.resource, id);
+        confirm(tx, ack, record, ack.type === 'DELETE' ? null : (ack.data as RecordData | null), pending.length === 0, now);
+      }
+    }
+    tx.putMeta({ ...meta, head: push.newHead, ...(complete ? { pulledThrough: push.newHead } : {}), sentBatch: null });
     this.core.frozen.clear();
   }
 
@@ -312,6 +326,21 @@ async function pruneUnseen(tx: UserStoreTransaction, seen: ReadonlySet<string>):
       else tx.putRecord({ ...record, base: null, baseTimestamp: null });
     }
   }
+}
+
+/**
+ * The acks that recorded mutations, in timestamp order, when they are provably ALL the mutations between the
+ * push's head and the new one: the server says how many it recorded (`X-Mutations-Recorded`, side effects
+ * included), and exactly that many acks carry distinct timestamps in (head, newHead], the last one newHead.
+ * Null when that cannot be shown (a side effect such as the orphan rule, or a server that does not say).
+ */
+function completeChange(acks: readonly SyncEntry[], push: { head: number; newHead: number; recorded: number | null }): SyncEntry[] | null {
+  if (push.recorded === null) return null;
+  const recorded = acks.filter((a) => a.timestamp > push.head).sort((a, b) => a.timestamp - b.timestamp);
+  if (recorded.length !== push.recorded) return null;
+  if (recorded.length === 0) return push.newHead === push.head ? recorded : null;
+  for (let i = 1; i < recorded.length; i++) if (recorded[i]!.timestamp === recorded[i - 1]!.timestamp) return null;
+  return recorded.at(-1)!.timestamp === push.newHead ? recorded : null;
 }
 
 /** `qs-<device>-<sha256(head, body)>`: the same batch at the same head always gets the same key. */

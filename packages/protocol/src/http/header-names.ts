@@ -5,6 +5,8 @@ export const HEADERS = {
   authorization: 'authorization',
   requestId: 'x-request-id',
   mutationAt: 'x-mutation-at',
+  /** Extension on push answers: how many mutations the push recorded, side effects included. */
+  mutationsRecorded: 'x-mutations-recorded',
   idempotencyKey: 'idempotency-key',
   retryAfter: 'retry-after',
   etag: 'etag',

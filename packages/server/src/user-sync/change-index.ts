@@ -52,6 +52,13 @@ export class ChangeBuffer {
     this.pending.set(key, entry);
   }
 
+  /** Every mutation recorded so far, side effects included: `resource`, `resourceId`, `timestamp`. */
+  recorded(): Array<{ resource: UserResource; resourceId: string; timestamp: number }> {
+    const out: Array<{ resource: UserResource; resourceId: string; timestamp: number }> = [];
+    for (const change of this.pending.values()) for (const timestamp of change.timestamps) out.push({ resource: change.resource, resourceId: change.resourceId, timestamp });
+    return out;
+  }
+
   latest(resource: UserResource, resourceId: string): number | undefined {
     return this.pending.get(`${resource}\u0000${resourceId}`)?.timestamps.at(-1);
   }

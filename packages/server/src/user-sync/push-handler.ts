@@ -125,7 +125,18 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
       paths.inc({ path: 'probing' });
     }
   }
-  return sendJson(request, reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)), outcome.body);
+  reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt));
+  // Tells a client that the acks are the whole change between its head and the new one (no side effect beyond
+  // them): then it needs no pull to learn the server's state after its own push (docs/user-sync.md).
+  if (outcome.recorded !== null && outcome.status === 200 && acksCoverRecorded(outcome.body, outcome.recorded)) reply.header(HEADERS.mutationsRecorded, String(outcome.recorded.length));
+  return sendJson(request, reply, outcome.body);
+}
+
+/** Whether every recorded mutation is the state one ack reports (same resource, id and timestamp). */
+function acksCoverRecorded(body: unknown, recorded: ReadonlyArray<{ resource: string; resourceId: string; timestamp: number }>): boolean {
+  const acks = (body as { data?: { mutations?: SyncMutationEntry[] } }).data?.mutations ?? [];
+  const acked = new Set(acks.map((a) => `${a.resource}\u0000${a.resource === 'PREFERENCE' ? String((a.data as { group?: unknown } | null)?.group) : a.resourceId}\u0000${a.timestamp}`));
+  return recorded.every((r) => acked.has(`${r.resource}\u0000${r.resourceId}\u0000${r.timestamp}`));
 }
 
 /**

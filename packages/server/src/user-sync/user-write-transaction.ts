@@ -24,6 +24,11 @@ export interface UserWriteOutcome {
   readonly body: unknown;
   /** `X-Mutation-At`: the head after the write (or the stored one, on a replay). */
   readonly mutationAt: number;
+  /**
+   * The mutations this write recorded, side effects included; null on a replay (the stored outcome does not
+   * say). All of them, and only they, lie between the head the write was based on and `mutationAt`.
+   */
+  readonly recorded: ReadonlyArray<{ readonly resource: string; readonly resourceId: string; readonly timestamp: number }> | null;
   readonly replayed: boolean;
 }
 
@@ -74,7 +79,7 @@ export async function runUserWrite<T>(db: Kysely<Database>, request: UserWriteRe
           ? sql`update user_heads set head = ${head}, default_collection_id = ${created} where user_id = ${request.userId}`
           : sql`update user_heads set head = ${head} where user_id = ${request.userId}`;
     await executeAsOneStatement(trx, statements, main);
-    return { status: response.status, body: response.body, mutationAt: head, replayed: false };
+    return { status: response.status, body: response.body, mutationAt: head, recorded: write.changes.recorded(), replayed: false };
   });
 }
 
@@ -154,7 +159,7 @@ export async function speculateUserWrite<T>(db: Kysely<Database>, request: UserW
     if (isIntegrityViolation(error)) return null;
     throw error;
   }
-  return { status: response.status, body: response.body, mutationAt: write.head, replayed: false };
+  return { status: response.status, body: response.body, mutationAt: write.head, recorded: write.changes.recorded(), replayed: false };
 }
 
 /** Name of the speculative statement's head update, which every other part of the statement checks. */
@@ -277,7 +282,7 @@ class WriteState {
 }
 
 function replay(stored: StoredOutcome): UserWriteOutcome {
-  return { status: stored.status, body: stored.body, mutationAt: stored.mutationAt, replayed: true };
+  return { status: stored.status, body: stored.body, mutationAt: stored.mutationAt, recorded: null, replayed: true };
 }
 
 /**
