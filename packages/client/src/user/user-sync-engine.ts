@@ -211,10 +211,13 @@ export class UserSyncEngine {
         }
         throw error;
       }
-      await this.core.unit('sync', (tx) => this.applyAcks(tx, batch, acks, { head, newHead, recorded }));
+      const complete = await this.core.unit('sync', (tx) => this.applyAcks(tx, batch, acks, { head, newHead, recorded }));
       stats.pushed += batch.length;
       stats.batches++;
       limit = this.options.batchSize;
+      // Side effects the acks do not show: pull them now (a few entries), so the next push's acks can again be
+      // taken as the whole change.
+      if (!complete && (await this.core.store.countOutbox()) > 0) await this.pullAll(stats, signal);
     }
   }
 
@@ -243,7 +246,8 @@ export class UserSyncEngine {
    * pending entries onto the server's id, so later writes name what the server knows. Links are never
    * remapped from their acks: they address their bookmark by location.
    */
-  private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], push: { head: number; newHead: number; recorded: number | null }): Promise<void> {
+  /** Returns whether the acks were the whole change (the confirmed state is at the new head). */
+  private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], push: { head: number; newHead: number; recorded: number | null }): Promise<boolean> {
     const now = this.core.now();
     for (let i = 0; i < batch.length; i++) {
       // Re-read: an earlier ack of this batch may have moved this entry onto a server id.
@@ -271,6 +275,7 @@ export class UserSyncEngine {
     }
     tx.putMeta({ ...meta, head: push.newHead, ...(complete ? { pulledThrough: push.newHead } : {}), sentBatch: null });
     this.core.frozen.clear();
+    return complete !== null;
   }
 
   /**
