@@ -35,6 +35,11 @@ export async function remapRecord(tx: UserStoreTransaction, resource: 'BOOKMARK'
     const target = moved(ends);
     await moveRecord(tx, 'COLLECTION_BOOKMARK', link.id, collectionBookmarkId(target.collectionId, target.bookmarkId), rewrite, now);
   }
+  // Queued links name their bookmark by location (the id they carry only names the local link record, and the
+  // links the device holds moved above), so a bookmark's new id needs no pass over the whole outbox: a device
+  // re-adding thousands of bookmarks the server already has would otherwise pay one pass per bookmark. A
+  // collection's does: its queued links are pushed with its id.
+  if (resource === 'BOOKMARK') return;
   // Entries whose record is gone already (a pending link deletion), and set-aside entries.
   for (const entry of await tx.listOutbox()) {
     const next = rewriteEntry(entry, resource, from, to, rewrite);

@@ -25,6 +25,12 @@ export interface PullApplyContext {
   readonly now: number;
   /** The outbox is empty: skip the per-entry outbox lookups (a fresh device pulling its history). */
   readonly outboxEmpty: boolean;
+  /**
+   * The store held nothing when this pull began (a first sync with nothing queued): a record is only in it if
+   * this pull put it there, so there is nothing to look up in the store; a later page's entry simply replaces
+   * an earlier page's (it is newer: pages advance by timestamp).
+   */
+  readonly freshStore?: boolean;
   readonly conflicts: ConflictReport[];
 }
 
@@ -33,14 +39,14 @@ export async function applyPulledEntry(ctx: PullApplyContext, entry: SyncMutatio
   const id = recordIdOf(entry);
   if (id === null) return;
   const remote = entry.type === 'DELETE' ? null : (entry.data as RecordData | null);
-  const record = await tx.getRecord(entry.resource, id);
+  const record = ctx.freshStore ? tx.buffered(entry.resource, id) : await tx.getRecord(entry.resource, id);
   // Pages may repeat an entry (a resource that changed while paging); an older state never overwrites a newer one.
   if (record && record.baseTimestamp !== null && entry.timestamp <= record.baseTimestamp) return;
   const pending = ctx.outboxEmpty ? [] : await tx.outboxFor(entry.resource, id);
 
   // The confirmed state is the server's, always. What the app sees follows it at once where nothing is pending
   // for the record; elsewhere the rebuild at the end of the pull replays the pending changes on top.
-  confirm(ctx.tx, entry, record, remote, pending.length === 0, ctx.now);
+  confirm(ctx.tx, entry, record, remote, pending.length === 0, ctx.now, ctx.freshStore === true);
   if (pending.length === 0) {
     if (remote === null && entry.timestamp > ctx.ownHead) await dropDependentLinks(ctx, entry, id);
     return;
@@ -85,11 +91,12 @@ function matchesPending(resource: UserRecord['resource'], remote: RecordData | n
  * Records the server's state as the record's confirmed state (`base`); with `show`, the app's view takes it
  * too (nothing is pending for the record). A record neither confirmed nor shown any more is dropped.
  */
-export function confirm(tx: UserStoreTransaction, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null, show: boolean, now: number): void {
+export function confirm(tx: UserStoreTransaction, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null, show: boolean, now: number, unread = false): void {
   const id = record?.id ?? recordIdOf(entry)!;
   const data = show ? remote : (record?.data ?? null);
   if (remote === null && data === null) {
-    if (record) tx.deleteRecord(entry.resource, id);
+    // `unread`: the record was not looked up, an earlier page may have stored it.
+    if (record || unread) tx.deleteRecord(entry.resource, id);
     return;
   }
   tx.putRecord({ resource: entry.resource, id, data, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, data), updatedAt: show ? now : (record?.updatedAt ?? now) });

@@ -26,6 +26,11 @@ export class UserStoreTransaction {
     return this.store.getRecord(resource, id);
   }
 
+  /** The record as this unit changed it; null when this unit has not touched it (the store is not read). */
+  buffered(resource: UserResource, id: string): UserRecord | null {
+    return this.records.get(recordKey(resource, id)) ?? null;
+  }
+
   /** Live records (data not null) of `resource` with this natural key. */
   async findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]> {
     const stored = await this.store.findRecords(resource, naturalKey);

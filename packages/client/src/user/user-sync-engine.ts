@@ -87,10 +87,14 @@ export class UserSyncEngine {
     const stats: RunStats = { pulled: 0, pushed: 0, batches: 0, outOfSync: 0, conflicts: 0, quarantined: 0 };
     let meta = await this.core.unit('sync', (tx) => this.core.meta(tx));
 
+    // A first sync with nothing queued starts from an empty store (records only ever come with an outbox entry
+    // or from the server): the pull need not look anything up, and the view is the pulled state as it lands.
+    let fresh = false;
     if (meta.head === null) {
+      fresh = (await this.core.store.countOutbox()) === 0;
       const head = await this.api.head(0, signal);
       if (head === -1) meta = await this.updateMeta({ head: -1, pulledThrough: -1 });
-      else await this.pullAll(stats, signal);
+      else await this.pullAll(stats, signal, fresh);
       meta = await this.readMeta();
     } else if ((await this.core.store.countOutbox()) === 0 && meta.pulledThrough === meta.head) {
       const head = await this.api.head(meta.pulledThrough ?? 0, signal);
@@ -105,7 +109,7 @@ export class UserSyncEngine {
     meta = await this.readMeta();
     if (meta.pulledThrough !== meta.head) await this.pullAll(stats, signal);
     meta = await this.core.unit('sync', async (tx) => {
-      await rebuildView(tx, this.core.now());
+      if (!(fresh && stats.pushed === 0 && stats.quarantined === 0 && (await tx.outboxIsEmpty()))) await rebuildView(tx, this.core.now());
       const current = await this.core.meta(tx);
       const next = { ...current, lastSyncedAt: this.core.now() };
       tx.putMeta(next);
@@ -135,7 +139,7 @@ export class UserSyncEngine {
    * interrupted pull resumes where it stopped. Pages are followed by cursor: the contract makes a page's
    * `lastMutationAt` a lossless resume point (the last returned entry while `hasMore`, else the head).
    */
-  private async pullAll(stats: RunStats, signal?: AbortSignal): Promise<void> {
+  private async pullAll(stats: RunStats, signal?: AbortSignal, freshStore = false): Promise<void> {
     const start = await this.readMeta();
     const ownHead = start.head ?? -1;
     let since = start.pulledThrough ?? -1;
@@ -145,12 +149,14 @@ export class UserSyncEngine {
     for (;;) {
       const page: PullPage = await this.api.pull(since, this.options.pageSize, signal);
       await this.core.unit('sync', async (tx, effects) => {
-        const ctx = { tx, policy: this.core.policy, ownHead, now: this.core.now(), outboxEmpty: await tx.outboxIsEmpty(), conflicts: effects.conflicts };
+        const outboxEmpty = await tx.outboxIsEmpty();
+        const ctx = { tx, policy: this.core.policy, ownHead, now: this.core.now(), outboxEmpty, freshStore: freshStore && outboxEmpty, conflicts: effects.conflicts };
         for (const entry of page.mutations) {
           await applyPulledEntry(ctx, entry);
           if (seen && entry.type !== 'DELETE') seen.add(`${entry.resource}\u0000${recordIdOf(entry)}`);
         }
-        if (seen && !page.hasMore) await pruneUnseen(tx, seen);
+        // Everything a fresh store holds came from this pull: nothing in it can be unlisted.
+        if (seen && !page.hasMore && !ctx.freshStore) await pruneUnseen(tx, seen);
         // The confirmed state is now the server's at its head (every ack of this run included): the view is
         // recomputed from it, so pending changes show on top of what other devices did.
         if (!page.hasMore && !ctx.outboxEmpty) await rebuildView(tx, ctx.now);
