@@ -28,7 +28,7 @@ const REGRESSION_SEEDS: readonly number[] = [2, 9, 36, 38, 53, 127, 162, 232, 27
  * Seeds (fast-check `fc.sample` with the seed; the same program on every store):
  * - default: memory seeds 1..DEFAULT_SEEDS.memory, SQLite and IndexedDB a handful each, plus REGRESSION_SEEDS;
  *   about 35 s on PGlite on a 2-core machine;
- * - `QS_USER_MODEL_SEEDS=N`: seeds 1..N on memory, and 1..ceil(N/10) on SQLite and IndexedDB;
+ * - `QS_USER_MODEL_SEEDS=N`: seeds 1..N on memory, and 1..ceil(N/10) on SQLite and IndexedDB (`A-B`: from A);
  * - `QS_USER_MODEL_STORE=memory|sqlite|indexeddb|all`: only that store (all: each store), with every seed;
  * - `QS_USER_MODEL_SEED=n` (or `n,m,…`): exactly those seeds (on QS_USER_MODEL_STORE, default all three),
  *   printing the program and what each command did.
@@ -42,9 +42,11 @@ function plan(): Array<{ store: StoreKind; seeds: number[] }> {
   if (storeEnv !== undefined && storeEnv !== 'all' && !STORE_KINDS.includes(storeEnv as StoreKind)) throw new Error(`QS_USER_MODEL_STORE must be memory, sqlite, indexeddb or all, not ${storeEnv}`);
   const only = storeEnv === undefined || storeEnv === 'all' ? null : (storeEnv as StoreKind);
   const stores = only ? [only] : STORE_KINDS;
-  const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
   if (env.QS_USER_MODEL_SEED) return stores.map((store) => ({ store, seeds: env.QS_USER_MODEL_SEED!.split(',').map(Number) }));
-  const total = env.QS_USER_MODEL_SEEDS ? Number(env.QS_USER_MODEL_SEEDS) : null;
+  // `N` is 1..N; `A-B` is A..B, to explore seeds beyond the ones CI runs.
+  const [from, to] = env.QS_USER_MODEL_SEEDS?.includes('-') ? env.QS_USER_MODEL_SEEDS.split('-').map(Number) : [1, Number(env.QS_USER_MODEL_SEEDS)];
+  const range = (n: number) => Array.from({ length: n }, (_, i) => from! + i);
+  const total = env.QS_USER_MODEL_SEEDS ? to! - from! + 1 : null;
   return stores.map((store) => {
     const count = total === null ? DEFAULT_SEEDS[store] : store === 'memory' || storeEnv !== undefined ? total : Math.ceil(total / 10);
     const regressions = store === 'memory' || storeEnv !== undefined ? REGRESSION_SEEDS : [];
