@@ -78,6 +78,17 @@ export class UserStoreTransaction {
     return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 
+  /** The first `limit` outbox entries in seq order, changes of this unit included, without reading the rest. */
+  async listOutboxHead(limit: number): Promise<OutboxEntry[]> {
+    // This unit can have removed at most `outbox.size` of the stored head: read that many more.
+    const bySeq = new Map((await this.store.listOutbox(limit + this.outbox.size)).map((e) => [e.seq, e] as const));
+    for (const [seq, e] of this.outbox) {
+      if (e === null) bySeq.delete(seq);
+      else bySeq.set(seq, e);
+    }
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(0, limit);
+  }
+
   /** True when this unit has not changed the outbox and the store's is empty: lets bulk pulls skip lookups. */
   async outboxIsEmpty(): Promise<boolean> {
     if ([...this.outbox.values()].some((e) => e !== null)) return false;

@@ -178,17 +178,8 @@ export class UserSyncEngine {
   private async pushAll(stats: RunStats, signal?: AbortSignal): Promise<void> {
     let limit = this.options.batchSize;
     let outOfSync = 0;
-    for (;;) {
-      const prepared = await this.core.unit('sync', async (tx) => {
-        const meta = await this.core.meta(tx);
-        const batch = await this.chooseBatch(tx, meta, limit);
-        if (batch.length === 0) return null;
-        const head = meta.head ?? -1;
-        tx.putMeta({ ...meta, sentBatch: { head, seqs: batch.map((e) => e.seq) } });
-        for (const e of batch) this.core.frozen.add(e.seq);
-        return { batch, head, deviceId: meta.deviceId };
-      });
-      if (!prepared) return;
+    let prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
+    while (prepared) {
       const { batch, head } = prepared;
       const mutations = batch.map(toWireMutation);
       const key = await idempotencyKey(prepared.deviceId, head, JSON.stringify({ mutations }));
@@ -208,23 +199,40 @@ export class UserSyncEngine {
           await this.unfreeze();
           if (outOfSync > 1) await (this.options.sleep ?? defaultSleep)(backoffDelay(outOfSync - 2, this.options.outOfSyncBackoff, this.options.random), signal);
           await this.pullAll(stats, signal);
-          continue;
-        }
-        if (REFUSED_STATUSES.has(error.status)) {
+        } else if (REFUSED_STATUSES.has(error.status)) {
           if (error.status === 403) await this.api.head(-1, signal); // a token refused outright is not the batch's fault: rethrows
           limit = await this.refused(batch, error, limit, stats);
-          continue;
-        }
-        throw error;
+        } else throw error;
+        prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
+        continue;
       }
-      const complete = await this.core.unit('sync', (tx) => this.applyAcks(tx, batch, acks, { head, newHead, recorded }));
       stats.pushed += batch.length;
       stats.batches++;
       limit = this.options.batchSize;
-      // Side effects the acks do not show: pull them now (a few entries), so the next push's acks can again be
-      // taken as the whole change.
-      if (!complete && (await this.core.store.countOutbox()) > 0) await this.pullAll(stats, signal);
+      // One unit records the acks and, when they were the whole change, freezes the next batch.
+      const next = await this.core.unit('sync', async (tx) => {
+        const complete = await this.applyAcks(tx, batch, acks, { head, newHead, recorded });
+        return complete ? { batch: await this.prepare(tx, limit) } : null;
+      });
+      if (next) prepared = next.batch;
+      else {
+        // Side effects the acks do not show: pull them now (a few entries), so the next push's acks can again
+        // be taken as the whole change.
+        if ((await this.core.store.countOutbox()) > 0) await this.pullAll(stats, signal);
+        prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
+      }
     }
+  }
+
+  /** Chooses the next batch and freezes it (`meta.sentBatch`): its entries change no more until an answer. */
+  private async prepare(tx: UserStoreTransaction, limit: number): Promise<{ batch: OutboxEntry[]; head: number; deviceId: string } | null> {
+    const meta = await this.core.meta(tx);
+    const batch = await this.chooseBatch(tx, meta, limit);
+    if (batch.length === 0) return null;
+    const head = meta.head ?? -1;
+    tx.putMeta({ ...meta, sentBatch: { head, seqs: batch.map((e) => e.seq) } });
+    for (const e of batch) this.core.frozen.add(e.seq);
+    return { batch, head, deviceId: meta.deviceId };
   }
 
   /** The batch to send: the unconfirmed one again (same entries, same order, same head), else the next one. */
@@ -233,7 +241,7 @@ export class UserSyncEngine {
       const entries = await Promise.all(meta.sentBatch.seqs.map((seq) => tx.getOutbox(seq)));
       if (entries.every((e) => e !== null)) return entries as OutboxEntry[];
     }
-    return nextBatch(await tx.store.listOutbox(limit), limit);
+    return nextBatch(await tx.listOutboxHead(limit), limit);
   }
 
   private async unfreeze(): Promise<void> {
@@ -255,14 +263,16 @@ export class UserSyncEngine {
   /** Returns whether the acks were the whole change (the confirmed state is at the new head). */
   private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], push: { head: number; newHead: number; recorded: number | null }): Promise<boolean> {
     const now = this.core.now();
+    let remapped = false;
     for (let i = 0; i < batch.length; i++) {
-      // Re-read: an earlier ack of this batch may have moved this entry onto a server id.
-      const entry = await tx.getOutbox(batch[i]!.seq);
+      // The batch was frozen while in flight; only an earlier ack's remap can have moved an entry since.
+      const entry = remapped ? await tx.getOutbox(batch[i]!.seq) : batch[i]!;
       const ack = acks[i]!;
       if (!entry) continue;
       tx.deleteOutbox(entry.seq);
       if (entry.type !== 'DELETE' && REMAPPED.has(entry.resource) && ack.resourceId && ack.resourceId !== entry.id) {
         await remapRecord(tx, entry.resource as RemappedResource, entry.id, ack.resourceId, now);
+        remapped = true;
       }
     }
     const meta = await this.core.meta(tx);
