@@ -42,3 +42,28 @@ describe('replaying the outbox reproduces the local view', () => {
     );
   }, 300_000);
 });
+
+describe('a run that stopped before recomputing the view', () => {
+  it('is completed by the next run, even one that finds nothing new on the server', async () => {
+    const device = await openDevice(server, freshUserId('stale'));
+    try {
+      await device.client.notes.create({ body: 'a note that syncs', ranges: ['1:1'] });
+      await device.client.sync();
+      const [note] = await device.store.listRecords('NOTE');
+      const meta = (await device.store.readMeta())!;
+      // What a run leaves when it stops between confirming the server's state and showing it: the view still
+      // shows something else than the confirmed state, with nothing queued and nothing new to pull.
+      await device.store.write([
+        { op: 'putRecord', record: { ...note!, data: { ...note!.data, body: 'not what the server holds' } } },
+        { op: 'putMeta', meta: { ...meta, viewStale: true } },
+      ]);
+      const report = await device.client.sync();
+      expect(report.upToDate).toBe(true);
+      expect((await device.store.getRecord('NOTE', note!.id))!.data).toEqual(note!.base);
+      expect((await device.store.readMeta())!.viewStale).toBeUndefined();
+    } finally {
+      await device.close();
+    }
+  });
+});
+

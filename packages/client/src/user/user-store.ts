@@ -115,6 +115,11 @@ export interface UserSyncMeta {
    * this head, hence with the same Idempotency-Key, so the server replays its first answer. Null otherwise.
    */
   readonly sentBatch: { readonly head: number; readonly seqs: readonly number[] } | null;
+  /**
+   * A sync run changed the confirmed state or the outbox and has not yet recomputed the view (it failed, or the
+   * app closed, in between). The next run rebuilds the view even when it finds nothing new on the server.
+   */
+  readonly viewStale?: boolean;
 }
 
 export type UserStoreOp =

@@ -99,7 +99,12 @@ export class UserSyncEngine {
     } else if ((await this.core.store.countOutbox()) === 0 && meta.pulledThrough === meta.head) {
       const head = await this.api.head(meta.pulledThrough ?? 0, signal);
       if (head === meta.pulledThrough) {
-        await this.updateMeta({ lastSyncedAt: this.core.now() });
+        await this.core.unit('sync', async (tx) => {
+          const current = await this.core.meta(tx);
+          // An earlier run stopped between changing the confirmed state and showing it: show it now.
+          if (current.viewStale) await rebuildView(tx, this.core.now());
+          tx.putMeta(settled(current, this.core.now()));
+        });
         return this.report(stats, meta.head ?? -1, started, true);
       }
       await this.pullAll(stats, signal);
@@ -110,8 +115,7 @@ export class UserSyncEngine {
     if (meta.pulledThrough !== meta.head) await this.pullAll(stats, signal);
     meta = await this.core.unit('sync', async (tx) => {
       if (!(fresh && stats.pushed === 0 && stats.quarantined === 0 && (await tx.outboxIsEmpty()))) await rebuildView(tx, this.core.now());
-      const current = await this.core.meta(tx);
-      const next = { ...current, lastSyncedAt: this.core.now() };
+      const next = settled(await this.core.meta(tx), this.core.now());
       tx.putMeta(next);
       return next;
     });
@@ -142,12 +146,19 @@ export class UserSyncEngine {
   private async pullAll(stats: RunStats, signal?: AbortSignal, freshStore = false): Promise<void> {
     const start = await this.readMeta();
     const ownHead = start.head ?? -1;
-    let since = start.pulledThrough ?? -1;
+    const since = start.pulledThrough ?? -1;
     // A full pull lists only live resources: what the device holds from the server but the pull did not name
     // is gone there (deleted while this device was not looking, e.g. before a resync).
     const seen = since <= 0 ? new Set<string>() : null;
+    let next: Promise<PullPage> = this.api.pull(since, this.options.pageSize, signal);
     for (;;) {
-      const page: PullPage = await this.api.pull(since, this.options.pageSize, signal);
+      const page: PullPage = await next;
+      // The next page is asked for while this one is stored: its cursor is known already, and the server's
+      // work then overlaps the device's. If storing fails, the prefetched answer is simply not used.
+      if (page.hasMore) {
+        next = this.api.pull(page.lastMutationAt, this.options.pageSize, signal);
+        next.catch(() => undefined);
+      }
       await this.core.unit('sync', async (tx, effects) => {
         const outboxEmpty = await tx.outboxIsEmpty();
         const ctx = { tx, policy: this.core.policy, ownHead, now: this.core.now(), outboxEmpty, freshStore: freshStore && outboxEmpty, conflicts: effects.conflicts };
@@ -161,17 +172,16 @@ export class UserSyncEngine {
         // recomputed from it, so pending changes show on top of what other devices did.
         if (!page.hasMore && !ctx.outboxEmpty) await rebuildView(tx, ctx.now);
         const meta = await this.core.meta(tx);
-        if (page.hasMore) tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt });
+        if (page.hasMore) tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt, viewStale: true });
         else {
           // A new head: whatever was sent before is settled (acked, refused, or seen in this pull).
-          tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt, head: page.lastMutationAt, sentBatch: null });
+          tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt, head: page.lastMutationAt, sentBatch: null, viewStale: true });
           this.core.frozen.clear();
         }
         stats.conflicts += effects.conflicts.length;
       });
       stats.pulled += page.mutations.length;
       if (!page.hasMore) return;
-      since = page.lastMutationAt;
     }
   }
 
@@ -289,7 +299,7 @@ export class UserSyncEngine {
         confirm(tx, ack, record, ack.type === 'DELETE' ? null : (ack.data as RecordData | null), pending.length === 0, now);
       }
     }
-    tx.putMeta({ ...meta, head: push.newHead, ...(complete ? { pulledThrough: push.newHead } : {}), sentBatch: null });
+    tx.putMeta({ ...meta, head: push.newHead, ...(complete ? { pulledThrough: push.newHead } : {}), sentBatch: null, viewStale: true });
     this.core.frozen.clear();
     return complete !== null;
   }
@@ -318,7 +328,7 @@ export class UserSyncEngine {
     await this.core.unit('sync', async (tx, effects) => {
       await quarantine(tx, culprit, reason, this.core.now(), effects);
       const meta = await this.core.meta(tx);
-      tx.putMeta({ ...meta, sentBatch: null });
+      tx.putMeta({ ...meta, sentBatch: null, viewStale: true });
       this.core.frozen.clear();
     });
     stats.quarantined++;
@@ -347,6 +357,12 @@ async function pruneUnseen(tx: UserStoreTransaction, seen: ReadonlySet<string>):
       else tx.putRecord({ ...record, base: null, baseTimestamp: null });
     }
   }
+}
+
+/** The meta of a run that ended with the view recomputed. */
+function settled(meta: UserSyncMeta, now: number): UserSyncMeta {
+  const { viewStale: _stale, ...rest } = meta;
+  return { ...rest, lastSyncedAt: now };
 }
 
 /**
