@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { TestServer } from '@quran-sync/server/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { FaultDecision } from '../testing/fault-proxy.js';
+import { faultPlan } from './testing/structural-runner.js';
 import { applyUserOp, expectConvergedWithoutLossOrDuplicates, userOpArb, WriteLog, type UserOp } from './testing/random-user-ops.js';
 import { deviceState, freshUserId, openDevice, serverState, startUserSyncServer, syncUntilQuiet, type Device } from './testing/user-sync-harness.js';
 
@@ -66,26 +66,8 @@ const programArb = fc.integer({ min: 2, max: 3 }).chain((devices) => fc.record({
 
 /** Arms the device's proxy for one sync: the `at`-th request from now meets the fault. */
 function arm(device: Device, fault: Fault): void {
-  const start = device.proxy.requests.length;
-  const decision = (f: Fault): FaultDecision => {
-    switch (f.kind) {
-      case 'drop-request':
-        return { kind: 'reset' };
-      case 'drop-response':
-        return { kind: 'drop-response' };
-      case 'delay':
-        return { kind: 'delay', ms: 30 };
-      case 'error':
-        return { kind: 'respond', status: f.status ?? 503, body: '{"message":"unavailable","type":"service_unavailable","success":false}' };
-      default:
-        return { kind: 'forward' };
-    }
-  };
-  device.proxy.plan = (_req, index) => {
-    if (fault.kind === 'outage') return { kind: 'reset' };
-    if (fault.kind === 'none') return { kind: 'forward' };
-    return index === start + fault.at ? decision(fault) : { kind: 'forward' };
-  };
+  const plan = faultPlan(fault, device.proxy.requests.length, 30);
+  device.proxy.plan = (req, index) => plan(req.method ?? 'GET', index);
 }
 
 const heal = (device: Device): void => {

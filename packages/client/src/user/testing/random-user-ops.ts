@@ -105,7 +105,7 @@ export class WriteLog {
 }
 
 /** Applies one op on a device through its local API, logging what it wrote. */
-export async function applyUserOp(device: Device, op: UserOp, log: WriteLog): Promise<void> {
+export async function applyUserOp(device: Pick<Device, 'name' | 'client'>, op: UserOp, log: WriteLog): Promise<void> {
   const c = device.client;
   const collectionId = async (name: number | 'default'): Promise<string | null> => {
     if (name === 'default') return '__default__';

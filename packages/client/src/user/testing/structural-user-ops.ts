@@ -121,7 +121,7 @@ export class StructuralWriteLog extends WriteLog {
  * Applies one op on a device through its local API, logging what it wrote. Returns a short note when the op
  * did nothing (nothing to act on) or the API refused it, for the trace of a failing program.
  */
-export async function applyStructuralOp(device: Device, op: StructuralOp, log: StructuralWriteLog): Promise<string | null> {
+export async function applyStructuralOp(device: Pick<Device, 'name' | 'client'>, op: StructuralOp, log: StructuralWriteLog): Promise<string | null> {
   const c = device.client;
   const location = (at: number) => STRUCTURAL_LOCATIONS[at]!;
   const collectionId = async (ref: CollectionRef): Promise<string | null> => {

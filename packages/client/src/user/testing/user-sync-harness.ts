@@ -1,13 +1,15 @@
 import { startTestServer, type TestServer } from '@quran-sync/server/testing';
-import { USER_RESOURCES } from '@quran-sync/protocol';
 import { afterAll } from 'vitest';
 import type { TokenProvider } from '../../auth/token-provider.js';
 import { startFaultProxy, type FaultProxy } from '../../testing/fault-proxy.js';
 import type { ConflictPolicy, ConflictPolicyName } from '../conflict-policy.js';
 import { MemoryUserStore } from '../memory-user-store.js';
-import { recordIdOf } from '../user-resource-data.js';
 import { UserSyncClient, type UserSyncClientOptions } from '../user-sync-client.js';
 import type { UserStore } from '../user-store.js';
+import { serverStateAt, type StateMap } from './user-state.js';
+
+// The browser-safe part lives in user-state.ts; re-exported for the tests that import it from here.
+export { deviceState, serverStateAt, syncUntilQuiet, type StateMap } from './user-state.js';
 
 /**
  * Test rig for the user-sync SDK: a REAL server (`startTestServer`, real database), one real fault-injecting
@@ -89,36 +91,9 @@ export function closingDevices(): (server: TestServer, userId: string, options?:
   };
 }
 
-export type StateMap = Record<string, unknown>;
-
 /** The user's live state on the server, `RESOURCE:id → data`, read with a full pull (all pages). */
 export async function serverState(server: TestServer, userId: string): Promise<StateMap> {
-  const headers = await server.authHeaders({ userId, scopes: USER_SCOPES });
-  const state: StateMap = {};
-  let since = 0;
-  for (;;) {
-    const response = await fetch(`${server.url}/v1/sync?mutationsSince=${since}&limit=1000`, { headers });
-    if (!response.ok) throw new Error(`pull failed: ${response.status} ${await response.text()}`);
-    const { data } = (await response.json()) as { data: { mutations: Array<{ type: string; resource: (typeof USER_RESOURCES)[number]; resourceId: string | null; data: Record<string, unknown> }>; hasMore: boolean; lastMutationAt: number } };
-    for (const m of data.mutations) {
-      const key = `${m.resource}:${recordIdOf(m)}`;
-      if (m.type === 'DELETE') delete state[key];
-      else state[key] = m.data;
-    }
-    if (!data.hasMore) return sortKeys(state);
-    since = data.lastMutationAt;
-  }
-}
-
-/** What the device shows, `RESOURCE:id → data` (live records only). */
-export async function deviceState(store: UserStore): Promise<StateMap> {
-  const state: StateMap = {};
-  for (const resource of USER_RESOURCES) for (const r of await store.listRecords(resource)) state[`${resource}:${r.id}`] = r.data;
-  return sortKeys(state);
-}
-
-function sortKeys(state: StateMap): StateMap {
-  return Object.fromEntries(Object.entries(state).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return serverStateAt(server.url, await server.authHeaders({ userId, scopes: USER_SCOPES }));
 }
 
 export async function startUserSyncServer(): Promise<TestServer> {
@@ -129,18 +104,4 @@ let userCounter = 0;
 /** A user id no other test uses (tests share one server). */
 export function freshUserId(prefix = 'u'): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++userCounter}`;
-}
-
-/** Syncs devices one after the other until none has anything left to send and all agree on the head. */
-export async function syncUntilQuiet(devices: readonly Device[], maxRounds = 6): Promise<void> {
-  for (let round = 0; round < maxRounds; round++) {
-    for (const d of devices) await d.client.sync();
-    const statuses = await Promise.all(devices.map((d) => d.client.status()));
-    if (statuses.every((s) => s.pending === 0 && s.head === statuses[0]!.head)) {
-      // One more pass so every device has pulled the last head.
-      for (const d of devices) await d.client.sync();
-      return;
-    }
-  }
-  throw new Error('devices did not quiesce');
 }
