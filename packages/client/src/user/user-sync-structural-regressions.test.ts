@@ -2,7 +2,7 @@ import type { TestServer } from '@quran-sync/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectConvergedStructurally } from './testing/structural-invariants.js';
 import { structuralTargetValue, StructuralWriteLog } from './testing/structural-user-ops.js';
-import { closingDevices, freshUserId, startUserSyncServer, syncUntilQuiet, type Device } from './testing/user-sync-harness.js';
+import { closingDevices, freshUserId, serverState, startUserSyncServer, syncUntilQuiet, type Device } from './testing/user-sync-harness.js';
 import type { BookmarkLocationInput } from './user-data-types.js';
 
 /**
@@ -273,5 +273,38 @@ describe('a bookmark deleted and made again on one device while another links th
     await push(a, 'answer lost', b);
     await expectConverged(user, ds);
     expect((await b.client.collections.bookmarks(study.id)).map((x) => x.key)).toEqual([36]);
+  });
+});
+
+describe('the divergence first seen at random: a stale link into a deleted collection, kept forever', () => {
+  // The trace: device A holds bookmark b in collections M and G; another device has already taken b out of
+  // G, which A has not pulled. Offline, A deletes M (b stays: it is still in G here) and links b's place into
+  // F. A's push (rebased after a 409) deletes M on the server, whose cascade leaves b in no collection, so
+  // the orphan rule deletes it; the link by location then makes a new bookmark b'. The old engine moved
+  // everything naming b onto b' — the gone link (M,b) too, with its server state — so the pulled DELETE of
+  // (M,b) matched nothing and the final alignment brought back (M,b'): a link into a deleted collection, on
+  // one device only, forever.
+  it('ends with every device equal to the server, the link into M gone everywhere', async () => {
+    const { user, ds } = await devices(2, 'trace');
+    const [a, b] = ds as [Device, Device];
+    const m = await a.client.collections.create('M');
+    const g = await a.client.collections.create('G');
+    await a.client.collections.create('F');
+    await a.client.collections.addBookmark(m.id, SURAH_36);
+    await a.client.collections.addBookmark(g.id, SURAH_36);
+    await a.client.sync();
+    const named = async (d: Device, name: string) => (await d.client.collections.list()).find((c) => c.name === name)!.id;
+    const f = await named(a, 'F');
+    await b.client.sync();
+    await b.client.collections.removeBookmark(await named(b, 'G'), SURAH_36);
+    await b.client.sync();
+
+    await a.client.collections.delete(await named(a, 'M'));
+    await a.client.collections.addBookmark(f, SURAH_36);
+    await a.client.sync();
+    await syncUntilQuiet(ds);
+    await expectConvergedStructurally(server, user, ds, { log: new StructuralWriteLog(), targetValue: structuralTargetValue });
+    const links = Object.entries(await serverState(server, user)).filter(([k]) => k.startsWith('COLLECTION_BOOKMARK:'));
+    expect(links.map(([, v]) => (v as { collectionId: string }).collectionId)).toEqual([f]);
   });
 });
