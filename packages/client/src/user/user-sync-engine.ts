@@ -143,7 +143,8 @@ export class UserSyncEngine {
    * interrupted pull resumes where it stopped. Pages are followed by cursor: the contract makes a page's
    * `lastMutationAt` a lossless resume point (the last returned entry while `hasMore`, else the head).
    */
-  private async pullAll(stats: RunStats, signal?: AbortSignal, freshStore = false): Promise<void> {
+  /** `rebuild: false`: the caller's run rebuilds the view at its end (the pull only confirms side effects). */
+  private async pullAll(stats: RunStats, signal?: AbortSignal, freshStore = false, rebuild = true): Promise<void> {
     const start = await this.readMeta();
     const ownHead = start.head ?? -1;
     const since = start.pulledThrough ?? -1;
@@ -170,7 +171,7 @@ export class UserSyncEngine {
         if (seen && !page.hasMore && !ctx.freshStore) await pruneUnseen(tx, seen);
         // The confirmed state is now the server's at its head (every ack of this run included): the view is
         // recomputed from it, so pending changes show on top of what other devices did.
-        if (!page.hasMore && !ctx.outboxEmpty) await rebuildView(tx, ctx.now);
+        if (!page.hasMore && !ctx.outboxEmpty && rebuild) await rebuildView(tx, ctx.now);
         const meta = await this.core.meta(tx);
         if (page.hasMore) tx.putMeta({ ...meta, pulledThrough: page.lastMutationAt, viewStale: true });
         else {
@@ -228,7 +229,7 @@ export class UserSyncEngine {
       else {
         // Side effects the acks do not show: pull them now (a few entries), so the next push's acks can again
         // be taken as the whole change.
-        if ((await this.core.store.countOutbox()) > 0) await this.pullAll(stats, signal);
+        if ((await this.core.store.countOutbox()) > 0) await this.pullAll(stats, signal, false, false);
         prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
       }
     }
