@@ -70,23 +70,23 @@ export class UserStoreTransaction {
 
   /** The whole outbox in seq order (changes of this unit included). */
   async listOutbox(): Promise<OutboxEntry[]> {
-    const bySeq = new Map((await this.store.listOutbox()).map((e) => [e.seq, e] as const));
-    for (const [seq, e] of this.outbox) {
-      if (e === null) bySeq.delete(seq);
-      else bySeq.set(seq, e);
-    }
-    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    return this.withOutboxChanges(await this.store.listOutbox());
   }
 
   /** The first `limit` outbox entries in seq order, changes of this unit included, without reading the rest. */
   async listOutboxHead(limit: number): Promise<OutboxEntry[]> {
     // This unit can have removed at most `outbox.size` of the stored head: read that many more.
-    const bySeq = new Map((await this.store.listOutbox(limit + this.outbox.size)).map((e) => [e.seq, e] as const));
+    return this.withOutboxChanges(await this.store.listOutbox(limit + this.outbox.size)).slice(0, limit);
+  }
+
+  /** Stored outbox entries with this unit's puts and deletes applied, in seq order. */
+  private withOutboxChanges(stored: readonly OutboxEntry[]): OutboxEntry[] {
+    const bySeq = new Map(stored.map((e) => [e.seq, e] as const));
     for (const [seq, e] of this.outbox) {
       if (e === null) bySeq.delete(seq);
       else bySeq.set(seq, e);
     }
-    return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(0, limit);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 
   /** True when this unit has not changed the outbox and the store's is empty: lets bulk pulls skip lookups. */

@@ -1,4 +1,5 @@
 import type { UserResource } from '@quran-sync/protocol';
+import { unknownResource } from '../apply-error.js';
 import { latestChangeTimestamp } from '../change-index.js';
 import type { Payload } from '../resource-payloads.js';
 import type { UserWriteContext } from '../user-write-context.js';
@@ -22,11 +23,13 @@ export interface AppliedResource<Row = unknown> {
 export type GonePolicy = 'acknowledge' | 'refuse';
 
 /**
- * The ack of a no-op on a resource this user has no row of: the id sent, no data, and the resource's latest
- * timestamp (a purged tombstone has none left), else the current head. Never-existed, purged and another
- * user's ids all get exactly this, so the answer tells nothing about other users.
+ * A DELETE of a resource this user has no row of: refused (404 on direct endpoints), or acknowledged per
+ * `gone` with the id sent, no data, and the resource's latest timestamp (a purged tombstone has none left),
+ * else the current head. Never-existed, purged and another user's ids all get exactly this, so the answer
+ * tells nothing about other users.
  */
-export async function noRowAck(ctx: UserWriteContext, resource: UserResource, resourceId: string): Promise<AppliedResource<null>> {
+export async function noRowAck(ctx: UserWriteContext, gone: GonePolicy, resource: UserResource, resourceId: string): Promise<AppliedResource<null>> {
+  if (gone === 'refuse') throw unknownResource();
   return { resourceId, row: null, data: null, timestamp: await latestChangeTimestamp(ctx, resource, resourceId) };
 }
 

@@ -222,10 +222,7 @@ async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Pr
  */
 export async function deleteBookmarkById(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<BookmarkRow | null>> {
   const row = await bookmarkById(ctx, id);
-  if (!row) {
-    if (gone === 'refuse') throw unknownResource();
-    return noRowAck(ctx, 'BOOKMARK', id);
-  }
+  if (!row) return noRowAck(ctx, gone, 'BOOKMARK', id);
   return deleteBookmark(ctx, row);
 }
 

@@ -136,10 +136,7 @@ export async function deleteCollection(ctx: UserWriteContext, id: string, gone: 
   // Named by its alias, the default collection is refused without being created for a user who has none yet.
   if (id === DEFAULT_COLLECTION_ALIAS) throw new ApplyError('default-delete');
   const row = await collectionById(ctx, id);
-  if (!row) {
-    if (gone === 'refuse') throw unknownResource();
-    return noRowAck(ctx, 'COLLECTION', id);
-  }
+  if (!row) return noRowAck(ctx, gone, 'COLLECTION', id);
   if (row.is_default) throw new ApplyError('default-delete');
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
   const links = await (await ctx.db())

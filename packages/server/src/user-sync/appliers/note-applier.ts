@@ -89,10 +89,7 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
 /** DELETE (again: no-op); an id this user has no note of is refused or acknowledged per `gone`. */
 export async function deleteNote(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<NoteRow | null>> {
   const row = await noteById(ctx, id);
-  if (!row) {
-    if (gone === 'refuse') throw unknownResource();
-    return noRowAck(ctx, 'NOTE', id);
-  }
+  if (!row) return noRowAck(ctx, gone, 'NOTE', id);
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'NOTE', row.id));
   const timestamp = await recordChange(ctx, 'NOTE', row.id, 'delete');
   const deleted = await (await ctx.db())

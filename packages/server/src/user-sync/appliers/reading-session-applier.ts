@@ -122,10 +122,7 @@ export async function recordReadingPosition(ctx: UserWriteContext, input: Readin
 /** DELETE (again: no-op); an id this user has no session of is refused or acknowledged per `gone`. */
 export async function deleteSession(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<ReadingSessionRow | null>> {
   const row = await sessionById(ctx, id);
-  if (!row) {
-    if (gone === 'refuse') throw unknownResource();
-    return noRowAck(ctx, 'READING_SESSION', id);
-  }
+  if (!row) return noRowAck(ctx, gone, 'READING_SESSION', id);
   if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
   const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, 'delete');
   const deleted = await (await ctx.db())
