@@ -1,5 +1,5 @@
 import type { MutationType, UserResource } from '@quran-sync/protocol';
-import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from '../user/user-store.js';
+import type { BatchReads, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from '../user/user-store.js';
 import { UserStoreError, validateUserStoreOps } from '../user/user-store-ops.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 import { SQLITE_USER_SCHEMA, SQLITE_USER_SCHEMA_VERSION } from './sqlite-user-schema.js';
@@ -36,7 +36,7 @@ const SYNC_META_KEY = 'sync';
  * `UserStore` on SQLite through any `SqliteDatabase` adapter (schema in `sqlite-user-schema.ts`). A write batch
  * becomes one list of statements run in one transaction by the adapter.
  */
-export class SqliteUserStore implements UserStore {
+export class SqliteUserStore implements UserStore, BatchReads {
   private constructor(private readonly db: SqliteDatabase) {}
 
   /** Creates the tables if needed; refuses a database written by a newer, incompatible store. */
@@ -85,6 +85,12 @@ export class SqliteUserStore implements UserStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  async getRecords(resource: UserResource, ids: readonly string[]): Promise<Map<string, UserRecord>> {
+    // The ids as one JSON parameter: one statement (prepared once) whatever their number.
+    const rows = await this.db.all<RecordColumns>('select * from qs_user_records where resource = ? and id in (select value from json_each(?))', [resource, JSON.stringify(ids)]);
+    return new Map(rows.map((row) => [row.id, toRecord(row)] as const));
+  }
+
   async findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]> {
     const rows = await this.db.all<RecordColumns>('select * from qs_user_records where resource = ? and natural_key = ? order by id', [resource, naturalKey]);
     return rows.map(toRecord);
@@ -108,6 +114,11 @@ export class SqliteUserStore implements UserStore {
   async outboxFor(resource: UserResource, id: string): Promise<OutboxEntry[]> {
     const rows = await this.db.all<OutboxColumns>('select * from qs_user_outbox where resource = ? and id = ? order by seq', [resource, id]);
     return rows.map(toEntry);
+  }
+
+  async outboxSeqs(resource: UserResource, ids: readonly string[]): Promise<Array<{ id: string; seq: number }>> {
+    const rows = await this.db.all<{ id: string; seq: number }>('select id, seq from qs_user_outbox where resource = ? and id in (select value from json_each(?))', [resource, JSON.stringify(ids)]);
+    return rows.map((r) => ({ id: r.id, seq: Number(r.seq) }));
   }
 
   async countOutbox(): Promise<number> {

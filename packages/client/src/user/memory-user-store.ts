@@ -1,5 +1,5 @@
 import type { UserResource } from '@quran-sync/protocol';
-import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
+import type { BatchReads, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
 import { compareById, recordKey, UserStoreError, validateUserStoreOps } from './user-store-ops.js';
 
 /**
@@ -7,7 +7,7 @@ import { compareById, recordKey, UserStoreError, validateUserStoreOps } from './
  * restart, so the outbox does not either). Same semantics as the durable stores (the conformance suite runs
  * against all of them). Values are kept as JSON text, so callers always get fresh copies.
  */
-export class MemoryUserStore implements UserStore {
+export class MemoryUserStore implements UserStore, BatchReads {
   /** resource → id → record JSON; plus resource+naturalKey → ids, the lookup the client does per write. */
   private records = new Map<string, Map<string, string>>();
   private byNaturalKey = new Map<string, Set<string>>();
@@ -73,6 +73,16 @@ export class MemoryUserStore implements UserStore {
     return json === undefined ? null : (JSON.parse(json) as UserRecord);
   }
 
+  async getRecords(resource: UserResource, ids: readonly string[]): Promise<Map<string, UserRecord>> {
+    this.assertOpen();
+    const found = new Map<string, UserRecord>();
+    for (const id of ids) {
+      const json = this.records.get(resource)?.get(id);
+      if (json !== undefined) found.set(id, JSON.parse(json) as UserRecord);
+    }
+    return found;
+  }
+
   async findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]> {
     this.assertOpen();
     const ids = [...(this.byNaturalKey.get(recordKey(resource, naturalKey)) ?? [])];
@@ -105,6 +115,11 @@ export class MemoryUserStore implements UserStore {
     this.assertOpen();
     const seqs = [...(this.outboxByRecord.get(recordKey(resource, id)) ?? [])].sort((a, b) => a - b);
     return seqs.map((seq) => JSON.parse(this.outbox.get(seq)!) as OutboxEntry);
+  }
+
+  async outboxSeqs(resource: UserResource, ids: readonly string[]): Promise<Array<{ id: string; seq: number }>> {
+    this.assertOpen();
+    return ids.flatMap((id) => [...(this.outboxByRecord.get(recordKey(resource, id)) ?? [])].map((seq) => ({ id, seq })));
   }
 
   async countOutbox(): Promise<number> {

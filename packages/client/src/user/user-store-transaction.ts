@@ -26,6 +26,20 @@ export class UserStoreTransaction {
     return this.store.getRecord(resource, id);
   }
 
+  /** `getRecord` for many ids of one resource, in one store read where the store offers it. */
+  async getRecords(resource: UserResource, ids: readonly string[]): Promise<Map<string, UserRecord | null>> {
+    const unread = ids.filter((id) => !this.records.has(recordKey(resource, id)));
+    const stored = this.store.getRecords
+      ? await this.store.getRecords(resource, unread)
+      : new Map((await Promise.all(unread.map(async (id) => [id, await this.store.getRecord(resource, id)] as const))).flatMap(([id, r]) => (r ? [[id, r] as const] : [])));
+    const found = new Map<string, UserRecord | null>();
+    for (const id of ids) {
+      const key = recordKey(resource, id);
+      found.set(id, this.records.has(key) ? this.records.get(key)! : (stored.get(id) ?? null));
+    }
+    return found;
+  }
+
   /** The record as this unit changed it; null when this unit has not touched it (the store is not read). */
   buffered(resource: UserResource, id: string): UserRecord | null {
     return this.records.get(recordKey(resource, id)) ?? null;
@@ -61,6 +75,19 @@ export class UserStoreTransaction {
       else bySeq.delete(seq);
     }
     return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Which of these records of `resource` have outbox entries (this unit's changes included). */
+  async pendingIds(resource: UserResource, ids: readonly string[]): Promise<Set<string>> {
+    const stored = this.store.outboxSeqs
+      ? await this.store.outboxSeqs(resource, ids)
+      : (await Promise.all(ids.map(async (id) => (await this.store.outboxFor(resource, id)).map((e) => ({ id, seq: e.seq }))))).flat();
+    const wanted = new Set(ids);
+    const pending = new Set<string>();
+    // An entry this unit put or deleted is judged by its state here, not by the store's.
+    for (const { id, seq } of stored) if (!this.outbox.has(seq)) pending.add(id);
+    for (const e of this.outbox.values()) if (e && e.resource === resource && wanted.has(e.id)) pending.add(e.id);
+    return pending;
   }
 
   async getOutbox(seq: number): Promise<OutboxEntry | null> {

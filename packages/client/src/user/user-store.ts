@@ -28,6 +28,11 @@ export interface UserStore {
   write(ops: readonly UserStoreOp[]): Promise<void>;
   readMeta(): Promise<UserSyncMeta | null>;
   getRecord(resource: UserResource, id: string): Promise<UserRecord | null>;
+  /**
+   * The records of `resource` with these ids, by id (absent ones left out). Optional: one read for many
+   * records where the store can; without it, `getRecord` is called per id.
+   */
+  getRecords?(resource: UserResource, ids: readonly string[]): Promise<Map<string, UserRecord>>;
   /** Records of `resource` whose `naturalKey` equals `naturalKey`, ordered by id. */
   findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]>;
   /** Records of `resource` ordered by id; local tombstones (`data: null`) only with `includeDeleted`. */
@@ -37,6 +42,8 @@ export interface UserStore {
   listOutbox(limit?: number): Promise<OutboxEntry[]>;
   /** Outbox entries about one record, in `seq` order. */
   outboxFor(resource: UserResource, id: string): Promise<OutboxEntry[]>;
+  /** The seqs of the outbox entries about these records of `resource`. Optional, like `getRecords`. */
+  outboxSeqs?(resource: UserResource, ids: readonly string[]): Promise<Array<{ readonly id: string; readonly seq: number }>>;
   countOutbox(): Promise<number>;
   /** Quarantined entries in `seq` order. */
   listQuarantine(): Promise<QuarantinedEntry[]>;
@@ -46,6 +53,9 @@ export interface UserStore {
   clear(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The optional batch reads, required of the SDK's own stores. */
+export type BatchReads = Required<Pick<UserStore, 'getRecords' | 'outboxSeqs'>>;
 
 export type RecordData = Readonly<Record<string, unknown>>;
 

@@ -1,4 +1,4 @@
-import { USER_RESOURCES, USER_SYNC_ERROR_CODES } from '@quran-sync/protocol';
+import { USER_RESOURCES, USER_SYNC_ERROR_CODES, type UserResource } from '@quran-sync/protocol';
 import { ApiError } from '../http/api-error.js';
 import { backoffDelay, sleep as defaultSleep, type BackoffPolicy } from '../http/backoff.js';
 import { remapRecord } from './id-remap.js';
@@ -8,7 +8,7 @@ import { rebuildView } from './rebuild-view.js';
 import type { UnitEffects, UserSyncCore } from './user-sync-core.js';
 import type { PullPage, SyncEntry, UserSyncApi } from './user-sync-api.js';
 import type { SyncReport } from './user-sync-events.js';
-import type { OutboxEntry, QuarantineError, RecordData, UserSyncMeta } from './user-store.js';
+import type { OutboxEntry, QuarantineError, RecordData, UserRecord, UserSyncMeta } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
 import { recordIdOf } from './user-resource-data.js';
 
@@ -291,13 +291,28 @@ export class UserSyncEngine {
     if (complete) {
       // The acks are every mutation between the head this push was based on and the new head: they are the
       // server's state after it, exactly as the echo pull would bring it, so none is needed.
+      // Records and pending entries are read per resource in one go; a record acked twice in the batch is read
+      // again the second time, as the first confirmation left it.
+      const ids = new Map<UserResource, string[]>();
+      for (const ack of complete) {
+        const id = recordIdOf(ack);
+        if (id !== null) ids.set(ack.resource, [...(ids.get(ack.resource) ?? []), id]);
+      }
+      const records = new Map<UserResource, Map<string, UserRecord | null>>();
+      const pending = new Map<UserResource, Set<string>>();
+      for (const [resource, list] of ids) {
+        records.set(resource, await tx.getRecords(resource, list));
+        pending.set(resource, await tx.pendingIds(resource, list));
+      }
+      const confirmed = new Set<string>();
       for (const ack of complete) {
         const id = recordIdOf(ack);
         if (id === null) continue;
-        const record = await tx.getRecord(ack.resource, id);
+        const key = `${ack.resource}\u0000${id}`;
+        const record = confirmed.has(key) ? await tx.getRecord(ack.resource, id) : (records.get(ack.resource)!.get(id) ?? null);
+        confirmed.add(key);
         if (record && record.baseTimestamp !== null && ack.timestamp <= record.baseTimestamp) continue;
-        const pending = await tx.outboxFor(ack.resource, id);
-        confirm(tx, ack, record, ack.type === 'DELETE' ? null : (ack.data as RecordData | null), pending.length === 0, now);
+        confirm(tx, ack, record, ack.type === 'DELETE' ? null : (ack.data as RecordData | null), !pending.get(ack.resource)!.has(id), now);
       }
     }
     tx.putMeta({ ...meta, head: push.newHead, ...(complete ? { pulledThrough: push.newHead } : {}), sentBatch: null, viewStale: true });

@@ -112,6 +112,30 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       expect(await s.maxSeq()).toBe(3);
     });
 
+    it('reads many records, and the outbox seqs of many records, in one call (optional methods)', async (ctx) => {
+      const s = await create();
+      // Optional for a store (the client falls back to one read per record); the SDK's stores all offer them.
+      if (!s.getRecords || !s.outboxSeqs) return ctx.skip();
+      const b1 = record('BOOKMARK', 'b1', { naturalKey: 'ayah:1:1:4' });
+      await s.write([
+        { op: 'putRecord', record: b1 },
+        { op: 'putRecord', record: record('BOOKMARK', 'b2', { data: null }) },
+        { op: 'putRecord', record: record('NOTE', 'b3') },
+        { op: 'putOutbox', entry: entry(4, { resource: 'BOOKMARK', id: 'b2' }) },
+        { op: 'putOutbox', entry: entry(5, { resource: 'BOOKMARK', id: 'b1' }) },
+        { op: 'putOutbox', entry: entry(6, { resource: 'BOOKMARK', id: 'b2' }) },
+        { op: 'putOutbox', entry: entry(7, { resource: 'NOTE', id: 'b1' }) },
+      ]);
+      const found = await s.getRecords!('BOOKMARK', ['b1', 'b2', 'b3', "it's \"quoted\""]);
+      expect([...found.keys()].sort()).toEqual(['b1', 'b2']);
+      expect(found.get('b1')).toEqual(b1);
+      expect(found.get('b2')?.data).toBeNull();
+      expect(await s.getRecords!('BOOKMARK', [])).toEqual(new Map());
+      const seqs = await s.outboxSeqs!('BOOKMARK', ['b1', 'b2', 'b9']);
+      expect(seqs.map((p) => `${p.id}/${p.seq}`).sort()).toEqual(['b1/5', 'b2/4', 'b2/6']);
+      expect(await s.outboxSeqs!('NOTE', [])).toEqual([]);
+    });
+
     it('keeps quarantined entries with their error; maxSeq covers them', async () => {
       const s = await create();
       await s.write([{ op: 'putQuarantine', entry: quarantined(7) }, { op: 'putQuarantine', entry: quarantined(4) }, { op: 'putOutbox', entry: entry(5) }]);
@@ -238,6 +262,14 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
               expect(await s.listRecords(resource, { includeDeleted: true })).toEqual(all.filter((r) => r.resource === resource).sort(byId));
               expect(await s.listRecords(resource)).toEqual(all.filter((r) => r.resource === resource && r.data !== null).sort(byId));
               for (const key of ['k1', 'k2']) expect(await s.findRecords(resource, key)).toEqual(all.filter((r) => r.resource === resource && r.naturalKey === key).sort(byId));
+              const asked = [...ids, 'absent'];
+              const many = await s.getRecords?.(resource, asked);
+              if (many) expect(many).toEqual(new Map(asked.flatMap((id) => (model.records.has(`${resource}/${id}`) ? [[id, model.records.get(`${resource}/${id}`)!] as const] : []))));
+              const seqs = await s.outboxSeqs?.(resource, asked);
+              if (seqs) {
+                const expected = [...model.outbox.values()].filter((e) => e.resource === resource).map((e) => `${e.id}/${e.seq}`);
+                expect(seqs.map((p) => `${p.id}/${p.seq}`).sort()).toEqual(expected.sort());
+              }
               for (const id of ids) {
                 expect(await s.getRecord(resource, id)).toEqual(model.records.get(`${resource}/${id}`) ?? null);
                 expect(await s.outboxFor(resource, id)).toEqual([...model.outbox.values()].filter((e) => e.resource === resource && e.id === id).sort((a, b) => a.seq - b.seq));
