@@ -61,7 +61,10 @@ function checkMeta(meta: UserSyncMeta, where: string): void {
   if (typeof meta.deviceId !== 'string' || meta.deviceId.length === 0) throw new UserStoreError(`${where}: deviceId must be a non-empty string`);
   if (!isTimestamp(meta.head) || !isTimestamp(meta.pulledThrough) || !isTimestamp(meta.lastSyncedAt)) throw new UserStoreError(`${where}: head, pulledThrough and lastSyncedAt must be integers or null`);
   const sent = meta.sentBatch;
-  if (sent !== null && (!isPlainObject(sent) || !Number.isSafeInteger(sent.head) || !Array.isArray(sent.seqs) || !sent.seqs.every(isSeq))) throw new UserStoreError(`${where}: sentBatch must be {head, seqs} or null`);
+  const seqList = (v: unknown): boolean => Array.isArray(v) && v.every(isSeq);
+  if (sent !== null && (!isPlainObject(sent) || !Number.isSafeInteger(sent.head) || !seqList(sent.seqs) || (sent.next !== undefined && !seqList(sent.next)))) {
+    throw new UserStoreError(`${where}: sentBatch must be {head, seqs, next?} or null`);
+  }
 }
 
 /** Throws `UserStoreError` naming the first invalid op; stores call it before applying anything. */

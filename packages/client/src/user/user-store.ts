@@ -123,8 +123,12 @@ export interface UserSyncMeta {
    * The batch last sent whose outcome is unknown (the request failed in transit: the server may have applied
    * it). Until an answer settles it, its entries are frozen and the next push resends exactly this batch at
    * this head, hence with the same Idempotency-Key, so the server replays its first answer. Null otherwise.
+   *
+   * `next`: the batch chosen to follow it while it was in flight (pushes are pipelined). It may have been sent
+   * at the head the first batch's answer gave, so it is frozen too, and once that answer is known (and moved
+   * no id) it is the batch to send, exactly, at that head.
    */
-  readonly sentBatch: { readonly head: number; readonly seqs: readonly number[] } | null;
+  readonly sentBatch: { readonly head: number; readonly seqs: readonly number[]; readonly next?: readonly number[] } | null;
   /**
    * A sync run changed the confirmed state or the outbox and has not yet recomputed the view (it failed, or the
    * app closed, in between). The next run rebuilds the view even when it finds nothing new on the server.

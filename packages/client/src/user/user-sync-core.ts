@@ -87,7 +87,7 @@ export class UserSyncCore {
     this.seq = Math.max(this.seq ?? 0, await this.store.maxSeq());
     const meta = await this.store.readMeta();
     this.frozen.clear();
-    for (const seq of meta?.sentBatch?.seqs ?? []) this.frozen.add(seq);
+    for (const seq of [...(meta?.sentBatch?.seqs ?? []), ...(meta?.sentBatch?.next ?? [])]) this.frozen.add(seq);
   }
 
   private received(message: unknown): void {

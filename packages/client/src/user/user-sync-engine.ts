@@ -72,6 +72,39 @@ interface RunStats {
 type RemappedResource = 'BOOKMARK' | 'COLLECTION' | 'READING_SESSION';
 const REMAPPED: ReadonlySet<string> = new Set<RemappedResource>(['BOOKMARK', 'COLLECTION', 'READING_SESSION']);
 
+/** A batch ready to send: `confirmedAtHead` when the confirmed state is the server's at `head`. */
+interface Prepared {
+  readonly batch: OutboxEntry[];
+  readonly head: number;
+  readonly deviceId: string;
+  readonly confirmedAtHead: boolean;
+  /** An earlier attempt froze a follower and may have sent it: it must go next, exactly. */
+  readonly followerMaybeSent: boolean;
+}
+
+type PushAnswer = Awaited<ReturnType<UserSyncApi['push']>>;
+
+interface InFlight extends Prepared {
+  readonly answer: Promise<PushAnswer>;
+  /** Resolves once the request had a turn of the event loop to go out. */
+  readonly started: Promise<void>;
+}
+
+/** An ack naming another id than the device minted (a natural-key merge): the record moves onto it. */
+function movesId(entry: OutboxEntry, ack: SyncEntry): boolean {
+  return entry.type !== 'DELETE' && REMAPPED.has(entry.resource) && typeof ack.resourceId === 'string' && ack.resourceId !== '' && ack.resourceId !== entry.id;
+}
+
+function movesIds(batch: readonly OutboxEntry[], acks: readonly SyncEntry[]): boolean {
+  return batch.some((entry, i) => acks[i] !== undefined && movesId(entry, acks[i]!));
+}
+
+/** The entries of these seqs in this order, or null when one is gone (the batch cannot be resent exactly). */
+async function exactEntries(tx: UserStoreTransaction, seqs: readonly number[]): Promise<OutboxEntry[] | null> {
+  const entries = await Promise.all(seqs.map((seq) => tx.getOutbox(seq)));
+  return entries.every((e) => e !== null) ? (entries as OutboxEntry[]) : null;
+}
+
 /** Statuses that refuse a batch for what it contains: retrying it unchanged would fail again. */
 const REFUSED_STATUSES = new Set([400, 403, 413, 422]);
 
@@ -186,21 +219,31 @@ export class UserSyncEngine {
     }
   }
 
+  /**
+   * Pushes are pipelined: while a batch is in flight the one after it is chosen and frozen, and it is sent as
+   * soon as the first answer is read, while that answer is being recorded. The device's work per batch then
+   * overlaps the server's instead of adding to it.
+   *
+   * The follower is sent at the head the first answer gave, before that answer is stored, so it is frozen
+   * durably first (`sentBatch.next`): after a crash, the first batch is resent exactly (the server replays its
+   * answer) and then the follower, exactly, at that head. It is sent only when the first answer moved no id
+   * (its entries may name one); that is read from the acks, which a replay repeats, so a device that restarts
+   * draws the same conclusion. It is sent early only when the acks were the whole change (otherwise a pull of
+   * the side effects comes first), unless an earlier attempt may have sent it already: then it goes next.
+   */
   private async pushAll(stats: RunStats, signal?: AbortSignal): Promise<void> {
     let limit = this.options.batchSize;
     let outOfSync = 0;
-    let prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
-    while (prepared) {
-      const { batch, head } = prepared;
-      const mutations = batch.map(toWireMutation);
-      const key = await idempotencyKey(prepared.deviceId, head, JSON.stringify({ mutations }));
-      let acks: readonly SyncEntry[];
-      let newHead: number;
-      let recorded: number | null;
+    const first = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
+    let current: InFlight | null = first ? this.send(first, signal) : null;
+    while (current) {
+      const sent: InFlight = current;
+      const ahead = await this.core.unit('sync', (tx) => this.prepareAhead(tx, sent, limit));
+      let answer: PushAnswer;
       try {
-        ({ acks, lastMutationAt: newHead, recorded } = await this.api.push(head, mutations, key, signal));
+        answer = await sent.answer;
       } catch (error) {
-        if (!(error instanceof ApiError)) throw error; // outcome unknown: the batch stays frozen for an exact resend
+        if (!(error instanceof ApiError)) throw error; // outcome unknown: the batch (and its follower) stay frozen for an exact resend
         if (error.status === 409 && error.code === USER_SYNC_ERROR_CODES.outOfSync) {
           stats.outOfSync++;
           if (++outOfSync > this.options.maxOutOfSyncRounds) {
@@ -212,47 +255,81 @@ export class UserSyncEngine {
           await this.pullAll(stats, signal);
         } else if (REFUSED_STATUSES.has(error.status)) {
           if (error.status === 403) await this.api.head(-1, signal); // a token refused outright is not the batch's fault: rethrows
-          limit = await this.refused(batch, error, limit, stats);
+          limit = await this.refused(sent.batch, error, limit, stats);
         } else throw error;
-        prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
+        current = await this.prepareAndSend(limit, signal);
         continue;
       }
-      stats.pushed += batch.length;
+      stats.pushed += sent.batch.length;
       stats.batches++;
       limit = this.options.batchSize;
-      // One unit records the acks and, when they were the whole change, freezes the next batch.
+      const push = { head: sent.head, newHead: answer.lastMutationAt, recorded: answer.recorded };
+      const complete = sent.confirmedAtHead && completeChange(answer.acks, push) !== null;
+      const follower = ahead && !movesIds(sent.batch, answer.acks) && (complete || sent.followerMaybeSent) ? ahead : null;
+      const pipelined = follower ? this.send({ batch: follower, head: push.newHead, deviceId: sent.deviceId, confirmedAtHead: complete, followerMaybeSent: false }, signal) : null;
+      if (pipelined) await pipelined.started;
+      // One unit records the acks and, when they were the whole change, freezes the next batch (unless the
+      // follower is already on its way).
       const next = await this.core.unit('sync', async (tx) => {
-        const complete = await this.applyAcks(tx, batch, acks, { head, newHead, recorded });
-        return complete ? { batch: await this.prepare(tx, limit) } : null;
+        const recordedWhole = await this.applyAcks(tx, sent.batch, answer.acks, push, follower);
+        return recordedWhole && !pipelined ? { prepared: await this.prepare(tx, limit) } : null;
       });
-      if (next) prepared = next.batch;
+      if (pipelined) current = pipelined;
+      else if (next) current = next.prepared ? this.send(next.prepared, signal) : null;
       else {
         // Side effects the acks do not show: pull them now (a few entries), so the next push's acks can again
         // be taken as the whole change.
         if ((await this.core.store.countOutbox()) > 0) await this.pullAll(stats, signal, false, false);
-        prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
+        current = await this.prepareAndSend(limit, signal);
       }
     }
   }
 
-  /** Chooses the next batch and freezes it (`meta.sentBatch`): its entries change no more until an answer. */
-  private async prepare(tx: UserStoreTransaction, limit: number): Promise<{ batch: OutboxEntry[]; head: number; deviceId: string } | null> {
-    const meta = await this.core.meta(tx);
-    const batch = await this.chooseBatch(tx, meta, limit);
-    if (batch.length === 0) return null;
-    const head = meta.head ?? -1;
-    tx.putMeta({ ...meta, sentBatch: { head, seqs: batch.map((e) => e.seq) } });
-    for (const e of batch) this.core.frozen.add(e.seq);
-    return { batch, head, deviceId: meta.deviceId };
+  private async prepareAndSend(limit: number, signal?: AbortSignal): Promise<InFlight | null> {
+    const prepared = await this.core.unit('sync', (tx) => this.prepare(tx, limit));
+    return prepared ? this.send(prepared, signal) : null;
   }
 
-  /** The batch to send: the unconfirmed one again (same entries, same order, same head), else the next one. */
-  private async chooseBatch(tx: UserStoreTransaction, meta: UserSyncMeta, limit: number): Promise<OutboxEntry[]> {
-    if (meta.sentBatch && meta.sentBatch.head === (meta.head ?? -1)) {
-      const entries = await Promise.all(meta.sentBatch.seqs.map((seq) => tx.getOutbox(seq)));
-      if (entries.every((e) => e !== null)) return entries as OutboxEntry[];
-    }
-    return nextBatch(await tx.listOutboxHead(limit), limit);
+  /** Starts the request; its outcome is read (and its failure handled) by whoever awaits `answer`. */
+  private send(prepared: Prepared, signal?: AbortSignal): InFlight {
+    const mutations = prepared.batch.map(toWireMutation);
+    const key = idempotencyKey(prepared.deviceId, prepared.head, JSON.stringify({ mutations }));
+    const answer = key.then((k) => this.api.push(prepared.head, mutations, k, signal));
+    answer.catch(() => undefined);
+    const started = key.then(() => new Promise<void>((resolve) => setTimeout(resolve, 0))).catch(() => undefined);
+    return { ...prepared, answer, started };
+  }
+
+  /** Chooses the next batch and freezes it (`meta.sentBatch`): its entries change no more until an answer. */
+  private async prepare(tx: UserStoreTransaction, limit: number): Promise<Prepared | null> {
+    const meta = await this.core.meta(tx);
+    const resend = meta.sentBatch && meta.sentBatch.head === (meta.head ?? -1) ? await exactEntries(tx, meta.sentBatch.seqs) : null;
+    const batch = resend ?? nextBatch(await tx.listOutboxHead(limit), limit);
+    if (batch.length === 0) return null;
+    const head = meta.head ?? -1;
+    const follower = resend && meta.sentBatch?.next ? meta.sentBatch.next : undefined;
+    tx.putMeta({ ...meta, sentBatch: { head, seqs: batch.map((e) => e.seq), ...(follower ? { next: follower } : {}) } });
+    for (const e of batch) this.core.frozen.add(e.seq);
+    for (const seq of follower ?? []) this.core.frozen.add(seq);
+    return { batch, head, deviceId: meta.deviceId, confirmedAtHead: meta.pulledThrough === head, followerMaybeSent: follower !== undefined };
+  }
+
+  /**
+   * The batch to follow the one in flight, frozen beside it (`sentBatch.next`). A follower recorded by an
+   * earlier attempt is taken as it is: it may have been sent.
+   */
+  private async prepareAhead(tx: UserStoreTransaction, inFlight: Prepared, limit: number): Promise<OutboxEntry[] | null> {
+    const meta = await this.core.meta(tx);
+    const sent = meta.sentBatch;
+    if (!sent || sent.head !== inFlight.head || sent.seqs.length !== inFlight.batch.length || sent.seqs.some((seq, i) => seq !== inFlight.batch[i]!.seq)) return null;
+    if (sent.next) return exactEntries(tx, sent.next);
+    const taken = new Set(sent.seqs);
+    const rest = (await tx.listOutboxHead(limit + taken.size)).filter((e) => !taken.has(e.seq));
+    const batch = nextBatch(rest, limit);
+    if (batch.length === 0) return null;
+    tx.putMeta({ ...meta, sentBatch: { ...sent, next: batch.map((e) => e.seq) } });
+    for (const e of batch) this.core.frozen.add(e.seq);
+    return batch;
   }
 
   private async unfreeze(): Promise<void> {
@@ -271,8 +348,17 @@ export class UserSyncEngine {
    * pending entries onto the server's id, so later writes name what the server knows. Links are never
    * remapped from their acks: they address their bookmark by location.
    */
-  /** Returns whether the acks were the whole change (the confirmed state is at the new head). */
-  private async applyAcks(tx: UserStoreTransaction, batch: readonly OutboxEntry[], acks: readonly SyncEntry[], push: { head: number; newHead: number; recorded: number | null }): Promise<boolean> {
+  /**
+   * Returns whether the acks were the whole change (the confirmed state is at the new head). `follower`: the
+   * batch that goes next, exactly, at the new head; it stays frozen.
+   */
+  private async applyAcks(
+    tx: UserStoreTransaction,
+    batch: readonly OutboxEntry[],
+    acks: readonly SyncEntry[],
+    push: { head: number; newHead: number; recorded: number | null },
+    follower: readonly OutboxEntry[] | null,
+  ): Promise<boolean> {
     const now = this.core.now();
     let remapped = false;
     for (let i = 0; i < batch.length; i++) {
@@ -281,8 +367,8 @@ export class UserSyncEngine {
       const ack = acks[i]!;
       if (!entry) continue;
       tx.deleteOutbox(entry.seq);
-      if (entry.type !== 'DELETE' && REMAPPED.has(entry.resource) && ack.resourceId && ack.resourceId !== entry.id) {
-        await remapRecord(tx, entry.resource as RemappedResource, entry.id, ack.resourceId, now);
+      if (movesId(entry, ack)) {
+        await remapRecord(tx, entry.resource as RemappedResource, entry.id, ack.resourceId!, now);
         remapped = true;
       }
     }
@@ -315,8 +401,10 @@ export class UserSyncEngine {
         confirm(tx, ack, record, ack.type === 'DELETE' ? null : (ack.data as RecordData | null), !pending.get(ack.resource)!.has(id), now);
       }
     }
-    tx.putMeta({ ...meta, head: push.newHead, ...(complete ? { pulledThrough: push.newHead } : {}), sentBatch: null, viewStale: true });
+    const sentBatch = follower ? { head: push.newHead, seqs: follower.map((e) => e.seq) } : null;
+    tx.putMeta({ ...meta, head: push.newHead, ...(complete ? { pulledThrough: push.newHead } : {}), sentBatch, viewStale: true });
     this.core.frozen.clear();
+    for (const seq of sentBatch?.seqs ?? []) this.core.frozen.add(seq);
     return complete !== null;
   }
 

@@ -6,7 +6,7 @@ import { UserSyncClient } from '../user-sync-client.js';
 import type { UserStore } from '../user-store.js';
 import { integrityProblems } from './structural-integrity.js';
 import { formatRun, structuralProgram, type StructuralProgram, type StructuralRun } from './structural-program.js';
-import { driveStructuralProgram, recordClientEvents, STRUCTURAL_CLIENT_OPTIONS, structuralTrace, type NetworkDecision, type NetworkPlan, type StructuralDevice } from './structural-runner.js';
+import { driveStructuralProgram, recordClientEvents, structuralClientOptions, structuralTrace, type NetworkDecision, type NetworkPlan, type StructuralDevice } from './structural-runner.js';
 import { structuralTargetValue, StructuralWriteLog } from './structural-user-ops.js';
 import { deviceState, serverStateAt } from './user-state.js';
 
@@ -99,7 +99,7 @@ class BrowserDevice implements StructuralDevice {
     const { token, clientId } = this.options.user;
     this.store = await IndexedDbUserStore.open({ name: this.database });
     this.client = new UserSyncClient({
-      ...STRUCTURAL_CLIENT_OPTIONS,
+      ...structuralClientOptions(this.name),
       store: this.store,
       baseUrl: this.options.serverUrl,
       tokenProvider: { getToken: async () => ({ accessToken: token, clientId }), invalidate: () => undefined },

@@ -2,7 +2,7 @@ import type { TestServer } from '@quran-sync/server/testing';
 import { expectConvergedStructurally } from './structural-invariants.js';
 import { deviceStorage, type DeviceStorage, type StoreKind } from './structural-stores.js';
 import { formatRun, structuralProgram, type StructuralProgram, type StructuralRun } from './structural-program.js';
-import { driveStructuralProgram, recordClientEvents, STRUCTURAL_CLIENT_OPTIONS, structuralTrace, type NetworkPlan, type StructuralDevice } from './structural-runner.js';
+import { driveStructuralProgram, recordClientEvents, structuralClientOptions, structuralTrace, type NetworkPlan, type StructuralDevice } from './structural-runner.js';
 import { structuralTargetValue, StructuralWriteLog } from './structural-user-ops.js';
 import { freshUserId, openDevice, type Device } from './user-sync-harness.js';
 
@@ -40,7 +40,7 @@ class DeviceSlot implements StructuralDevice {
   ) {}
 
   static async open(server: TestServer, userId: string, name: string, storage: DeviceStorage, events: string[]): Promise<DeviceSlot> {
-    const slot = new DeviceSlot(server, userId, storage, await openDevice(server, userId, { name, store: await storage.open(), client: STRUCTURAL_CLIENT_OPTIONS }), events);
+    const slot = new DeviceSlot(server, userId, storage, await openDevice(server, userId, { name, store: await storage.open(), client: structuralClientOptions(name) }), events);
     recordClientEvents(name, slot.client, events);
     return slot;
   }
@@ -64,7 +64,7 @@ class DeviceSlot implements StructuralDevice {
   /** The app closes; a new client opens on the same store, behind the same proxy. */
   async restart(): Promise<void> {
     await this.device.client.close();
-    this.device = await openDevice(this.server, this.userId, { name: this.device.name, store: await this.storage.open(), proxy: this.device.proxy, client: STRUCTURAL_CLIENT_OPTIONS });
+    this.device = await openDevice(this.server, this.userId, { name: this.device.name, store: await this.storage.open(), proxy: this.device.proxy, client: structuralClientOptions(this.device.name) });
     recordClientEvents(this.name, this.client, this.events);
   }
 }

@@ -21,6 +21,15 @@ export const STRUCTURAL_CLIENT_OPTIONS: Partial<UserSyncClientOptions> = {
 };
 
 /**
+ * The client options of device `name` (`d0`, `d1`, …): the first pushes in batches of the default size, the
+ * others in batches of two, so that a push of a few edits is several pipelined batches (a follower sent before
+ * the first answer is recorded, lost answers among them).
+ */
+export function structuralClientOptions(name: string): Partial<UserSyncClientOptions> {
+  return name.endsWith('0') ? STRUCTURAL_CLIENT_OPTIONS : { ...STRUCTURAL_CLIENT_OPTIONS, engine: { ...STRUCTURAL_CLIENT_OPTIONS.engine, batchSize: 2 } };
+}
+
+/**
  * What happens to one request: sent as is; never reaching the server; applied by the server with the answer
  * lost; answered with a synthetic error; held a while (then its answer possibly lost). The fault proxy's
  * `FaultDecision` takes it as is.
