@@ -14,7 +14,8 @@
  *                                         prepared INSERTs of their rows into the store's table
  *   floor-user <sqlite file> <name>       download the prepared pull bytes, then raw INSERTs of the records
  *
- * Env: QS_BENCH_URL (server or proxy), QS_BENCH_TOKEN + QS_BENCH_CLIENT_ID (ours).
+ * Env: QS_BENCH_URL (server or proxy), QS_BENCH_TOKEN + QS_BENCH_CLIENT_ID (ours), QS_BENCH_POUCH_DB (the peer's
+ * remote user database, default `userdata`).
  */
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -117,7 +118,7 @@ switch (mode) {
   case 'pouch-user-push':
   case 'pouch-user-pull': {
     const local = new PouchDB(target);
-    const remote = `${url}/userdata`;
+    const remote = `${url}/${process.env.QS_BENCH_POUCH_DB ?? 'userdata'}`;
     const { seconds, value } = await timed(() => (mode === 'pouch-user-push' ? PouchDB.replicate(local, remote) : PouchDB.replicate(remote, local)));
     await local.close();
     done({ seconds, items: value.docs_written });

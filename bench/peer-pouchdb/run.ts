@@ -11,7 +11,8 @@
  *  (b) incremental sync after 100 rows were edited on the server (10 in each translation);
  *  (c) 10,000 offline edits on one device (5,000 bookmarks, 5,000 notes) pushed, then pulled by a second,
  *      fresh device. Floor: raw PostgreSQL inserts of the same rows (100 per transaction), the pull's bytes
- *      from a bare route, raw SQLite inserts.
+ *      from a bare route, raw SQLite inserts. (c) runs three times per side (QS_BENCH_USER_ROUNDS), alternating,
+ *      each time with a new user or remote database and new devices; each step reports its median round.
  *
  * Every server and every client step runs in its own process: wall time is measured by the client, bytes on
  * the wire by a counting TCP proxy in front of each server, server CPU from /proc (ours: the Node process
@@ -39,6 +40,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const PG_URL = process.env.QS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const DATABASE = 'qs_bench_peer';
 const USER_EDITS = Number(process.env.QS_BENCH_USER_EDITS ?? 10_000);
+const USER_ROUNDS = Math.max(1, Number(process.env.QS_BENCH_USER_ROUNDS ?? 3));
+const USER_SCOPES = ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference'];
 const ISSUER = 'http://quran-sync.bench';
 const CLIENT = path.join(here, 'client.ts');
 
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
 
     const contentToken = await token(null, ['content']);
     const userId = `bench-${Date.now()}`;
-    const userToken = await token(userId, ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference']);
+    const userToken = await token(userId, USER_SCOPES);
     const editorToken = await token(null, ['content.write']);
 
     /** PIDs of the PostgreSQL backends serving the benchmark database (ours only uses it), minus our own. */
@@ -183,12 +186,28 @@ async function main(): Promise<void> {
     const peerNoChange = await step('peer', 'pouch-content', [path.join(tmp, 'pouch-a1')], {});
 
     // ------------------------------------------------------------------ (c) user data
-    const oursEdits = await runChild<{ seconds: number }>(CLIENT, ['ours-user-edits', path.join(tmp, 'ours-c1.sqlite'), String(USER_EDITS)], { QS_BENCH_URL: oursProxy.url, ...oursEnv(userToken) });
-    const oursPush = await step('ours', 'ours-user-push', [path.join(tmp, 'ours-c1.sqlite')], oursEnv(userToken));
-    const oursPull = await step('ours', 'ours-user-pull', [path.join(tmp, 'ours-c2.sqlite')], oursEnv(userToken));
-    const peerEdits = await runChild<{ seconds: number }>(CLIENT, ['pouch-user-edits', path.join(tmp, 'pouch-c1'), String(USER_EDITS)], { QS_BENCH_URL: peerProxy.url });
-    const peerPush = await step('peer', 'pouch-user-push', [path.join(tmp, 'pouch-c1')], {});
-    const peerPull = await step('peer', 'pouch-user-pull', [path.join(tmp, 'pouch-c2')], {});
+    // Each side runs (c) USER_ROUNDS times, alternating, each round with a new user (ours) or a new remote
+    // database (peer) and new devices; the round with the median time stands for each step, so one slow
+    // moment of a shared machine does not decide a ratio.
+    const rounds: Array<{ oursEdits: number; oursPush: Step; oursPull: Step; peerEdits: number; peerPush: Step; peerPull: Step }> = [];
+    for (let r = 0; r < USER_ROUNDS; r++) {
+      const roundToken = r === 0 ? userToken : await token(`${userId}-${r}`, USER_SCOPES);
+      const remote = { QS_BENCH_POUCH_DB: `userdata${r}` };
+      const oursEdits = await runChild<{ seconds: number }>(CLIENT, ['ours-user-edits', path.join(tmp, `ours-c1-${r}.sqlite`), String(USER_EDITS)], { QS_BENCH_URL: oursProxy.url, ...oursEnv(roundToken) });
+      const oursPush = await step('ours', 'ours-user-push', [path.join(tmp, `ours-c1-${r}.sqlite`)], oursEnv(roundToken));
+      const oursPull = await step('ours', 'ours-user-pull', [path.join(tmp, `ours-c2-${r}.sqlite`)], oursEnv(roundToken));
+      const peerEdits = await runChild<{ seconds: number }>(CLIENT, ['pouch-user-edits', path.join(tmp, `pouch-c1-${r}`), String(USER_EDITS)], { QS_BENCH_URL: peerProxy.url });
+      const peerPush = await step('peer', 'pouch-user-push', [path.join(tmp, `pouch-c1-${r}`)], remote);
+      const peerPull = await step('peer', 'pouch-user-pull', [path.join(tmp, `pouch-c2-${r}`)], remote);
+      rounds.push({ oursEdits: oursEdits.seconds, oursPush, oursPull, peerEdits: peerEdits.seconds, peerPush, peerPull });
+    }
+    const medianStep = (pick: (round: (typeof rounds)[number]) => Step): Step => [...rounds.map(pick)].sort((a, b) => a.seconds - b.seconds)[Math.floor(rounds.length / 2)]!;
+    const oursPush = medianStep((r) => r.oursPush);
+    const oursPull = medianStep((r) => r.oursPull);
+    const peerPush = medianStep((r) => r.peerPush);
+    const peerPull = medianStep((r) => r.peerPull);
+    const oursEdits = { seconds: rounds[0]!.oursEdits };
+    const peerEdits = { seconds: rounds[0]!.peerEdits };
 
     // Floors for (c): the pull's bytes from a bare route; raw PostgreSQL inserts of the same rows.
     const pages: unknown[] = [];
@@ -229,7 +248,7 @@ async function main(): Promise<void> {
     const tables: ResultTable[] = [
       {
         title: 'Quran Sync vs PouchDB replication (ratios ours/peer; below 1× is better)',
-        note: `Setup (not timed): our server seeded ${fmt(rows.rowCount ?? 0)} translation rows on PostgreSQL in ${fmt(seedSeconds, 1)} s (with the rest of the bundled content); the peer loaded the same rows as ${fmt(rows.rowCount ?? 0)} documents in ${fmt(peerLoadSeconds, 1)} s. (c): ${fmt(USER_EDITS)} offline edits took ${s(oursEdits.seconds)} through our SDK's local API and ${s(peerEdits.seconds)} as local PouchDB puts.`,
+        note: `(c): the median of ${USER_ROUNDS} rounds per step. Setup (not timed): our server seeded ${fmt(rows.rowCount ?? 0)} translation rows on PostgreSQL in ${fmt(seedSeconds, 1)} s (with the rest of the bundled content); the peer loaded the same rows as ${fmt(rows.rowCount ?? 0)} documents in ${fmt(peerLoadSeconds, 1)} s. (c): ${fmt(USER_EDITS)} offline edits took ${s(oursEdits.seconds)} through our SDK's local API and ${s(peerEdits.seconds)} as local PouchDB puts.`,
         columns: ['scenario', 'measure', 'Quran Sync', 'PouchDB', 'ours/peer'],
         rows: [
           ...sideBySide('(a) initial sync of 10 translations (cold server)', oursCold, peerBoot),
