@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -18,6 +17,7 @@ import { contentSyncRoutes } from './content-sync/content-sync-routes.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { standardError } from './http/api-error.js';
+import { installBodyParsers } from './http/body-media-types.js';
 import { clientErrorHandler } from './http/client-error-handler.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { frameworkErrorHandler } from './http/framework-errors.js';
@@ -121,8 +121,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       onClose: (fn) => closers.push(fn),
     };
 
-    installJsonParser(app);
-    await app.register(formbody);
+    await installBodyParsers(app);
     // First of all onRequest hooks, so answers refused by the later ones (414, 400, 401, …) carry them too.
     // Hooks on every request take the callback form where they need not wait: an async hook costs a promise
     // and a turn of the microtask queue per request, which shows on the cheapest answers (issue #8).
@@ -181,19 +180,4 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     await runClosers().catch(() => {});
     throw error;
   }
-}
-
-/**
- * JSON bodies through Fastify's own parser (prototype-poisoning protection included), except that an empty
- * body is "no body": mobile clients send `Content-Type: application/json` on bodiless DELETEs.
- */
-function installJsonParser(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
-      done(null, undefined);
-      return;
-    }
-    parse(request, body as string, done);
-  });
 }
