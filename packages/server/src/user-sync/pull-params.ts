@@ -1,7 +1,11 @@
 import { isUserResource, PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, USER_SYNC_ERROR_CODES, type UserResource } from '@quran-sync/protocol';
-import { syncError } from '../http/api-error.js';
+import { standardError, syncError } from '../http/api-error.js';
 
-/** Parsed `GET /v1/sync` query. Bad values are 422 in the sync envelope, like every `/v1/sync` refusal. */
+/**
+ * Parsed `GET /v1/sync` query. A missing or malformed `mutationsSince` is 400 `invalid_request` in the standard
+ * envelope, as QF's API reference documents for a request missing required parameters (no real client relies
+ * on anything else: docs/user-sync.md); other bad values are 422 `ValidationError` in the sync envelope.
+ */
 export interface PullParams {
   readonly since: number;
   /** Requested resources (null: all in scope). */
@@ -15,6 +19,10 @@ const invalid = (message: string): never => {
   throw syncError(422, USER_SYNC_ERROR_CODES.validation, message);
 };
 
+const badRequest = (message: string): never => {
+  throw standardError(400, message);
+};
+
 const INTEGER = /^-?\d{1,16}$/;
 
 function single(value: unknown): string | undefined {
@@ -24,8 +32,8 @@ function single(value: unknown): string | undefined {
 
 export function parsePullParams(query: Record<string, unknown>): PullParams {
   const rawSince = single(query.mutationsSince) ?? single(query.lastSyncedAt);
-  if (rawSince === undefined || rawSince === '') invalid('Missing mutationsSince');
-  if (!INTEGER.test(rawSince!.trim()) || Number(rawSince) < -1) invalid('Invalid mutationsSince');
+  if (rawSince === undefined || rawSince === '') badRequest('Missing mutationsSince');
+  if (!INTEGER.test(rawSince!.trim()) || Number(rawSince) < -1) badRequest('Invalid mutationsSince: must be -1, 0 or a timestamp in ms');
   const since = Number(rawSince);
 
   let resources: UserResource[] | null = null;

@@ -71,12 +71,29 @@ describe('user sync: pulls', () => {
     expect(meta.headers.get('x-mutation-at')).toBe(String(t4));
   });
 
-  it('refuses bad parameters with 422 in the sync envelope', async () => {
-    const client = new SyncTestClient(server, { userId: 'params-user' });
+  it('a pull without a valid mutationsSince is 400 invalid_request in the standard envelope, as the API reference documents', async () => {
+    const client = new SyncTestClient(server, { userId: 'since-user' });
     const cases: Array<[Record<string, unknown>, string]> = [
       [{}, 'Missing mutationsSince'],
-      [{ mutationsSince: 'yesterday' }, 'Invalid mutationsSince'],
-      [{ mutationsSince: -2 }, 'Invalid mutationsSince'],
+      [{ mutationsSince: '' }, 'Missing mutationsSince'],
+      [{ metadataOnly: 'true' }, 'Missing mutationsSince'],
+      [{ mutationsSince: 'yesterday' }, 'Invalid mutationsSince: must be -1, 0 or a timestamp in ms'],
+      [{ mutationsSince: -2 }, 'Invalid mutationsSince: must be -1, 0 or a timestamp in ms'],
+      [{ mutationsSince: '1.5' }, 'Invalid mutationsSince: must be -1, 0 or a timestamp in ms'],
+    ];
+    for (const [query, message] of cases) {
+      const res = await client.pull(query);
+      expect(res.status, JSON.stringify(query)).toBe(400);
+      expect(res.body).toEqual({ message, type: 'invalid_request', success: false });
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+    }
+    // The alias still counts as the parameter.
+    expect((await client.pull({ lastSyncedAt: 0, metadataOnly: 'true' })).status).toBe(200);
+  });
+
+  it('refuses other bad parameters with 422 in the sync envelope', async () => {
+    const client = new SyncTestClient(server, { userId: 'params-user' });
+    const cases: Array<[Record<string, unknown>, string]> = [
       [{ mutationsSince: 0, limit: 0 }, 'Invalid limit: must be 1..1000'],
       [{ mutationsSince: 0, limit: 1001 }, 'Invalid limit: must be 1..1000'],
       [{ mutationsSince: 0, page: 0 }, 'Invalid page: must be 1..1000000'],
