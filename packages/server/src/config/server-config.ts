@@ -58,6 +58,14 @@ export interface RateLimitConfig {
   /** Requests per window for one user. */
   readonly perUser: number;
   readonly windowMs: number;
+  /**
+   * Failed client authentications (wrong client secret) tolerated per client id, and per source address,
+   * within `clientAuthFailureWindowMs`; beyond either, client authentication answers 429 before any hashing.
+   * The per-client limit is the higher one, so that one address cannot lock a client out by itself.
+   */
+  readonly clientAuthFailuresPerClient: number;
+  readonly clientAuthFailuresPerAddress: number;
+  readonly clientAuthFailureWindowMs: number;
 }
 
 export interface OverloadConfig {
@@ -74,6 +82,8 @@ export interface HttpLimitsConfig {
   /** Longest accepted URL (path + query), in bytes; Node's own header limit (16 KiB) caps it anyway. */
   readonly maxUrlLength: number;
   readonly requestTimeoutMs: number;
+  /** A response whose client reads nothing for this long is cut off (http/send-timeout.ts); 0 disables. */
+  readonly sendTimeoutMs: number;
 }
 
 export interface ContentConfig {
@@ -222,6 +232,9 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     perClient: int('per-client rate limit (QS_RATE_LIMIT_PER_CLIENT)', input.rateLimit?.perClient, env.QS_RATE_LIMIT_PER_CLIENT, 100_000, 1, 1e9),
     perUser: int('per-user rate limit (QS_RATE_LIMIT_PER_USER)', input.rateLimit?.perUser, env.QS_RATE_LIMIT_PER_USER, 6_000, 1, 1e9),
     windowMs: int('rate limit window (QS_RATE_LIMIT_WINDOW_MS)', input.rateLimit?.windowMs, env.QS_RATE_LIMIT_WINDOW_MS, 60_000, 100, 86_400_000),
+    clientAuthFailuresPerClient: int('failed client authentications per client (QS_CLIENT_AUTH_FAILURES_PER_CLIENT)', input.rateLimit?.clientAuthFailuresPerClient, env.QS_CLIENT_AUTH_FAILURES_PER_CLIENT, 60, 1, 1_000_000),
+    clientAuthFailuresPerAddress: int('failed client authentications per address (QS_CLIENT_AUTH_FAILURES_PER_ADDRESS)', input.rateLimit?.clientAuthFailuresPerAddress, env.QS_CLIENT_AUTH_FAILURES_PER_ADDRESS, 20, 1, 1_000_000),
+    clientAuthFailureWindowMs: int('failed client authentication window (QS_CLIENT_AUTH_FAILURE_WINDOW_MS)', input.rateLimit?.clientAuthFailureWindowMs, env.QS_CLIENT_AUTH_FAILURE_WINDOW_MS, 60_000, 100, 86_400_000),
   };
   const overload: OverloadConfig = {
     enabled: bool('QS_OVERLOAD_PROTECTION', input.overload?.enabled, env.QS_OVERLOAD_PROTECTION, true),
@@ -233,6 +246,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     bodyLimitBytes: int('body limit (QS_BODY_LIMIT)', input.http?.bodyLimitBytes, env.QS_BODY_LIMIT, 1_048_576, 1024, 100 * 1_048_576),
     maxUrlLength: int('URL length limit (QS_MAX_URL_LENGTH)', input.http?.maxUrlLength, env.QS_MAX_URL_LENGTH, 12_288, 256, 1_048_576),
     requestTimeoutMs: int('request timeout (QS_REQUEST_TIMEOUT_MS)', input.http?.requestTimeoutMs, env.QS_REQUEST_TIMEOUT_MS, 60_000, 1000, 3_600_000),
+    sendTimeoutMs: int('send timeout (QS_SEND_TIMEOUT_MS, 0: off)', input.http?.sendTimeoutMs, env.QS_SEND_TIMEOUT_MS, 60_000, 0, 3_600_000),
   };
   const content: ContentConfig = {
     retentionDays: int('content retention (QS_CONTENT_RETENTION_DAYS)', input.content?.retentionDays, env.QS_CONTENT_RETENTION_DAYS, 90, 1, 36_500),

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { oauth2Error, type ApiError } from '../../http/api-error.js';
 import { verifyPassword } from '../password-hash.js';
+import type { ClientAuthAttempt } from './client-auth-throttle.js';
 import { findClient, type OAuthClientRecord } from './client-repository.js';
 
 /** How a request presented its client credentials (RFC 6749 §2.3.1, OIDC "token_endpoint_auth_method"). */
@@ -49,45 +50,127 @@ function formDecoded(value: string): string | null {
   }
 }
 
+/** What one `authenticate` call learnt, to count its failure once and against the right counters. */
+interface Tally {
+  knownClient: boolean;
+  counted: boolean;
+}
+
 /**
  * Checks client credentials against the clients table. Confidential clients must present their secret;
- * public clients (no secret) must not present one. Secrets are scrypt hashes, which are deliberately slow,
- * so a secret once verified is remembered as a keyed digest (in memory, per process): the token endpoint
- * then pays a HMAC, not a scrypt, per request. Changing the stored hash invalidates the entry.
+ * public clients (no secret) must not present one.
+ *
+ * Secrets are scrypt hashes, deliberately slow (tens of milliseconds of CPU each), so their cost must not be
+ * the caller's to choose:
+ * - a verified secret is remembered as a keyed digest (in memory, per process): later requests pay an HMAC,
+ *   and any other secret for that client is refused by the same comparison, without hashing;
+ * - a secret found wrong is remembered the same way, so a client retrying a wrong secret costs one hash;
+ * - hashing for a client runs one at a time, so concurrent first requests with the right secret cost one
+ *   scrypt, and concurrent guesses queue instead of occupying every thread;
+ * - with a throttle (`ClientAuthAttempt`), every attempt is admitted before any work and again right
+ *   before its scrypt, and each failure is counted before the next hash may start: no client sees more
+ *   scrypts of wrong secrets per window than its failure limit.
+ * Changing a client's stored hash invalidates both memories.
  */
 export class ClientAuthenticator {
   private readonly cacheKey = randomBytes(32);
+  /** client id → the digest of its verified secret. */
   private readonly verified = new Map<string, { secretHash: string; digest: Buffer }>();
+  /** `client id + digest` → the stored hash it was found wrong against. */
+  private readonly refused = new Map<string, string>();
+  /** client id → the tail of its queue of hashings. */
+  private readonly hashing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly maxCached = 1000,
+    /** The expensive check; a parameter so tests can count how often it runs. */
+    private readonly verifySecret: (secret: string, stored: string) => Promise<boolean> = verifyPassword,
   ) {}
 
-  /** The client, or null when the credentials do not match. Never throws for bad credentials. */
-  async authenticate(clientId: string, clientSecret: string | null): Promise<OAuthClientRecord | null> {
-    const direct = await this.check(clientId, clientSecret);
-    if (direct) return direct;
+  /**
+   * The client, or null when the credentials do not match. Never throws for bad credentials; throws the
+   * attempt's 429 when it is throttled.
+   */
+  async authenticate(clientId: string, clientSecret: string | null, attempt?: ClientAuthAttempt): Promise<OAuthClientRecord | null> {
     // Basic credentials are form-encoded before base64 by spec-following clients and raw by most others
-    // (@quranjs/api among them): accept both readings.
+    // (@quranjs/api among them): accept both readings. Client ids are URL-unreserved, so the decoded id
+    // is the one a client can have, and the one failures are counted against.
     const id = formDecoded(clientId);
     const secret = clientSecret === null ? null : formDecoded(clientSecret);
-    if (id === null && secret === null) return null;
-    return this.check(id ?? clientId, secret ?? clientSecret);
+    const countedId = id ?? clientId;
+    const tally: Tally = { knownClient: false, counted: false };
+    await attempt?.admit(countedId);
+    const direct = await this.check(clientId, clientSecret, attempt, countedId, tally);
+    if (direct) return direct;
+    if (id !== null || secret !== null) {
+      const decoded = await this.check(id ?? clientId, secret ?? clientSecret, attempt, countedId, tally);
+      if (decoded) return decoded;
+    }
+    if (!tally.counted) await attempt?.failed(countedId, tally.knownClient);
+    return null;
   }
 
-  private async check(clientId: string, clientSecret: string | null): Promise<OAuthClientRecord | null> {
+  private async check(clientId: string, clientSecret: string | null, attempt: ClientAuthAttempt | undefined, countedId: string, tally: Tally): Promise<OAuthClientRecord | null> {
     const client = await findClient(this.db, clientId);
     if (!client) return null;
+    tally.knownClient = true;
     if (client.secretHash === null) return clientSecret === null || clientSecret === '' ? client : null;
     if (clientSecret === null || clientSecret.length === 0 || clientSecret.length > 512) return null;
+    const secretHash = client.secretHash;
     const digest = createHmac('sha256', this.cacheKey).update(clientSecret).digest();
-    const cached = this.verified.get(client.id);
-    if (cached && cached.secretHash === client.secretHash) return timingSafeEqual(cached.digest, digest) ? client : null;
-    if (!(await verifyPassword(clientSecret, client.secretHash))) return null;
-    if (this.verified.size >= this.maxCached) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(client.id, { secretHash: client.secretHash, digest });
-    return client;
+    const known = this.remembered(client.id, secretHash, digest);
+    if (known !== undefined) return known ? client : null;
+    const ok = await this.oneAtATime(client.id, async () => {
+      // Another request may have settled this very secret while this one waited.
+      const settled = this.remembered(client.id, secretHash, digest);
+      if (settled !== undefined) return settled;
+      // Failures counted while this request waited may have reached the limit.
+      await attempt?.admit(countedId);
+      const match = await this.verifySecret(clientSecret, secretHash);
+      this.remember(client.id, secretHash, digest, match);
+      if (!match && attempt) {
+        // Counted before the next hashing of this client may start, so the limit is exact per process.
+        await attempt.failed(countedId, true);
+        tally.counted = true;
+      }
+      return match;
+    });
+    return ok ? client : null;
+  }
+
+  /** true / false when this secret's fate for the current stored hash is known, else undefined. */
+  private remembered(clientId: string, secretHash: string, digest: Buffer): boolean | undefined {
+    const verified = this.verified.get(clientId);
+    // Only one secret matches a hash: once it is known, any other digest is wrong.
+    if (verified && verified.secretHash === secretHash) return timingSafeEqual(verified.digest, digest);
+    return this.refused.get(`${clientId}\n${digest.toString('base64url')}`) === secretHash ? false : undefined;
+  }
+
+  private remember(clientId: string, secretHash: string, digest: Buffer, match: boolean): void {
+    if (match) {
+      if (this.verified.size >= this.maxCached) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(clientId, { secretHash, digest });
+    } else {
+      if (this.refused.size >= this.maxCached) this.refused.delete(this.refused.keys().next().value!);
+      this.refused.set(`${clientId}\n${digest.toString('base64url')}`, secretHash);
+    }
+  }
+
+  /** Runs `task` after every earlier task of the same client has finished. */
+  private async oneAtATime<T>(clientId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.hashing.get(clientId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.hashing.set(clientId, tail);
+    try {
+      await previous;
+      return await task();
+    } finally {
+      release();
+      if (this.hashing.get(clientId) === tail) this.hashing.delete(clientId);
+    }
   }
 }
 
@@ -100,11 +183,11 @@ export async function requireClient(
   authenticator: ClientAuthenticator,
   authorization: string | undefined,
   body: Record<string, unknown>,
-  options: { allowPublic: boolean },
+  options: { allowPublic: boolean; attempt?: ClientAuthAttempt },
 ): Promise<OAuthClientRecord> {
   const credentials = readClientCredentials(authorization, body);
   if (!credentials) throw invalidClient(null, 'Client authentication required: use HTTP Basic or client_id/client_secret in the body');
-  const client = await authenticator.authenticate(credentials.clientId, credentials.clientSecret);
+  const client = await authenticator.authenticate(credentials.clientId, credentials.clientSecret, options.attempt);
   if (!client) throw invalidClient(credentials.method);
   if (client.secretHash === null && !options.allowPublic) throw invalidClient(credentials.method, 'This endpoint needs a confidential client');
   return client;

@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
 import type { RevocationList } from '../revocation-list.js';
 import type { KeyRing } from '../signing-keys.js';
+import type { ClientAuthThrottle } from './client-auth-throttle.js';
 import { ClientAuthenticator } from './client-authentication.js';
 
 /** What the built-in issuer's endpoints share; built once per app from its context. */
@@ -16,6 +17,8 @@ export interface IssuerDependencies {
   readonly verifier: AccessTokenVerifier;
   readonly revocations: RevocationList;
   readonly clients: ClientAuthenticator;
+  /** Counts failed client authentications; null when rate limiting is off. */
+  readonly clientAuthThrottle: ClientAuthThrottle | null;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   /** Base URL for endpoint links when configured (`QS_PUBLIC_URL`); else taken from each request. */
@@ -24,7 +27,7 @@ export interface IssuerDependencies {
 }
 
 /** The issuer's dependencies, or null when the server trusts an external issuer instead. */
-export function issuerDependencies(ctx: AppContext): IssuerDependencies | null {
+export function issuerDependencies(ctx: AppContext, clientAuthThrottle: ClientAuthThrottle | null = null): IssuerDependencies | null {
   const auth = ctx.config.auth;
   if (auth.mode !== 'builtin' || !ctx.revocations) return null;
   return {
@@ -34,6 +37,7 @@ export function issuerDependencies(ctx: AppContext): IssuerDependencies | null {
     verifier: ctx.verifier,
     revocations: ctx.revocations,
     clients: new ClientAuthenticator(ctx.db),
+    clientAuthThrottle,
     accessTokenTtlSeconds: auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: auth.refreshTokenTtlSeconds,
     publicUrl: ctx.config.publicUrl,

@@ -3,6 +3,7 @@ import { isKnownScope, scopeGrants } from '@quran-sync/protocol';
 import { decodeJwt } from 'jose';
 import { signAccessToken } from '../access-token-signer.js';
 import { consumeAuthorizationCode, findAuthorizationCode } from './authorization-code-repository.js';
+import type { ClientAuthAttempt } from './client-auth-throttle.js';
 import type { OAuthClientRecord } from './client-repository.js';
 import { createGrant, revokeGrant } from './grant-repository.js';
 import { signIdToken } from './id-token.js';
@@ -46,13 +47,15 @@ const CLIENT_USER: IssuerUser = { id: null, grantId: null, grantScopes: [], auth
 /**
  * The persistence and token-format half of the OAuth2 grant flows; the library runs the protocol half
  * (parameter checks, PKCE verification, redirect-URI binding, expiry checks, refresh rotation order).
+ * The library hands `getClient` no request, so the throttle of the request being served comes through
+ * `currentAttempt`.
  *
  * Replay rules enforced here (RFC 6819 §5.2.2.3, OAuth 2.0 Security BCP §4.14):
  * - an authorization code works once; presenting a used code again revokes the grant it started;
  * - a refresh token works once (rotation); presenting a rotated token again revokes its whole grant,
  *   because either the client or an attacker holds a stolen copy and we cannot tell which.
  */
-export function createOAuth2Model(deps: IssuerDependencies): IssuerModel {
+export function createOAuth2Model(deps: IssuerDependencies, currentAttempt: () => ClientAuthAttempt | undefined = () => undefined): IssuerModel {
   const revoke = async (grantId: string, reason: string): Promise<void> => {
     deps.log.warn({ grantId, reason }, 'oauth2 grant revoked');
     await revokeGrant(deps.db, deps.revocations, grantId, deps.accessTokenTtlSeconds);
@@ -60,7 +63,7 @@ export function createOAuth2Model(deps: IssuerDependencies): IssuerModel {
 
   return {
     async getClient(clientId: string, clientSecret: string | null | undefined) {
-      const record = await deps.clients.authenticate(clientId, clientSecret ?? null);
+      const record = await deps.clients.authenticate(clientId, clientSecret ?? null, currentAttempt());
       if (!record) return null;
       const client: IssuerClient = { id: record.id, grants: [...record.grantTypes], redirectUris: [...record.redirectUris], record };
       return client;

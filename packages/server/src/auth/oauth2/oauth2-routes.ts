@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CapabilityPlugin } from '../../capability-plugin.js';
 import { oauth2Error } from '../../http/api-error.js';
 import { registerAuthorizationEndpoint } from './authorization-endpoint.js';
+import { ClientAuthThrottle } from './client-auth-throttle.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
 import { registerIntrospectionEndpoint } from './introspection-endpoint.js';
 import { issuerDependencies } from './issuer-dependencies.js';
@@ -16,7 +17,7 @@ import { registerUserinfoRoute } from './userinfo-route.js';
  * 404 in the OAuth2 envelope, saying where tokens come from instead.
  */
 export const oauth2Routes: CapabilityPlugin = async (app, { ctx }) => {
-  const deps = issuerDependencies(ctx);
+  const deps = ctx.config.auth.mode === 'builtin' ? issuerDependencies(ctx, ClientAuthThrottle.install(app, ctx.config.rateLimit)) : null;
   if (!deps) {
     registerExternalIssuerNotice(app, ctx.config.auth.mode);
     return;

@@ -1,8 +1,10 @@
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { parseScopeString, type OAuth2TokenResponse } from '@quran-sync/protocol';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { oauth2Error } from '../../http/api-error.js';
+import type { ClientAuthAttempt } from './client-auth-throttle.js';
 import type { ClientAuthMethod } from './client-authentication.js';
 import type { IssuerDependencies } from './issuer-dependencies.js';
 import { toOAuth2ApiError } from './library-errors.js';
@@ -16,8 +18,10 @@ import { findRefreshToken } from './refresh-token-repository.js';
  * `{error, error_description, status_code}` envelope.
  */
 export function registerTokenEndpoint(app: FastifyInstance, deps: IssuerDependencies): void {
+  // The library calls the model's getClient without the request; the request's throttle travels this way.
+  const attempts = new AsyncLocalStorage<ClientAuthAttempt | undefined>();
   const server = new OAuth2Server({
-    model: createOAuth2Model(deps) satisfies OAuth2Server.RefreshTokenModel,
+    model: createOAuth2Model(deps, () => attempts.getStore()) satisfies OAuth2Server.RefreshTokenModel,
     accessTokenLifetime: deps.accessTokenTtlSeconds,
     refreshTokenLifetime: deps.refreshTokenTtlSeconds,
     // Public clients refresh with their client_id alone (they have no secret); confidential clients still
@@ -33,7 +37,8 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: IssuerDependen
     try {
       await checkRefreshScopeBeforeRotation(deps, body);
       const libraryRequest = new OAuth2Server.Request({ method: request.method, query: {}, headers: stringHeaders(request.headers), body });
-      issued = (await server.token(libraryRequest, new OAuth2Server.Response())) as IssuedTokens;
+      const attempt = deps.clientAuthThrottle?.attempt(request);
+      issued = (await attempts.run(attempt, () => server.token(libraryRequest, new OAuth2Server.Response()))) as IssuedTokens;
     } catch (error) {
       throw toOAuth2ApiError(error, method, request.log);
     }
