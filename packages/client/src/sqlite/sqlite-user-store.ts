@@ -1,5 +1,5 @@
 import type { MutationType, UserResource } from '@quran-sync/protocol';
-import type { BatchReads, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from '../user/user-store.js';
+import type { BatchReads, ListRecordsOptions, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from '../user/user-store.js';
 import { UserStoreError, validateUserStoreOps } from '../user/user-store-ops.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-database.js';
 import { SQLITE_USER_SCHEMA, SQLITE_USER_SCHEMA_VERSION } from './sqlite-user-schema.js';
@@ -96,8 +96,16 @@ export class SqliteUserStore implements UserStore, BatchReads {
     return rows.map(toRecord);
   }
 
-  async listRecords(resource: UserResource, options: { readonly includeDeleted?: boolean } = {}): Promise<UserRecord[]> {
-    const rows = await this.db.all<RecordColumns>(`select * from qs_user_records where resource = ?${options.includeDeleted ? '' : ' and data is not null'} order by id`, [resource]);
+  async listRecords(resource: UserResource, options: ListRecordsOptions = {}): Promise<UserRecord[]> {
+    // The hints filter on the stored JSON text: equal texts are equal records (one serialiser writes both
+    // columns), and unequal texts that happen to mean the same value are merely listed, which is allowed.
+    const where = [
+      'resource = ?',
+      ...(options.includeDeleted ? [] : ['data is not null']),
+      ...(options.unsettled ? ['(data is null or data is not base)'] : []),
+      ...(options.confirmed ? ['base is not null'] : []),
+    ];
+    const rows = await this.db.all<RecordColumns>(`select * from qs_user_records where ${where.join(' and ')} order by id`, [resource]);
     return rows.map(toRecord);
   }
 

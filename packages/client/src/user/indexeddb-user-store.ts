@@ -2,8 +2,8 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { commitIndexedDbBatch } from '../indexeddb/indexeddb-batch.js';
 import { keyRange } from '../indexeddb/indexeddb-key-range.js';
 import type { UserResource } from '@quran-sync/protocol';
-import type { BatchReads, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
-import { validateUserStoreOps } from './user-store-ops.js';
+import type { BatchReads, ListRecordsOptions, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
+import { omittedByHints, validateUserStoreOps } from './user-store-ops.js';
 
 /**
  * `UserStore` on IndexedDB (browsers, Electron renderers), through `idb`.
@@ -132,10 +132,10 @@ export class IndexedDbUserStore implements UserStore, BatchReads {
     return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async listRecords(resource: UserResource, options: { readonly includeDeleted?: boolean } = {}): Promise<UserRecord[]> {
+  async listRecords(resource: UserResource, options: ListRecordsOptions = {}): Promise<UserRecord[]> {
     // `[resource]` sorts before every `[resource, id]`, and `[resource, []]` after them (arrays sort after strings).
     const records = await this.db.getAll('records', keyRange([resource], [resource, []]));
-    return options.includeDeleted ? records : records.filter((r) => r.data !== null);
+    return records.filter((r) => (r.data !== null || options.includeDeleted) && !omittedByHints(r, options));
   }
 
   async getOutbox(seq: number): Promise<OutboxEntry | null> {

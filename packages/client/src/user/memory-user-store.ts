@@ -1,6 +1,6 @@
 import type { UserResource } from '@quran-sync/protocol';
-import type { BatchReads, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
-import { compareById, recordKey, UserStoreError, validateUserStoreOps } from './user-store-ops.js';
+import type { BatchReads, ListRecordsOptions, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
+import { compareById, omittedByHints, recordKey, UserStoreError, validateUserStoreOps } from './user-store-ops.js';
 
 /**
  * A `UserStore` in memory: for tests, and for apps that keep user data only while they run (nothing survives a
@@ -89,12 +89,12 @@ export class MemoryUserStore implements UserStore, BatchReads {
     return ids.map((id) => JSON.parse(this.records.get(resource)!.get(id)!) as UserRecord).sort(compareById);
   }
 
-  async listRecords(resource: UserResource, options: { readonly includeDeleted?: boolean } = {}): Promise<UserRecord[]> {
+  async listRecords(resource: UserResource, options: ListRecordsOptions = {}): Promise<UserRecord[]> {
     this.assertOpen();
     const out: UserRecord[] = [];
     for (const json of this.records.get(resource)?.values() ?? []) {
       const record = JSON.parse(json) as UserRecord;
-      if (record.data !== null || options.includeDeleted) out.push(record);
+      if ((record.data !== null || options.includeDeleted) && !omittedByHints(record, options)) out.push(record);
     }
     return out.sort(compareById);
   }

@@ -16,13 +16,17 @@ import { jsonEqual, naturalKeyOf } from './user-resource-data.js';
 export async function rebuildView(tx: UserStoreTransaction, now: number): Promise<void> {
   const stored = new Map<string, UserRecord>();
   const view = new ReplayView();
+  const outbox = await tx.listOutbox();
+  // With nothing pending, a record's view is its base: those already showing it need no look (the store may
+  // leave them out of the listing, which after a large push is nearly all of them).
+  const unsettled = outbox.length === 0;
   for (const resource of USER_RESOURCES) {
-    for (const record of await tx.listRecords(resource, { includeDeleted: true })) {
+    for (const record of await tx.listRecords(resource, { includeDeleted: true, unsettled })) {
       stored.set(`${resource}\u0000${record.id}`, record);
       if (record.base !== null) view.put(resource, record.id, record.base);
     }
   }
-  for (const entry of await tx.listOutbox()) replayEntry(view, entry);
+  for (const entry of outbox) replayEntry(view, entry);
 
   for (const resource of USER_RESOURCES) {
     for (const [id, data] of view.entries(resource)) {

@@ -1,5 +1,5 @@
 import { isMutationType, isUserResource } from '@quran-sync/protocol';
-import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStoreOp, UserSyncMeta } from './user-store.js';
+import type { ListRecordsOptions, OutboxEntry, QuarantinedEntry, UserRecord, UserStoreOp, UserSyncMeta } from './user-store.js';
 
 /**
  * What every `UserStore` implementation shares: validation of a write batch before anything is applied (so a
@@ -101,4 +101,10 @@ export function validateUserStoreOps(ops: readonly UserStoreOp[]): void {
 /** Ascending by id (code unit order, as SQLite and IndexedDB compare strings). */
 export function compareById(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Whether a record may be left out of a listing under `options`' hints (the stores' shared reading of them). */
+export function omittedByHints(record: UserRecord, options: ListRecordsOptions): boolean {
+  if (options.confirmed && record.base === null) return true;
+  return Boolean(options.unsettled && record.data !== null && JSON.stringify(record.data) === JSON.stringify(record.base));
 }

@@ -1,5 +1,5 @@
 import type { UserResource } from '@quran-sync/protocol';
-import type { OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
+import type { ListRecordsOptions, OutboxEntry, QuarantinedEntry, UserRecord, UserStore, UserStoreOp, UserSyncMeta } from './user-store.js';
 import { compareById, recordKey } from './user-store-ops.js';
 
 /**
@@ -51,7 +51,8 @@ export class UserStoreTransaction {
     return this.merge(resource, stored, (r) => r.naturalKey === naturalKey);
   }
 
-  async listRecords(resource: UserResource, options: { readonly includeDeleted?: boolean } = {}): Promise<UserRecord[]> {
+  /** Records this unit changed are listed whatever the hints say (listing more than asked is allowed). */
+  async listRecords(resource: UserResource, options: ListRecordsOptions = {}): Promise<UserRecord[]> {
     const stored = await this.store.listRecords(resource, options);
     return this.merge(resource, stored, (r) => r.data !== null || options.includeDeleted === true);
   }

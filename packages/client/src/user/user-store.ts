@@ -36,7 +36,7 @@ export interface UserStore {
   /** Records of `resource` whose `naturalKey` equals `naturalKey`, ordered by id. */
   findRecords(resource: UserResource, naturalKey: string): Promise<UserRecord[]>;
   /** Records of `resource` ordered by id; local tombstones (`data: null`) only with `includeDeleted`. */
-  listRecords(resource: UserResource, options?: { readonly includeDeleted?: boolean }): Promise<UserRecord[]>;
+  listRecords(resource: UserResource, options?: ListRecordsOptions): Promise<UserRecord[]>;
   getOutbox(seq: number): Promise<OutboxEntry | null>;
   /** Outbox entries in `seq` order, at most `limit`. */
   listOutbox(limit?: number): Promise<OutboxEntry[]>;
@@ -52,6 +52,17 @@ export interface UserStore {
   /** Removes everything: records, outbox, quarantine and meta (sign-out). */
   clear(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ListRecordsOptions {
+  readonly includeDeleted?: boolean;
+  /**
+   * Hints a store may follow to return less (never more is asked of it): `unsettled` — records whose `data`
+   * equals their `base` may be left out (live ones only; tombstones stay); `confirmed` — records without a
+   * `base` may be left out. A store that ignores them returns every record, which is always correct.
+   */
+  readonly unsettled?: boolean;
+  readonly confirmed?: boolean;
 }
 
 /** The optional batch reads, required of the SDK's own stores. */

@@ -455,7 +455,7 @@ async function quarantine(tx: UserStoreTransaction, entry: OutboxEntry, error: Q
 /** After a full pull: server-known records it did not list are gone on the server. */
 async function pruneUnseen(tx: UserStoreTransaction, seen: ReadonlySet<string>): Promise<void> {
   for (const resource of USER_RESOURCES) {
-    for (const record of await tx.listRecords(resource, { includeDeleted: true })) {
+    for (const record of await tx.listRecords(resource, { includeDeleted: true, confirmed: true })) {
       if (record.base === null || seen.has(`${resource}\u0000${record.id}`)) continue;
       if ((await tx.outboxFor(resource, record.id)).length === 0) tx.deleteRecord(resource, record.id);
       else tx.putRecord({ ...record, base: null, baseTimestamp: null });

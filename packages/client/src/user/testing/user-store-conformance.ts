@@ -229,7 +229,7 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       const keys = ['k1', 'k2', null];
       const recordArb = fc
         .record({ resource: fc.constantFrom(...resources), id: fc.constantFrom(...ids), deleted: fc.boolean(), key: fc.constantFrom(...keys), n: fc.nat(100) })
-        .map(({ resource, id, deleted, key, n }) => record(resource, id, { data: deleted ? null : { n }, naturalKey: deleted ? null : key, base: n % 2 ? { n: n - 1 } : null, baseTimestamp: n % 2 ? n : null, updatedAt: n }));
+        .map(({ resource, id, deleted, key, n }) => record(resource, id, { data: deleted ? null : { n }, naturalKey: deleted ? null : key, base: n % 3 === 0 ? null : n % 3 === 1 ? { n: n - 1 } : { n }, baseTimestamp: n % 3 === 0 ? null : n, updatedAt: n }));
       const opArb: fc.Arbitrary<UserStoreOp> = fc.oneof(
         recordArb.map((r) => ({ op: 'putRecord' as const, record: r })),
         fc.record({ resource: fc.constantFrom(...resources), id: fc.constantFrom(...ids) }).map((r) => ({ op: 'deleteRecord' as const, ...r })),
@@ -261,6 +261,15 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
             for (const resource of resources) {
               expect(await s.listRecords(resource, { includeDeleted: true })).toEqual(all.filter((r) => r.resource === resource).sort(byId));
               expect(await s.listRecords(resource)).toEqual(all.filter((r) => r.resource === resource && r.data !== null).sort(byId));
+              // The hints may leave records out, only those they name, and never change what is listed.
+              const everything = all.filter((r) => r.resource === resource).sort(byId);
+              const unsettled = await s.listRecords(resource, { includeDeleted: true, unsettled: true });
+              expect(everything).toEqual(expect.arrayContaining(unsettled));
+              expect(unsettled).toEqual(expect.arrayContaining(everything.filter((r) => r.data === null || JSON.stringify(r.data) !== JSON.stringify(r.base))));
+              const confirmed = await s.listRecords(resource, { includeDeleted: true, confirmed: true });
+              expect(everything).toEqual(expect.arrayContaining(confirmed));
+              expect(confirmed).toEqual(expect.arrayContaining(everything.filter((r) => r.base !== null)));
+              expect(unsettled.map((r) => r.id)).toEqual([...unsettled.map((r) => r.id)].sort());
               for (const key of ['k1', 'k2']) expect(await s.findRecords(resource, key)).toEqual(all.filter((r) => r.resource === resource && r.naturalKey === key).sort(byId));
               const asked = [...ids, 'absent'];
               const many = await s.getRecords?.(resource, asked);
