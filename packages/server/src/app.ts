@@ -181,3 +181,5 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     throw error;
   }
 }
+import { installSendTimeout } from './http/send-timeout.js';
+    installSendTimeout(app, config.http.sendTimeoutMs);
