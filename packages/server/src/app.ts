@@ -28,6 +28,7 @@ import { installOverloadProtection } from './http/overload-protection.js';
 import { installRateLimits } from './http/rate-limit.js';
 import { installRequestInputGuard } from './http/request-input-guard.js';
 import { requestIdOptions } from './http/request-id.js';
+import { installSendTimeout } from './http/send-timeout.js';
 import { applySecurityHeaders } from './http/security-headers.js';
 import { ensureReaderClient } from './reader/reader-client.js';
 import { readerRoutes } from './reader/reader-routes.js';
@@ -132,6 +133,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       else done();
     });
     installRequestInputGuard(app);
+    installSendTimeout(app, config.http.sendTimeoutMs);
     installErrorHandler(app, { retryAfterSeconds: config.overload.retryAfterSeconds });
     if (config.corsOrigins.length > 0) {
       const origins = config.corsOrigins.includes('*') ? true : [...config.corsOrigins];
@@ -181,5 +183,3 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     throw error;
   }
 }
-import { installSendTimeout } from './http/send-timeout.js';
-    installSendTimeout(app, config.http.sendTimeoutMs);
