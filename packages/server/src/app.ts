@@ -12,7 +12,6 @@ import { oauth2Routes } from './auth/oauth2/oauth2-routes.js';
 import { RevocationList } from './auth/revocation-list.js';
 import { loadOrCreateKeyRing, type KeyRing } from './auth/signing-keys.js';
 import type { ServerConfig } from './config/server-config.js';
-import { seedContentIfEmpty } from './content-sync/content-seed.js';
 import { contentSyncRoutes } from './content-sync/content-sync-routes.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -24,12 +23,14 @@ import { frameworkErrorHandler } from './http/framework-errors.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
-import { installOverloadProtection } from './http/overload-protection.js';
+import { installOverloadProtection, STARTUP_LAG_SETTLE_MS } from './http/overload-protection.js';
 import { installRateLimits } from './http/rate-limit.js';
+import { Readiness } from './http/readiness.js';
 import { installRequestInputGuard } from './http/request-input-guard.js';
 import { requestIdOptions } from './http/request-id.js';
 import { installSendTimeout } from './http/send-timeout.js';
 import { applySecurityHeaders } from './http/security-headers.js';
+import { seedWhileServing } from './http/startup-seeding.js';
 import { ensureReaderClient } from './reader/reader-client.js';
 import { readerRoutes } from './reader/reader-routes.js';
 import './http/route-config.js';
@@ -48,8 +49,16 @@ export interface AppDependencies {
 export interface QuranSyncApp {
   readonly app: FastifyInstance;
   readonly ctx: AppContext;
-  /** Listens on `config.host:config.port` (port 0: any free port); resolves to the base URL. */
+  /**
+   * Listens on `config.host:config.port` (port 0: any free port); then runs the start-up seeding (see `seed`),
+   * during which `/ready` answers 503. Resolves to the base URL once the server is ready.
+   */
   listen(): Promise<string>;
+  /**
+   * Seeds the bundled content into an empty database when `config.seedOnStart` (once; later calls wait for the
+   * first). `listen` calls it after binding, so `/health` and `/ready` answer meanwhile.
+   */
+  seed(): Promise<void>;
   /** Stops accepting requests, drains in-flight ones, stops jobs, closes the database. */
   close(): Promise<void>;
 }
@@ -143,11 +152,13 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       });
     }
     await installOpenApi(app, { version: SERVER_VERSION });
-    await installOverloadProtection(app, config.overload, database);
+    // Not ready until start-up work (seeding, after the port is bound) is done.
+    const readiness = new Readiness(STARTUP_LAG_SETTLE_MS);
+    await installOverloadProtection(app, config.overload, database, readiness);
     installAuthGuard(app, verifier);
     closers.push(await installRateLimits(app, config.rateLimit, config.redisUrl));
     installMetrics(app, database, ctx.metrics);
-    registerHealthRoutes(app, database);
+    registerHealthRoutes(app, database, readiness);
 
     await app.register(oauth2Routes, { ctx });
     for (const prefix of API_PREFIXES.content) await app.register(contentSyncRoutes, { ctx, prefix });
@@ -158,10 +169,17 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
 
     if (config.createDevCredentials) await ensureDevCredentials(ctx);
     if (config.readerDir) await ensureReaderClient(ctx);
-    if (config.seedOnStart) await seedContentIfEmpty(ctx);
     await app.ready();
+    if (!config.seedOnStart) readiness.ready();
 
+    let seeding: Promise<void> | null = null;
+    const seed = (): Promise<void> => (seeding ??= config.seedOnStart ? seedWhileServing(ctx, readiness) : Promise.resolve());
     let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await runClosers();
+    };
     return {
       app,
       ctx,
@@ -170,13 +188,17 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
         const address = app.server.address();
         if (!address || typeof address === 'string') throw new Error('server has no TCP address');
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        try {
+          await seed();
+        } catch (error) {
+          // As when seeding ran before listening: a server that cannot seed does not start.
+          await close().catch(() => {});
+          throw error;
+        }
         return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
       },
-      async close() {
-        if (closed) return;
-        closed = true;
-        await runClosers();
-      },
+      seed,
+      close,
     };
   } catch (error) {
     await runClosers().catch(() => {});

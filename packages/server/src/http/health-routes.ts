@@ -2,11 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../db/database.js';
 import { isDatabaseReachable } from '../db/database.js';
 import { serviceUnavailable } from './api-error.js';
+import type { Readiness } from './readiness.js';
 
-/** `/health`: the process answers (liveness). `/ready`: and its database does (readiness). */
-export function registerHealthRoutes(app: FastifyInstance, database: DatabaseHandle): void {
+/**
+ * `/health`: the process answers (liveness). `/ready`: start-up work is done (the bundled content is seeded)
+ * and the database answers (readiness). The start-up state is checked first: while seeding holds the embedded
+ * database, a query would only wait behind it.
+ */
+export function registerHealthRoutes(app: FastifyInstance, database: DatabaseHandle, readiness: Readiness): void {
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async () => {
+    const reason = readiness.notReadyReason;
+    if (reason !== null) throw serviceUnavailable(`Not ready: ${reason}`, 2);
     if (!(await isDatabaseReachable(database.db))) throw serviceUnavailable('Database is not reachable', 2);
     return { status: 'ready', database: database.kind };
   });

@@ -49,10 +49,15 @@ export async function serveAsWorker(config: ServerConfig): Promise<{ stop(): Pro
 
 /**
  * In the primary of `config.workers` server processes: migrates, creates keys and seeds once (by building the
- * app and closing it; N workers would race on those), then forks the workers ({@link startWorkers}).
+ * app, seeding and closing it; N workers would race on those), then forks the workers ({@link startWorkers}).
  */
 export async function startServerWorkers(config: ServerConfig, log: (line: string) => void): Promise<WorkerPool> {
-  await (await buildApp(config)).close();
+  const prepared = await buildApp(config);
+  try {
+    await prepared.seed();
+  } finally {
+    await prepared.close();
+  }
   return startWorkers(config.workers, log);
 }
 
