@@ -21,7 +21,7 @@ import { clientErrorHandler } from './http/client-error-handler.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { frameworkErrorHandler } from './http/framework-errors.js';
 import { registerHealthRoutes } from './http/health-routes.js';
-import { installMetrics } from './http/metrics.js';
+import { createMetricsListener, installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { installOverloadProtection, STARTUP_LAG_SETTLE_MS } from './http/overload-protection.js';
 import { installRateLimits } from './http/rate-limit.js';
@@ -50,8 +50,9 @@ export interface QuranSyncApp {
   readonly app: FastifyInstance;
   readonly ctx: AppContext;
   /**
-   * Listens on `config.host:config.port` (port 0: any free port); then runs the start-up seeding (see `seed`),
-   * during which `/ready` answers 503. Resolves to the base URL once the server is ready.
+   * Listens on `config.host:config.port` (port 0: any free port), and on the metrics port when one is
+   * configured; then runs the start-up seeding (see `seed`), during which `/ready` answers 503. Resolves to the
+   * base URL once the server is ready.
    */
   listen(): Promise<string>;
   /**
@@ -59,6 +60,8 @@ export interface QuranSyncApp {
    * first). `listen` calls it after binding, so `/health` and `/ready` answer meanwhile.
    */
   seed(): Promise<void>;
+  /** Base URL of the separate metrics listener once listening (`config.metrics.port`), else null. */
+  readonly metricsUrl: string | null;
   /** Stops accepting requests, drains in-flight ones, stops jobs, closes the database. */
   close(): Promise<void>;
 }
@@ -157,8 +160,13 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     await installOverloadProtection(app, config.overload, database, readiness);
     installAuthGuard(app, verifier);
     closers.push(await installRateLimits(app, config.rateLimit, config.redisUrl));
-    installMetrics(app, database, ctx.metrics);
+    installMetrics(app, database, ctx.metrics, config.metrics);
     registerHealthRoutes(app, database, readiness);
+    const metricsListener =
+      config.metrics.port === null
+        ? null
+        : createMetricsListener(ctx.metrics, config.metrics, { logger: app.log, requestTimeoutMs: config.http.requestTimeoutMs, retryAfterSeconds: config.overload.retryAfterSeconds });
+    if (metricsListener) closers.push(() => metricsListener.close());
 
     await app.register(oauth2Routes, { ctx });
     for (const prefix of API_PREFIXES.content) await app.register(contentSyncRoutes, { ctx, prefix });
@@ -180,6 +188,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       closed = true;
       await runClosers();
     };
+    let metricsUrl: string | null = null;
     return {
       app,
       ctx,
@@ -189,15 +198,19 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
         if (!address || typeof address === 'string') throw new Error('server has no TCP address');
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         try {
+          if (metricsListener) metricsUrl = await metricsListener.listen();
           await seed();
         } catch (error) {
-          // As when seeding ran before listening: a server that cannot seed does not start.
+          // As when seeding ran before listening: a server that cannot seed (or bind its metrics port) does not start.
           await close().catch(() => {});
           throw error;
         }
         return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
       },
       seed,
+      get metricsUrl() {
+        return metricsUrl;
+      },
       close,
     };
   } catch (error) {

@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly rateLimit: RateLimitConfig;
   readonly overload: OverloadConfig;
   readonly http: HttpLimitsConfig;
+  /** Who may read `/metrics`, and on which port (http/metrics.ts). */
+  readonly metrics: MetricsConfig;
   readonly content: ContentConfig;
   readonly userSync: UserSyncConfig;
   /** Seed the bundled content into an empty database on start. */
@@ -86,6 +88,22 @@ export interface HttpLimitsConfig {
   readonly sendTimeoutMs: number;
 }
 
+/**
+ * `/metrics` exposure. On the main port it is served openly only when `public`, behind a bearer token when
+ * `token` is set, and not at all when `port` moves it to a listener of its own (which also requires the token
+ * when one is set).
+ */
+export interface MetricsConfig {
+  /** Bearer token `/metrics` requires wherever it is served (`QS_METRICS_TOKEN`); null: none. */
+  readonly token: string | null;
+  /** Serve `/metrics` on the main port to anyone (`QS_METRICS_PUBLIC`; default only for the embedded database). */
+  readonly public: boolean;
+  /** Port of a separate metrics listener (`QS_METRICS_PORT`; 0: any free port); null: none. */
+  readonly port: number | null;
+  /** Interface of that listener (`QS_METRICS_HOST`). */
+  readonly host: string;
+}
+
 export interface ContentConfig {
   readonly retentionDays: number;
   /** Period of the background compaction job; 0 disables it. */
@@ -123,6 +141,7 @@ export type ServerConfigInput = {
   rateLimit?: Partial<RateLimitConfig>;
   overload?: Partial<OverloadConfig>;
   http?: Partial<HttpLimitsConfig>;
+  metrics?: { token?: string | null; public?: boolean; port?: number | string | null; host?: string };
   content?: Partial<ContentConfig>;
   userSync?: Partial<UserSyncConfig>;
   seedOnStart?: boolean;
@@ -267,6 +286,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   };
 
   const embedded = database.kind === 'pglite';
+  const metrics = resolveMetricsConfig(input.metrics ?? {}, env, { embedded, mainPort: port, problems, int, bool, str });
   const corsRaw = input.corsOrigins ?? env.QS_CORS_ORIGINS ?? '';
   const corsOrigins = (typeof corsRaw === 'string' ? corsRaw.split(',') : [...corsRaw]).map((s) => s.trim()).filter(Boolean);
   const logLevel = (str(input.logLevel, env.LOG_LEVEL) ?? 'info') as ServerConfig['logLevel'];
@@ -296,8 +316,45 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     createDevCredentials: bool('QS_DEV_CREDENTIALS', input.createDevCredentials, env.QS_DEV_CREDENTIALS, embedded),
     corsOrigins,
     readerDir: resolveReaderDir(input.readerDir, env.QS_READER_DIR),
+    metrics,
     logLevel,
     workers,
+  };
+}
+
+/** Shortest accepted `QS_METRICS_TOKEN`: it is the only thing between the internet and the process's internals. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function resolveMetricsConfig(
+  input: NonNullable<ServerConfigInput['metrics']>,
+  env: NodeJS.ProcessEnv,
+  h: {
+    embedded: boolean;
+    mainPort: number;
+    problems: string[];
+    int: (name: string, v: number | string | undefined, e: string | undefined, def: number, min: number, max: number) => number;
+    bool: (name: string, v: boolean | undefined, e: string | undefined, def: boolean) => boolean;
+    str: (v: string | null | undefined, e: string | undefined) => string | undefined;
+  },
+): MetricsConfig {
+  const token = input.token === null ? null : (h.str(input.token, env.QS_METRICS_TOKEN) ?? null);
+  if (token !== null && (token.length < MIN_METRICS_TOKEN_LENGTH || /\s/.test(token))) {
+    h.problems.push(`metrics token (QS_METRICS_TOKEN) must be at least ${MIN_METRICS_TOKEN_LENGTH} characters without spaces`);
+  }
+  const rawPort = input.port === null ? undefined : (input.port ?? env.QS_METRICS_PORT);
+  const port = rawPort === undefined || rawPort === '' ? null : h.int('metrics port (QS_METRICS_PORT)', rawPort, undefined, 0, 0, 65535);
+  if (port !== null && port !== 0 && port === h.mainPort) h.problems.push('metrics port (QS_METRICS_PORT) must differ from the server port (PORT)');
+  const explicitPublic = input.public ?? (env.QS_METRICS_PUBLIC ? h.bool('QS_METRICS_PUBLIC', undefined, env.QS_METRICS_PUBLIC, false) : undefined);
+  if (explicitPublic === true && (token !== null || port !== null)) {
+    h.problems.push('QS_METRICS_PUBLIC=true contradicts QS_METRICS_TOKEN / QS_METRICS_PORT: public metrics need neither');
+  }
+  return {
+    token,
+    // The embedded database is the development set-up (`npm start`, dev credentials): metrics stay one curl away.
+    // On PostgreSQL nothing is exposed until the operator decides how.
+    public: token === null && port === null && (explicitPublic ?? h.embedded),
+    port,
+    host: h.str(input.host, env.QS_METRICS_HOST) ?? '127.0.0.1',
   };
 }
 
