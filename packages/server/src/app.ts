@@ -7,6 +7,7 @@ import { adminRoutes } from './admin/admin-routes.js';
 import type { AppContext } from './app-context.js';
 import { createAccessTokenVerifier } from './auth/access-token-verifier.js';
 import { installAuthGuard } from './auth/auth-guard.js';
+import { settleIssuer } from './auth/deployment-issuer.js';
 import { ensureDevCredentials } from './auth/dev-credentials.js';
 import { oauth2Routes } from './auth/oauth2/oauth2-routes.js';
 import { RevocationList } from './auth/revocation-list.js';
@@ -92,7 +93,11 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     const database = deps.database ?? (await openDatabase(config.database));
     if (!deps.database) closers.push(() => database.close());
     await migrateToLatest(database.db);
-    const keys = deps.keys ?? (await loadOrCreateKeyRing(config.signingKeysFile));
+    const builtinIssuer = config.auth.mode === 'builtin';
+    const keys = deps.keys ?? (await loadOrCreateKeyRing(config.signingKeysFile, builtinIssuer ? { issuer: config.issuer } : {}));
+    // Every node of a deployment signs and expects the issuer recorded in the shared key file.
+    const settled = builtinIssuer ? await settleIssuer(config, keys) : null;
+    if (settled) config = { ...config, issuer: settled.issuer };
 
     const app = Fastify({
       logger: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
@@ -110,6 +115,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false } },
     }).withTypeProvider<TypeBoxTypeProvider>();
     closers.push(() => app.close());
+    for (const warning of settled?.warnings ?? []) app.log.warn(warning);
 
     const revocations = config.auth.mode === 'builtin' ? new RevocationList(database.db) : null;
     if (revocations) {

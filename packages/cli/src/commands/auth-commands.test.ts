@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '@quran-sync/server';
+import { loadKeyRing, openDatabase, type DatabaseHandle } from '@quran-sync/server';
 import {
   GUARDED_ROUTES,
   createTestUser,
@@ -19,8 +20,18 @@ import {
   type TestServer,
 } from '@quran-sync/server/testing';
 import { runCliProcess } from '../testing/cli-harness.js';
+import { resolveTokenIssuer } from './token-issuer.js';
 
 const cli = runCliProcess;
+
+/** A port nothing listens on right now (the default issuer names the port). */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 describe('quran-sync token', () => {
   let server: TestServer;
@@ -65,12 +76,66 @@ describe('quran-sync token', () => {
     expect(bookmarks.status).toBe(200);
   });
 
-  it('defaults the issuer to what the server computes from host and port, and can print JSON', async () => {
+  it('defaults the issuer to the one the server recorded in the key file, whatever HOST and PORT say, and can print JSON', async () => {
     const result = await cli(['token', '--scopes', 'content', '--keys-file', keysFile, '--host', '0.0.0.0', '--port', '9999', '--json']);
     expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
     const body = JSON.parse(result.stdout) as { access_token: string; token_type: string; expires_in: number; expires_at: number; scope: string };
     expect(body).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'content' });
-    expect(decodeJwt(body.access_token)).toMatchObject({ iss: 'http://localhost:9999', exp: body.expires_at });
+    expect(decodeJwt(body.access_token)).toMatchObject({ iss: server.ctx.config.issuer, exp: body.expires_at });
+  });
+
+  it('signs for the issuer of a server started on another port without QS_ISSUER (as `PORT=… npm start`)', async () => {
+    const port = await freePort();
+    const node = await startTestServer({ issuer: undefined, port });
+    try {
+      expect(node.ctx.config.issuer).toBe(`http://127.0.0.1:${port}`);
+      // The CLI is run without PORT, as from another shell.
+      const result = await cli(['token', '--user', 'dev', '--scopes', 'sync', '--keys-file', node.ctx.config.signingKeysFile]);
+      expect(result.code).toBe(0);
+      const token = result.stdout.trim();
+      expect(decodeJwt(token).iss).toBe(node.ctx.config.issuer);
+      const pull = await fetch(`${node.url}/v1/sync?mutationsSince=0&metadataOnly=true`, { headers: { 'x-auth-token': token, 'x-client-id': 'dev-client' } });
+      expect(pull.status).toBe(200);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('takes the issuer from a running server with --url, and warns when that server does not publish the signing key', async () => {
+    // A key file that records no issuer (written before issuers were recorded).
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-cli-'));
+    try {
+      const legacy = path.join(dir, 'keys.json');
+      const content = JSON.parse(await fs.readFile(keysFile, 'utf8')) as Record<string, unknown>;
+      delete content.issuer;
+      await fs.writeFile(legacy, JSON.stringify(content), { mode: 0o600 });
+      const viaUrl = await cli(['token', '--scopes', 'content', '--client', 'cli-app', '--keys-file', legacy, '--url', server.url]);
+      expect(viaUrl.code).toBe(0);
+      expect(viaUrl.stderr).toBe('');
+      const res = await fetch(`${guarded.url}${GUARDED_ROUTES.content}`, { headers: { 'x-auth-token': viaUrl.stdout.trim(), 'x-client-id': 'cli-app' } });
+      expect(res.status).toBe(200);
+
+      // Without --url, a legacy file falls back to the computed default, and says so.
+      const fallback = await resolveTokenIssuer({ configured: null, serverUrl: null, keys: await loadKeyRing(legacy), keysFile: legacy, fallback: 'http://127.0.0.1:8080' });
+      expect(fallback.issuer).toBe('http://127.0.0.1:8080');
+      expect(fallback.warning).toMatch(/no issuer is recorded in .*keys\.json.*pass --url <server> or --issuer/);
+
+      // A server with other keys: the token would be refused, and the CLI says why.
+      const stranger = await startTestServer();
+      try {
+        const foreign = await resolveTokenIssuer({ configured: null, serverUrl: stranger.url, keys: await loadKeyRing(legacy), keysFile: legacy, fallback: 'unused' });
+        expect(foreign.issuer).toBe(stranger.ctx.config.issuer);
+        expect(foreign.warning).toMatch(/does not publish signing key/);
+      } finally {
+        await stranger.close();
+      }
+      const down = await cli(['token', '--scopes', 'content', '--keys-file', legacy, '--url', 'http://127.0.0.1:9']);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9\/\.well-known\/openid-configuration/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('explains a missing key file, unknown scopes and bad TTLs', async () => {
@@ -282,7 +347,7 @@ describe('quran-sync --help', () => {
       [['user', '--help'], [/create/, /list/]],
       [['user', 'create', '--help'], [/--username <name>/, /--password <password>/, /stdin/]],
       [['user', 'list', '--help'], [/--json/]],
-      [['token', '--help'], [/--user <id>/, /--client <id>/, /--scopes <scopes>/, /--ttl <seconds>/, /--issuer <url>/, /QS_SIGNING_KEYS_FILE/]],
+      [['token', '--help'], [/--user <id>/, /--client <id>/, /--scopes <scopes>/, /--ttl <seconds>/, /--issuer <url>/, /--url <url>/, /QS_SIGNING_KEYS_FILE/]],
       [['keys', '--help'], [/rotate/]],
       [['keys', 'rotate', '--help'], [/--keep <n>/, /restart/]],
     ];

@@ -16,9 +16,9 @@ export function addKeyFileOptions(command: Command, withIssuer: boolean): Comman
     .addOption(new Option('--keys-file <file>', 'the key file itself (overrides --data-dir)').env('QS_SIGNING_KEYS_FILE'));
   if (withIssuer) {
     command
-      .addOption(new Option('--issuer <url>', 'the "iss" the server expects (default: QS_PUBLIC_URL, else http://<host>:<port> as the server computes it)').env('QS_ISSUER'))
-      .addOption(new Option('--host <host>', 'host the server listens on, for the default issuer').env('HOST'))
-      .addOption(new Option('--port <port>', 'port the server listens on, for the default issuer').env('PORT'));
+      .addOption(new Option('--issuer <url>', 'the "iss" the server expects (default: the issuer the server recorded in the key file)').env('QS_ISSUER'))
+      .addOption(new Option('--host <host>', 'host the server listens on: the issuer for a key file that records none').env('HOST'))
+      .addOption(new Option('--port <port>', 'port the server listens on: the issuer for a key file that records none').env('PORT'));
   }
   return command;
 }

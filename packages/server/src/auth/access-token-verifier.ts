@@ -76,7 +76,7 @@ class JwtVerifier implements AccessTokenVerifier {
       } catch (error) {
         // The issuer's JWKS being unreachable is our outage (503), not the caller's bad token (401).
         if (isKeySetUnavailable(error)) throw new DependencyUnavailableError(`issuer keys unavailable: ${(error as Error).message}`, { cause: error });
-        throw new InvalidAccessTokenError(describeJoseError(error));
+        throw new InvalidAccessTokenError(describeJoseError(error, this.issuer));
       }
       this.cache.set(token, verified);
     }
@@ -137,9 +137,14 @@ class IntrospectionVerifier implements AccessTokenVerifier {
   }
 }
 
-function describeJoseError(error: unknown): string {
+function describeJoseError(error: unknown, expectedIssuer: string): string {
   if (error instanceof InvalidAccessTokenError) return error.message;
   if (error instanceof joseErrors.JWTExpired) return 'token has expired';
+  // The issuer is public (discovery says it); naming it turns a puzzling 401 into an obvious setup fix.
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'iss') {
+    const got = typeof error.payload.iss === 'string' ? JSON.stringify(error.payload.iss.slice(0, 200)) : 'none';
+    return `token claim "iss" is invalid: expected ${JSON.stringify(expectedIssuer)}, got ${got}`;
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" is invalid`;
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';

@@ -15,8 +15,14 @@ export interface ServerConfig {
   readonly database: DatabaseConfig;
   /** JSON file with the token-signing keys and the sync-token HMAC secret (`<dataDir>/keys.json`). */
   readonly signingKeysFile: string;
-  /** `iss` of the tokens the built-in issuer signs, and the issuer advertised by discovery. */
+  /**
+   * `iss` of the tokens the built-in issuer signs, and the issuer advertised by discovery. As resolved here
+   * it is `QS_ISSUER`, or else only a proposal (`QS_PUBLIC_URL`, else `http://HOST:PORT`): the app settles
+   * on the issuer recorded in the key file, which all nodes share (auth/deployment-issuer.ts).
+   */
   readonly issuer: string;
+  /** True when `issuer` was set explicitly (`QS_ISSUER`, `--issuer`): it then wins over the recorded one. */
+  readonly issuerConfigured: boolean;
   /** Base URL clients reach the server at; when null, links are built from the request's Host. */
   readonly publicUrl: string | null;
   readonly auth: AuthConfig;
@@ -214,7 +220,8 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     : { kind: 'pglite', dataDir: input.inMemoryDatabase ? null : path.join(dataDir, 'pgdata') };
 
   const publicUrl = url('public URL (QS_PUBLIC_URL)', str(input.publicUrl, env.QS_PUBLIC_URL), ['http:', 'https:'])?.replace(/\/+$/, '') ?? null;
-  const issuer = str(input.issuer, env.QS_ISSUER) ?? publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
+  const configuredIssuer = str(input.issuer, env.QS_ISSUER);
+  const issuer = configuredIssuer ?? publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
 
   const authMode = str(input.authMode, env.QS_AUTH_MODE) ?? (str(input.jwksUrl, env.QS_JWKS_URL) ? 'jwks' : str(input.introspectionUrl, env.QS_INTROSPECTION_URL) ? 'introspection' : 'builtin');
   let auth: AuthConfig;
@@ -304,6 +311,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     database,
     signingKeysFile: path.resolve(str(input.signingKeysFile, env.QS_SIGNING_KEYS_FILE) ?? path.join(dataDir, 'keys.json')),
     issuer,
+    issuerConfigured: configuredIssuer !== undefined,
     publicUrl,
     auth,
     redisUrl,

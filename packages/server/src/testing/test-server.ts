@@ -77,7 +77,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const mintToken = async (o: MintTokenOptions): Promise<string> =>
     (
       await signAccessToken(keys, {
-        issuer: config.issuer,
+        // The issuer the app settled on (recorded in the key file unless the options set one).
+        issuer: server.ctx.config.issuer,
         clientId: o.clientId ?? 'test-client',
         userId: o.userId === undefined ? 'user-1' : o.userId,
         scopes: o.scopes,
