@@ -1,7 +1,8 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config/server-config.js';
 import { DependencyUnavailableError } from '../http/dependency-unavailable.js';
 import { claimsToVerifiedToken, InvalidAccessTokenError, type VerifiedAccessToken } from './access-token-claims.js';
+import { createRemoteKeySet } from './remote-key-set.js';
 import type { RevocationList } from './revocation-list.js';
 import type { KeyRing } from './signing-keys.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -36,7 +37,14 @@ export function createAccessTokenVerifier(auth: AuthConfig, deps: VerifierDepend
       return new JwtVerifier(createLocalJWKSet({ keys: [...deps.keys.jwks.keys] }), deps.issuer, null, deps.revocations, ['ES256'], 'at+jwt');
     case 'jwks':
       // External issuers vary (Hydra signs `typ: JWT`), so the type is not required there.
-      return new JwtVerifier(createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }), auth.issuer, auth.audience, null, ASYMMETRIC_ALGORITHMS, null);
+      return new JwtVerifier(
+        createRemoteKeySet(new URL(auth.jwksUrl), { unknownKidRefetchIntervalMs: auth.unknownKidRefetchIntervalMs, cacheMaxAgeMs: 600_000, ...(deps.fetch ? { fetch: deps.fetch } : {}) }),
+        auth.issuer,
+        auth.audience,
+        null,
+        ASYMMETRIC_ALGORITHMS,
+        null,
+      );
     case 'introspection':
       return new IntrospectionVerifier(auth.introspectionUrl, auth.clientId, auth.clientSecret, deps.fetch ?? fetch);
   }

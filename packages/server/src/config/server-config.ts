@@ -56,7 +56,14 @@ export type DatabaseConfig =
 
 export type AuthConfig =
   | { readonly mode: 'builtin'; readonly accessTokenTtlSeconds: number; readonly refreshTokenTtlSeconds: number }
-  | { readonly mode: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string | null }
+  | {
+      readonly mode: 'jwks';
+      readonly jwksUrl: string;
+      readonly issuer: string;
+      readonly audience: string | null;
+      /** Least time between two JWKS fetches caused by tokens naming an unknown `kid` (auth/remote-key-set.ts). */
+      readonly unknownKidRefetchIntervalMs: number;
+    }
   | { readonly mode: 'introspection'; readonly introspectionUrl: string; readonly clientId: string | null; readonly clientSecret: string | null };
 
 export interface RateLimitConfig {
@@ -138,6 +145,7 @@ export type ServerConfigInput = {
   publicUrl?: string | null;
   authMode?: string;
   jwksUrl?: string;
+  jwksRefetchIntervalMs?: number | string;
   externalIssuer?: string;
   externalAudience?: string;
   introspectionUrl?: string;
@@ -236,7 +244,13 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     const extIssuer = str(input.externalIssuer, env.QS_EXTERNAL_ISSUER);
     if (!jwksUrl) problems.push('QS_JWKS_URL is required when QS_AUTH_MODE=jwks');
     if (!extIssuer) problems.push('QS_EXTERNAL_ISSUER is required when QS_AUTH_MODE=jwks');
-    auth = { mode: 'jwks', jwksUrl: jwksUrl ?? '', issuer: extIssuer ?? '', audience: str(input.externalAudience, env.QS_EXTERNAL_AUDIENCE) ?? null };
+    auth = {
+      mode: 'jwks',
+      jwksUrl: jwksUrl ?? '',
+      issuer: extIssuer ?? '',
+      audience: str(input.externalAudience, env.QS_EXTERNAL_AUDIENCE) ?? null,
+      unknownKidRefetchIntervalMs: int('JWKS refetch interval (QS_JWKS_REFETCH_INTERVAL_MS)', input.jwksRefetchIntervalMs, env.QS_JWKS_REFETCH_INTERVAL_MS, 5_000, 100, 3_600_000),
+    };
   } else if (authMode === 'introspection') {
     const introspectionUrl = url('introspection URL (QS_INTROSPECTION_URL)', str(input.introspectionUrl, env.QS_INTROSPECTION_URL), ['http:', 'https:']);
     if (!introspectionUrl) problems.push('QS_INTROSPECTION_URL is required when QS_AUTH_MODE=introspection');
