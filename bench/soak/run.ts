@@ -293,7 +293,8 @@ async function sampleMemory(started: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------- main
 
 async function main(): Promise<void> {
-  server = await startSoakServer({ QS_ISSUER: ISSUER, QS_SEED: 'false', QS_DEV_CREDENTIALS: 'false', QS_COMPACTION_INTERVAL_MS: '60000' });
+  // The soak reads /metrics as an operator's scraper would; on PostgreSQL metrics are served only when asked for.
+  server = await startSoakServer({ QS_ISSUER: ISSUER, QS_SEED: 'false', QS_DEV_CREDENTIALS: 'false', QS_COMPACTION_INTERVAL_MS: '60000', QS_METRICS_PUBLIC: 'true' });
   process.stdout.write(`soak: ${SECONDS} s on ${server.backend}, server pid ${server.child.pid}, ${USERS} users × ${DEVICES_PER_USER} devices, ${CONTENT_CLIENTS} content clients, 1 editor, ≤ ${MAX_RPS} req/s\n`);
   const keys = await loadKeyRing(path.join(server.dataDir, 'keys.json'));
   const token = async (userId: string | null, scopes: string[]) => ({
