@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { loadKeyRing, openDatabase, type DatabaseHandle } from '@quran-sync/serv
 import {
   GUARDED_ROUTES,
   createTestUser,
+  freePort,
   loginForTokens,
   startGuardedTestApp,
   startTestServer,
@@ -23,15 +23,6 @@ import { runCliProcess } from '../testing/cli-harness.js';
 import { resolveTokenIssuer } from './token-issuer.js';
 
 const cli = runCliProcess;
-
-/** A port nothing listens on right now (the default issuer names the port). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('quran-sync token', () => {
   let server: TestServer;

@@ -1,23 +1,14 @@
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveServerConfig } from '../config/server-config.js';
-import { createTestClient, startTestServer, tokenRequest, type TestServer } from '../testing/index.js';
+// The default issuer depends on the port, so these tests start servers on real, known ports.
+import { createTestClient, freePort, startTestServer, tokenRequest, type TestServer } from '../testing/index.js';
 import { signAccessToken } from './access-token-signer.js';
 import { settleIssuer } from './deployment-issuer.js';
 import { loadKeyRing, loadOrCreateKeyRing, rotateSigningKeys } from './signing-keys.js';
-
-/** A port nothing listens on right now: the default issuer depends on the port, so tests need real ones. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function clientToken(server: TestServer): Promise<string> {
   const res = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'node-app', clientSecret: 'node-secret' });

@@ -52,7 +52,8 @@ describe('/metrics exposure', () => {
 
   it('with QS_METRICS_TOKEN: 401 without the bearer token or with a wrong one, metrics with it', async () => {
     const server = await start({ token: TOKEN });
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { 'x-auth-token': TOKEN }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { 'x-auth-token': TOKEN }];
+    for (const headers of attempts) {
       const res = await fetch(`${server.url}/metrics`, { headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');

@@ -20,4 +20,5 @@ export { ReferenceContentClient, SimulatedCrash, type SyncRunReport } from '../c
 export { serverPublicState, stateToObject } from '../content-sync/testing/server-public-state.js';
 export { backdateContentFeed, contentFeedReport, supersededSequences, userHeadReport, type ContentFeedReport } from '../reliability/testing/storage-invariants.js';
 export { createPostgresSchema } from '../reliability/testing/postgres-schema.js';
+export { freePort } from './free-port.js';
 export { rawGet, rawGetBody, rawRequest, type RawAnswer, type RawRequestOptions } from './raw-http.js';
