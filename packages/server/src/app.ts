@@ -22,6 +22,7 @@ import { clientErrorHandler } from './http/client-error-handler.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { frameworkErrorHandler } from './http/framework-errors.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { listeningUrl } from './http/listening-url.js';
 import { createMetricsListener, installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
 import { installOverloadProtection, STARTUP_LAG_SETTLE_MS } from './http/overload-protection.js';
@@ -200,9 +201,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       ctx,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
-        const address = app.server.address();
-        if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        const url = listeningUrl(app.server, 'server');
         try {
           if (metricsListener) metricsUrl = await metricsListener.listen();
           await seed();
@@ -211,7 +210,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
           await close().catch(() => {});
           throw error;
         }
-        return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+        return url;
       },
       seed,
       get metricsUrl() {

@@ -8,6 +8,7 @@ import { standardError } from './api-error.js';
 import { clientErrorHandler } from './client-error-handler.js';
 import { installErrorHandler } from './error-handler.js';
 import { frameworkErrorHandler } from './framework-errors.js';
+import { listeningUrl } from './listening-url.js';
 import { requestIdOptions } from './request-id.js';
 import { applySecurityHeaders } from './security-headers.js';
 
@@ -102,10 +103,7 @@ export function createMetricsListener(
   return {
     async listen() {
       await app.listen({ host: config.host, port: config.port ?? 0 });
-      const address = app.server.address();
-      if (!address || typeof address === 'string') throw new Error('metrics listener has no TCP address');
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+      return listeningUrl(app.server, 'metrics listener');
     },
     close: () => app.close(),
   };
