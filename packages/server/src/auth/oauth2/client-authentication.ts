@@ -50,6 +50,11 @@ function formDecoded(value: string): string | null {
   }
 }
 
+/** Key of a secret found wrong for a client (its keyed digest, never the secret). */
+function refusedKey(clientId: string, digest: Buffer): string {
+  return `${clientId}\n${digest.toString('base64url')}`;
+}
+
 /** What one `authenticate` call learnt, to count its failure once and against the right counters. */
 interface Tally {
   knownClient: boolean;
@@ -144,7 +149,7 @@ export class ClientAuthenticator {
     const verified = this.verified.get(clientId);
     // Only one secret matches a hash: once it is known, any other digest is wrong.
     if (verified && verified.secretHash === secretHash) return timingSafeEqual(verified.digest, digest);
-    return this.refused.get(`${clientId}\n${digest.toString('base64url')}`) === secretHash ? false : undefined;
+    return this.refused.get(refusedKey(clientId, digest)) === secretHash ? false : undefined;
   }
 
   private remember(clientId: string, secretHash: string, digest: Buffer, match: boolean): void {
@@ -153,7 +158,7 @@ export class ClientAuthenticator {
       this.verified.set(clientId, { secretHash, digest });
     } else {
       if (this.refused.size >= this.maxCached) this.refused.delete(this.refused.keys().next().value!);
-      this.refused.set(`${clientId}\n${digest.toString('base64url')}`, secretHash);
+      this.refused.set(refusedKey(clientId, digest), secretHash);
     }
   }
 
