@@ -347,8 +347,7 @@ export class UserSyncEngine {
    * collection created by name, a reading session at an occupied position) moves the local view and the
    * pending entries onto the server's id, so later writes name what the server knows. Links are never
    * remapped from their acks: they address their bookmark by location.
-   */
-  /**
+   *
    * Returns whether the acks were the whole change (the confirmed state is at the new head). `follower`: the
    * batch that goes next, exactly, at the new head; it stays frozen.
    */
