@@ -12,3 +12,5 @@ export * from './quran/quran-metadata.js';
 export * from './content/resource-group-registry.js';
 export * from './content/content-sync-wire.js';
 export * from './user/index.js';
+export * from './integrity/integrity-digest.js';
+export * from './integrity/integrity-wire.js';
