@@ -25,6 +25,8 @@ export const SyncErrorBody = Type.Object(
     error: Type.Object({
       code: Type.Union([Type.Literal('OutOfSyncError'), Type.Literal('ValidationError')]),
       message: Type.String(),
+      // An extension: what exactly was wrong, where QF's message is the same for many causes (`Invalid mutations`).
+      details: Type.Optional(Type.String()),
     }),
   },
   { $id: 'SyncErrorBody' },

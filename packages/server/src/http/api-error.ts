@@ -29,9 +29,12 @@ export function standardError(status: number, message: string, headers?: Record<
   return new ApiError(status, { message, type: standardErrorType(status), success: false }, headers);
 }
 
-/** `{success: false, error: {code, message}}` for `/v1/sync` 409/422 and direct-write 409. */
-export function syncError(status: 409 | 422, code: UserSyncErrorCode, message: string): ApiError {
-  return new ApiError(status, { success: false, error: { code, message } });
+/**
+ * `{success: false, error: {code, message}}` for `/v1/sync` 409/422 and direct-write 409. `details`, an
+ * extension after QF's fields, says what exactly was wrong when the message (kept as QF words it) does not.
+ */
+export function syncError(status: 409 | 422, code: UserSyncErrorCode, message: string, details?: string): ApiError {
+  return new ApiError(status, { success: false, error: details === undefined ? { code, message } : { code, message, details } });
 }
 
 /** `{error: {code, message}}` with the status the contract assigns to the code. */

@@ -10,6 +10,14 @@ import { bodyInputProblem, markBodyChecked } from '../http/request-input-guard.j
  */
 export const MALFORMED_JSON: unique symbol = Symbol('malformed JSON body');
 
+/** Why a request's body parsed to {@link MALFORMED_JSON}, for the `details` of the answer. */
+const malformedReasons = new WeakMap<object, string>();
+
+/** The parser's reason for a body that parsed to {@link MALFORMED_JSON}, if the request had one. */
+export function malformedJsonReason(request: object): string | undefined {
+  return malformedReasons.get(request);
+}
+
 export function installUserJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -20,7 +28,11 @@ export function installUserJsonParser(app: FastifyInstance): void {
     }
     parse(request, body, (error, value) => {
       // Nested too deep, NUL characters, lone surrogates: unusable like malformed JSON (http/request-input-guard.ts).
-      if (error || bodyInputProblem(value) !== null) return done(null, MALFORMED_JSON);
+      const problem = error ? `body is not valid JSON: ${error.message}` : bodyInputProblem(value);
+      if (problem !== null) {
+        malformedReasons.set(request, problem);
+        return done(null, MALFORMED_JSON);
+      }
       markBodyChecked(value);
       done(null, value);
     });

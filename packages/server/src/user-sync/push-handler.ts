@@ -27,6 +27,7 @@ import { deletePreference, setPreference } from './appliers/preference-applier.j
 import { createSession, deleteSession, upsertSession } from './appliers/reading-session-applier.js';
 import { hashRequest, readIdempotencyKey } from './idempotency-store.js';
 import { MALFORMED_JSON } from './json-body.js';
+import { pushBodyDetails } from './push-body-details.js';
 import { pushWritePaths } from './push-write-paths.js';
 import { readLastMutationAt } from './pull-params.js';
 import type { UserWriteContext } from './user-write-context.js';
@@ -46,7 +47,7 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
   try {
     mutations = validatePushBody(body, ctx.config.userSync.maxMutationsPerPush);
   } catch (error) {
-    if (error instanceof MutationValidationError) throw syncError(422, USER_SYNC_ERROR_CODES.validation, error.message);
+    if (error instanceof MutationValidationError) throw syncError(422, USER_SYNC_ERROR_CODES.validation, error.message, pushBodyDetails(request, ctx.config.userSync.maxMutationsPerPush));
     throw error;
   }
   for (const mutation of mutations) {

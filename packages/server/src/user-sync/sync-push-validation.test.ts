@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from '../testing/index.js';
 import { SyncTestClient } from './testing/sync-test-client.js';
 
 const ayah = (key: number, verseNumber: number, extra: Record<string, unknown> = {}) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key, verseNumber, mushaf: 4, ...extra } });
-const validationError = (message: string) => ({ success: false, error: { code: 'ValidationError', message } });
+const validationError = (message: string, details?: string) => ({ success: false, error: { code: 'ValidationError', message, ...(details ? { details } : {}) } });
 
 describe('user sync: push validation', () => {
   let server: TestServer;
@@ -19,11 +19,11 @@ describe('user sync: push validation', () => {
   });
 
   /** The push is refused with this message and the user's data is exactly as before. */
-  async function expectRefused(mutations: unknown[], message: string): Promise<void> {
+  async function expectRefused(mutations: unknown[], message: string, details?: string): Promise<void> {
     const before = await client.pullAll(0);
     const res = await client.push(head, mutations);
     expect(res.status).toBe(422);
-    expect(res.body).toEqual(validationError(message));
+    expect(res.body).toEqual(validationError(message, details));
     const after = await client.pullAll(0);
     expect(after).toEqual(before);
     expect(after.lastMutationAt).toBe(head);
@@ -31,7 +31,7 @@ describe('user sync: push validation', () => {
 
   it('refuses 101 mutations and applies none of them', async () => {
     const mutations = Array.from({ length: 101 }, (_, i) => ayah(2, i + 1));
-    await expectRefused(mutations, 'Mutations must not exceed 100');
+    await expectRefused(mutations, 'Mutations must not exceed 100', '"mutations" has 101 items; push at most 100 per request');
     // 100 are fine.
     const ok = await client.push(head, mutations.slice(0, 100));
     expect(ok.status).toBe(200);
@@ -83,17 +83,56 @@ describe('user sync: push validation', () => {
     for (const [mutations, message] of cases) await expectRefused(mutations, message);
   });
 
-  it('answers a body that is not a batch, or not JSON, with 422 Invalid mutations', async () => {
-    for (const body of [{}, { mutations: [] }, { mutations: 'all' }, [ayah(1, 1)], 'hello']) {
+  it('answers a body that is not a batch, or not JSON, with 422 Invalid mutations and details saying what was wrong', async () => {
+    const before = await client.pullAll(0);
+    const refused = (details: string) => validationError('Invalid mutations', details);
+    const cases: Array<[unknown, string]> = [
+      [{}, 'body has no "mutations" key'],
+      [{ mutation: [ayah(1, 1)] }, 'body has no "mutations" key (it has "mutation")'],
+      [{ mutations: [] }, '"mutations" must contain at least one item'],
+      [{ mutations: 'all' }, '"mutations" is a string, not an array'],
+      [{ mutations: null }, '"mutations" is null, not an array'],
+      [[ayah(1, 1)], 'body is an array, not an object {"mutations": [...]}'],
+      ['hello', 'body is a string, not an object {"mutations": [...]}'],
+    ];
+    for (const [body, details] of cases) {
       const res = await client.request('POST', '/sync', { query: { lastMutationAt: head }, body });
       expect(res.status).toBe(422);
-      expect(res.body).toEqual(validationError('Invalid mutations'));
+      expect(res.body).toEqual(refused(details));
     }
     const malformed = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: '{"mutations": [' });
     expect(malformed.status).toBe(422);
-    expect(malformed.body).toEqual(validationError('Invalid mutations'));
+    expect(malformed.body.error).toMatchObject({ code: 'ValidationError', message: 'Invalid mutations' });
+    expect(malformed.body.error.details).toMatch(/^body is not valid JSON: .*(JSON|position)/);
+    // A large body that is not JSON at all: the reason quotes only the start of it.
+    const junk = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: 'x'.repeat(2_000_000) });
+    expect(junk.status).toBe(422);
+    expect(junk.body.error.message).toBe('Invalid mutations');
+    expect(junk.body.error.details).toMatch(/^body is not valid JSON: /);
+    expect(junk.body.error.details.length).toBeLessThanOrEqual(200);
+    const deep = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: `{"mutations": ${'['.repeat(100)}${']'.repeat(100)}}` });
+    expect(deep.body).toEqual(refused('Request body nests deeper than 64 levels'));
     const noBody = await client.request('POST', '/sync', { query: { lastMutationAt: head }, headers: { 'content-type': 'application/json' } });
-    expect(noBody.body).toEqual(validationError('Invalid mutations'));
+    expect(noBody.status).toBe(422);
+    expect(noBody.body).toEqual(refused('the request has no body: send {"mutations": [...]} as application/json'));
+    expect(await client.pullAll(0)).toEqual(before);
+  });
+
+  it('answers a body that is not JSON by its Content-Type with 415 naming the type', async () => {
+    const res = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: JSON.stringify({ mutations: [ayah(1, 2)] }), headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ message: 'Unsupported Content-Type "text/plain": send the body as application/json', type: 'unsupported_media_type', success: false });
+  });
+
+  it('answers a body over the limit with 413', async () => {
+    const res = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: `{"mutations": ["${'x'.repeat(6 * 1_048_576)}"]}` });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ type: 'payload_too_large', success: false });
+  });
+
+  it('adds no details where the message already names the mutation and field', async () => {
+    const res = await client.push(head, [ayah(2, 287)]);
+    expect(res.body).toEqual(validationError('Invalid verseNumber at mutation[0]'));
   });
 
   it('accepts the extra keys real clients send and ignores unknown ones', async () => {

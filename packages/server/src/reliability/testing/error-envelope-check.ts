@@ -52,7 +52,7 @@ export function envelopeOf(body: unknown): ErrorEnvelopeKind | null {
   const b = body as Record<string, unknown>;
   const keys = Object.keys(b).sort().join(',');
   if (keys === 'message,success,type' && typeof b.message === 'string' && typeof b.type === 'string' && b.success === false) return 'standard';
-  if (keys === 'error,success' && b.success === false && isCodeMessage(b.error)) return 'sync';
+  if (keys === 'error,success' && b.success === false && (isCodeMessage(b.error) || isCodeMessageDetails(b.error))) return 'sync';
   if (keys === 'error' && isCodeMessage(b.error)) return 'content';
   if (keys === 'error,error_description,status_code' && typeof b.error === 'string' && typeof b.error_description === 'string' && Number.isInteger(b.status_code)) return 'oauth2';
   return null;
@@ -60,6 +60,13 @@ export function envelopeOf(body: unknown): ErrorEnvelopeKind | null {
 
 function isCodeMessage(v: unknown): v is { code: string; message: string } {
   return v !== null && typeof v === 'object' && Object.keys(v).sort().join(',') === 'code,message' && typeof (v as { code: unknown }).code === 'string' && typeof (v as { message: unknown }).message === 'string';
+}
+
+/** The sync envelope's extension: a string `details` after `code` and `message` (docs/error-codes.md). */
+function isCodeMessageDetails(v: unknown): boolean {
+  if (v === null || typeof v !== 'object' || Object.keys(v).sort().join(',') !== 'code,details,message') return false;
+  const e = v as Record<string, unknown>;
+  return typeof e.code === 'string' && typeof e.message === 'string' && typeof e.details === 'string';
 }
 
 /** Null when the error response is in an allowed envelope with a consistent status; else what is wrong. */
