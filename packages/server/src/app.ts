@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { API_PREFIXES, HEADERS } from '@quran-sync/protocol';
 import { adminRoutes } from './admin/admin-routes.js';
+import { appStateRoutes } from './app-state/app-state-routes.js';
 import type { AppContext } from './app-context.js';
 import { createAccessTokenVerifier } from './auth/access-token-verifier.js';
 import { installAuthGuard } from './auth/auth-guard.js';
@@ -178,6 +179,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     await app.register(oauth2Routes, { ctx });
     for (const prefix of API_PREFIXES.content) await app.register(contentSyncRoutes, { ctx, prefix });
     for (const prefix of API_PREFIXES.user) await app.register(userSyncRoutes, { ctx, prefix });
+    for (const prefix of API_PREFIXES.user) await app.register(appStateRoutes, { ctx, prefix });
     startUserSyncJobs(ctx);
     await app.register(adminRoutes, { ctx, prefix: API_PREFIXES.admin });
     if (config.readerDir) await app.register(readerRoutes, { dir: config.readerDir });

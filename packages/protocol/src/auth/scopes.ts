@@ -13,6 +13,7 @@ export const PARENT_SCOPES = [
   'note',
   'reading_session',
   'preference',
+  'app_state',
   'openid',
   'offline_access',
 ] as const;
@@ -24,6 +25,9 @@ export type ScopeAction = (typeof SCOPE_ACTIONS)[number];
 /** Resource scopes that have child actions. */
 export const ACTION_SCOPES = ['bookmark', 'collection', 'note', 'reading_session', 'preference'] as const;
 
+/** App State (QF): `app_state` grants both; `app_state.read` reads, `app_state.write` writes. */
+export const APP_STATE_SCOPES = { all: 'app_state', read: 'app_state.read', write: 'app_state.write' } as const;
+
 /** Extension scopes granted only by name, never through a parent. */
 export const STANDALONE_SCOPES = ['content.write'] as const;
 
@@ -33,6 +37,8 @@ export const CONTENT_WRITE_SCOPE = 'content.write';
 export const ALL_SCOPES: readonly string[] = [
   ...PARENT_SCOPES,
   ...ACTION_SCOPES.flatMap((parent) => SCOPE_ACTIONS.map((action) => `${parent}.${action}`)),
+  APP_STATE_SCOPES.read,
+  APP_STATE_SCOPES.write,
   ...STANDALONE_SCOPES,
 ];
 

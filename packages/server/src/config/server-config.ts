@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { resolveAppStateConfig, type AppStateConfig } from '../app-state/app-state-config.js';
 import { resolveReaderDir } from '../reader/reader-dir.js';
 import { parseEnvBoolean } from './env-boolean-words.js';
 
@@ -34,6 +35,8 @@ export interface ServerConfig {
   readonly metrics: MetricsConfig;
   readonly content: ContentConfig;
   readonly userSync: UserSyncConfig;
+  /** App State collections and limits (`QS_APP_STATE_CONFIG`, app-state/app-state-config.ts). */
+  readonly appState: AppStateConfig;
   /** Seed the bundled content into an empty database on start. */
   readonly seedOnStart: boolean;
   /** Create the `dev-client` OAuth client and the `dev` user on first start (embedded default). */
@@ -158,6 +161,8 @@ export type ServerConfigInput = {
   metrics?: { token?: string | null; public?: boolean; port?: number | string | null; host?: string };
   content?: Partial<ContentConfig>;
   userSync?: Partial<UserSyncConfig>;
+  /** App State policy: a JSON file path or the object itself. */
+  appState?: string | Partial<AppStateConfig>;
   seedOnStart?: boolean;
   createDevCredentials?: boolean;
   corsOrigins?: readonly string[] | string;
@@ -306,6 +311,8 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
           : null,
   };
 
+  const appState = resolveAppStateConfig(input.appState ?? str(undefined, env.QS_APP_STATE_CONFIG), problems);
+
   const embedded = database.kind === 'pglite';
   const metrics = resolveMetricsConfig(input.metrics ?? {}, env, { embedded, mainPort: port, problems, int, bool, str });
   const corsRaw = input.corsOrigins ?? env.QS_CORS_ORIGINS ?? '';
@@ -334,6 +341,7 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     http,
     content,
     userSync,
+    appState,
     seedOnStart: bool('QS_SEED', input.seedOnStart, env.QS_SEED, embedded),
     createDevCredentials: bool('QS_DEV_CREDENTIALS', input.createDevCredentials, env.QS_DEV_CREDENTIALS, embedded),
     corsOrigins,

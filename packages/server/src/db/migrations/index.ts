@@ -4,6 +4,7 @@ import { contentMigration } from './0002-content.js';
 import { userDataMigration } from './0003-user-data.js';
 import { contentHeadNotifyMigration } from './0004-content-head-notify.js';
 import { idempotencyBodyGzipMigration } from './0005-idempotency-body-gzip.js';
+import { appStateMigration } from './0006-app-state.js';
 
 /**
  * Every migration, in order. Names sort lexically in the order they must run; a migration, once
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-user-data': userDataMigration,
   '0004-content-head-notify': contentHeadNotifyMigration,
   '0005-idempotency-body-gzip': idempotencyBodyGzipMigration,
+  '0006-app-state': appStateMigration,
 };
