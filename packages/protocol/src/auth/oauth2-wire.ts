@@ -35,3 +35,38 @@ export const OAuth2IntrospectionResponse = Type.Object({
   username: Type.Optional(Type.String()),
 });
 export type OAuth2IntrospectionResponse = Static<typeof OAuth2IntrospectionResponse>;
+
+/** OpenID Connect userinfo answer. */
+export const OAuth2UserinfoResponse = Type.Object({ sub: Type.String(), preferred_username: Type.String() });
+export type OAuth2UserinfoResponse = Static<typeof OAuth2UserinfoResponse>;
+
+const strings = Type.Array(Type.String());
+
+/** OpenID Connect discovery document, also served as RFC 8414 authorization server metadata. */
+export const OAuth2ServerMetadata = Type.Object({
+  issuer: Type.String(),
+  authorization_endpoint: Type.String(),
+  token_endpoint: Type.String(),
+  introspection_endpoint: Type.String(),
+  revocation_endpoint: Type.String(),
+  userinfo_endpoint: Type.String(),
+  jwks_uri: Type.String(),
+  scopes_supported: strings,
+  response_types_supported: strings,
+  response_modes_supported: strings,
+  grant_types_supported: strings,
+  code_challenge_methods_supported: strings,
+  token_endpoint_auth_methods_supported: strings,
+  introspection_endpoint_auth_methods_supported: strings,
+  revocation_endpoint_auth_methods_supported: strings,
+  subject_types_supported: strings,
+  id_token_signing_alg_values_supported: strings,
+  claims_supported: strings,
+});
+export type OAuth2ServerMetadata = Static<typeof OAuth2ServerMetadata>;
+
+/** The issuer's public keys (RFC 7517 JWK Set); members beyond `kid`, `kty`, `alg`, `use` follow the key type. */
+export const JsonWebKeySet = Type.Object({
+  keys: Type.Array(Type.Object({ kid: Type.String(), kty: Type.String(), alg: Type.Optional(Type.String()), use: Type.Optional(Type.String()) }, { additionalProperties: true })),
+});
+export type JsonWebKeySet = Static<typeof JsonWebKeySet>;

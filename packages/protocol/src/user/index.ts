@@ -10,3 +10,4 @@ export * from './reading-session-rules.js';
 export * from './preference-rules.js';
 export * from './push-validation.js';
 export * from './user-sync-wire.js';
+export * from './direct-wire.js';

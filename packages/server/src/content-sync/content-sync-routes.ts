@@ -5,6 +5,7 @@ import type { AppContext } from '../app-context.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { sendJson } from '../http/compressed-json.js';
 import { compressor, etagMatches, negotiateEncoding, snapshotStream } from './content-snapshot-stream.js';
+import { SNAPSHOT_ANSWERS, SYNC_PAGE_ANSWERS } from './content-sync-route-docs.js';
 import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
 import { FeedHeadCache } from './feed-head-cache.js';
 import { bodyStream, SnapshotCache } from './snapshot-cache.js';
@@ -22,7 +23,7 @@ const QueryParam = (description: string) => Type.Union([Type.String(), Type.Arra
  * `GET /resources/sync` and `GET /resources/snapshots/{group}/{id}`, registered under each content prefix
  * (`/content/api/v4`, `/api/v4`). Query parameters are declared as plain strings for the OpenAPI document
  * only; the handler validates them itself, because the contract wants its own 422 codes, not a generic 400.
- * No response schemas: bodies are built from the protocol's types and serialised as they are.
+ * Their response schemas document (content-sync-route-docs.ts); pages and snapshots are sent as built.
  */
 export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
   const { codec, heads, snapshots, snapshotHeads } = await contentServing(ctx);
@@ -49,6 +50,7 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
           },
           { additionalProperties: true },
         ),
+        response: SYNC_PAGE_ANSWERS,
       },
     },
     async (request, reply) => {
@@ -67,6 +69,7 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
         summary: 'Full current snapshot of one public resource (streamed; gzip/br; ETag)',
         security: [{ accessToken: [], clientId: [] }],
         params: Type.Object({ resource_group: Type.String(), id: Type.String() }),
+        response: SNAPSHOT_ANSWERS,
       },
     },
     async (request, reply) => {

@@ -1,7 +1,9 @@
+import { HealthResponse, ReadyResponse } from '@quran-sync/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseHandle } from '../db/database.js';
 import { isDatabaseReachable } from '../db/database.js';
 import { serviceUnavailable } from './api-error.js';
+import { errorAnswer, jsonAnswer } from './response-docs.js';
 import type { Readiness } from './readiness.js';
 
 /**
@@ -10,11 +12,22 @@ import type { Readiness } from './readiness.js';
  * database, a query would only wait behind it.
  */
 export function registerHealthRoutes(app: FastifyInstance, database: DatabaseHandle, readiness: Readiness): void {
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { hide: true } }, async () => {
-    const reason = readiness.notReadyReason;
-    if (reason !== null) throw serviceUnavailable(`Not ready: ${reason}`, 2);
-    if (!(await isDatabaseReachable(database.db))) throw serviceUnavailable('Database is not reachable', 2);
-    return { status: 'ready', database: database.kind };
-  });
+  const tags = ['probes'];
+  app.get('/health', { schema: { tags, summary: 'Liveness: the process answers', response: { 200: jsonAnswer(HealthResponse, 'Alive') } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags,
+        summary: 'Readiness: start-up work is done and the database answers',
+        response: { 200: jsonAnswer(ReadyResponse, 'Ready to serve'), 503: errorAnswer(503, 'standard', 'Not ready yet (seeding) or the database is unreachable') },
+      },
+    },
+    async () => {
+      const reason = readiness.notReadyReason;
+      if (reason !== null) throw serviceUnavailable(`Not ready: ${reason}`, 2);
+      if (!(await isDatabaseReachable(database.db))) throw serviceUnavailable('Database is not reachable', 2);
+      return { status: 'ready', database: database.kind };
+    },
+  );
 }

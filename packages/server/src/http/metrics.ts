@@ -10,6 +10,7 @@ import { installErrorHandler } from './error-handler.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { listeningUrl } from './listening-url.js';
 import { requestIdOptions } from './request-id.js';
+import { errorAnswer, mediaAnswer } from './response-docs.js';
 import { applySecurityHeaders } from './security-headers.js';
 
 /**
@@ -45,14 +46,24 @@ export function installMetrics(app: FastifyInstance, database: DatabaseHandle, r
     registerMetricsRoute(app, registry, config.token);
   } else {
     // Not served here: a clear 404 rather than the generic one, so an operator knows where to look.
-    app.get('/metrics', { schema: { hide: true } }, async () => {
+    const schema = { tags: ['probes'], summary: 'Prometheus metrics (not served on this port)', response: { 404: errorAnswer(404, 'standard', 'Metrics are not served on this port') } };
+    app.get('/metrics', { schema }, async () => {
       throw standardError(404, 'Metrics are not served on this port (see QS_METRICS_TOKEN, QS_METRICS_PORT, QS_METRICS_PUBLIC)');
     });
   }
 }
 
 function registerMetricsRoute(app: FastifyInstance, registry: Registry, token: string | null): void {
-  app.get('/metrics', { schema: { hide: true }, ...(token !== null ? { onRequest: requireMetricsToken(token) } : {}) }, async (_request, reply) => {
+  const schema = {
+    tags: ['probes'],
+    summary: 'Prometheus metrics (text exposition format)',
+    ...(token !== null ? { security: [{ metricsToken: [] }] } : {}),
+    response: {
+      200: mediaAnswer('text/plain', 'Metrics in the Prometheus text format (version 0.0.4)'),
+      ...(token !== null ? { 401: errorAnswer(401, 'standard', 'Missing or wrong metrics token') } : {}),
+    },
+  };
+  app.get('/metrics', { schema, ...(token !== null ? { onRequest: requireMetricsToken(token) } : {}) }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -5,7 +5,8 @@ import type { DatabaseHandle } from '../db/database.js';
 import { serviceUnavailable } from './api-error.js';
 import type { Readiness } from './readiness.js';
 
-const ALWAYS_SERVED = new Set(['/health', '/metrics']);
+/** Routes never shed: liveness and scrapes must answer most of all when the server is busy. */
+export const ALWAYS_SERVED = new Set(['/health', '/metrics']);
 
 /** How often @fastify/under-pressure samples event-loop delay (the mean over the last interval). */
 const LAG_SAMPLE_INTERVAL_MS = 1000;

@@ -6,7 +6,7 @@ import type { RateLimitConfig } from '../config/server-config.js';
 import { standardError } from './api-error.js';
 
 /** Routes never limited: probes and scrapes must keep answering while clients are throttled. */
-const UNLIMITED_ROUTES = new Set(['/health', '/ready', '/metrics']);
+export const UNLIMITED_ROUTES = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * Two limits per request, as the contract asks: one per OAuth client (all of an app's users together,

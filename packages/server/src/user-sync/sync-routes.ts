@@ -8,6 +8,7 @@ import { HANDLER_VALIDATED, WRITE_HEADERS } from './direct/direct-route-docs.js'
 import { handlePush } from './push-handler.js';
 import { parsePullParams } from './pull-params.js';
 import { pullMutations } from './pull-query.js';
+import { PULL_ANSWERS, PUSH_ANSWERS } from './sync-route-docs.js';
 import { readUserHead } from './user-write-transaction.js';
 
 /** Push bodies may carry 100 notes of 10 000 characters: allow that much whatever the general limit. */
@@ -21,7 +22,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
     '/sync',
     {
       config: { auth },
-      schema: { tags: ['User sync'], summary: 'Pull mutations since a timestamp', querystring: PullQuery, security: [{ accessToken: [], clientId: [] }] },
+      schema: { tags: ['User sync'], summary: 'Pull mutations since a timestamp', querystring: PullQuery, security: [{ accessToken: [], clientId: [] }], response: PULL_ANSWERS },
     },
     async (request, reply) => {
       const caller = requireAuth(request);
@@ -53,6 +54,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
         querystring: Type.Object({ lastMutationAt: Type.String({ description: 'The head the batch is based on (-1: no history)' }) }, { additionalProperties: true }),
         headers: WRITE_HEADERS,
         body: PushBody,
+        response: PUSH_ANSWERS,
       },
       ...HANDLER_VALIDATED,
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { standardError } from '../../http/api-error.js';
+import { contentAnswer, emptyAnswer, envelopeSchema, errorAnswer, mediaAnswer } from '../../http/response-docs.js';
 import { saveAuthorizationCode } from './authorization-code-repository.js';
 import { AUTHORIZATION_PARAMETERS, checkAuthorizationRequest, clientRedirect, type AuthorizationRequest } from './authorization-request.js';
 import type { IssuerDependencies } from './issuer-dependencies.js';
@@ -18,13 +19,20 @@ export const AUTHORIZATION_CODE_TTL_S = 300;
  */
 export const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 
-const routeSchema = (summary: string) => ({
+const HTML = { type: 'string', description: 'An HTML page' };
+const routeSchema = (summary: string, response: Record<number, unknown>) => ({
   tags: ['oauth2'],
   summary,
   description:
     'Parameters (query on GET, form body on POST): response_type=code, client_id, redirect_uri, scope, state, ' +
     'code_challenge, code_challenge_method=S256, nonce. Answers an HTML page or a redirect to the client.',
-  produces: ['text/html'],
+  response: {
+    302: emptyAnswer('Back to the client\'s redirect_uri, with `code` or `error` (and `state`, `iss`)'),
+    // The page says what is wrong when the client cannot be trusted with a redirect (RFC 6749 §4.1.2.1);
+    // a malformed request body is refused in the OAuth2 envelope before any page is built.
+    400: contentAnswer('An invalid request from an untrusted client, or an expired sign-in form', { 'text/html': HTML, 'application/json': envelopeSchema('oauth2') }),
+    ...response,
+  },
 });
 
 /**
@@ -45,7 +53,7 @@ export function registerAuthorizationEndpoint(app: FastifyInstance, deps: Issuer
   const endpointPath = `${publicPath}/oauth2/auth`;
   const secureCookie = deps.publicUrl?.startsWith('https:') ?? false;
 
-  app.get('/oauth2/auth', { schema: routeSchema('Authorization endpoint: login and consent page') }, async (request, reply) => {
+  app.get('/oauth2/auth', { schema: routeSchema('Authorization endpoint: login and consent page', { 200: mediaAnswer('text/html', 'The sign-in and consent page') }) }, async (request, reply) => {
     const check = await checkAuthorizationRequest(deps.db, request.query as Record<string, unknown>);
     if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
     const existing = readCookie(request.headers.cookie, LOGIN_COOKIE);
@@ -67,7 +75,13 @@ export function registerAuthorizationEndpoint(app: FastifyInstance, deps: Issuer
     }
   };
 
-  app.post('/oauth2/auth', { schema: routeSchema('Authorization endpoint: sign in and consent'), preHandler: limitLogins }, async (request, reply) => {
+  app.post('/oauth2/auth', {
+      schema: routeSchema('Authorization endpoint: sign in and consent', {
+        401: mediaAnswer('text/html', 'Wrong username or password: the page again'),
+        429: errorAnswer(429, 'standard', 'Too many sign-in attempts from this address'),
+      }),
+      preHandler: limitLogins,
+    }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const check = await checkAuthorizationRequest(deps.db, body);
     if (check.kind !== 'valid') return answerInvalid(reply, check, deps);

@@ -1,5 +1,6 @@
-import { OAuth2ErrorBody, OAuth2IntrospectionResponse, OAuth2TokenResponse } from '@quran-sync/protocol';
+import { JsonWebKeySet, OAuth2IntrospectionResponse, OAuth2ServerMetadata, OAuth2TokenResponse, OAuth2UserinfoResponse } from '@quran-sync/protocol';
 import { Type, type TSchema } from '@sinclair/typebox';
+import { emptyAnswer, errorAnswer, errorAnswers, jsonAnswer } from '../../http/response-docs.js';
 
 /**
  * Route schemas of the issuer: they validate form bodies and document the endpoints in `/openapi.json`.
@@ -12,7 +13,17 @@ export function inline<T extends TSchema>(schema: T): T {
 }
 
 const FORM = ['application/x-www-form-urlencoded'];
-const oauth2Error = inline(OAuth2ErrorBody);
+
+/**
+ * Errors of the endpoints that authenticate a client: 400/401 in the OAuth2 envelope; 429 and 503 in it too
+ * when the issuer answers them (client authentication throttle, database outage), in the standard one when
+ * plumbing does (rate limiter, overload protection).
+ */
+const clientAuthErrors = () => ({
+  ...errorAnswers('oauth2', [400, 401]),
+  429: errorAnswer(429, ['oauth2', 'standard']),
+  503: errorAnswer(503, ['oauth2', 'standard']),
+});
 
 const param = (description: string) => Type.Optional(Type.String({ description }));
 
@@ -33,7 +44,7 @@ export const tokenRouteSchema = {
     },
     { additionalProperties: true },
   ),
-  response: { 200: inline(OAuth2TokenResponse), 400: oauth2Error, 401: oauth2Error },
+  response: { 200: jsonAnswer(inline(OAuth2TokenResponse), 'Tokens issued'), ...clientAuthErrors() },
 };
 
 export const introspectionRouteSchema = {
@@ -49,7 +60,7 @@ export const introspectionRouteSchema = {
     },
     { additionalProperties: true },
   ),
-  response: { 200: inline(OAuth2IntrospectionResponse), 400: oauth2Error, 401: oauth2Error },
+  response: { 200: jsonAnswer(inline(OAuth2IntrospectionResponse), 'The token\'s state; `{"active": false}` alone when it is not active'), ...clientAuthErrors() },
 };
 
 export const revocationRouteSchema = {
@@ -65,28 +76,24 @@ export const revocationRouteSchema = {
     },
     { additionalProperties: true },
   ),
-  response: { 400: oauth2Error, 401: oauth2Error },
+  response: { 200: emptyAnswer('Revoked (also when the token was unknown or already revoked, as RFC 7009 asks)'), ...clientAuthErrors() },
 };
 
 export const userinfoRouteSchema = {
   tags: ['oauth2'],
   summary: 'OpenID Connect userinfo (needs a user token with the openid scope)',
   security: [{ accessToken: [] }],
-  response: {
-    200: Type.Object({ sub: Type.String(), preferred_username: Type.String() }),
-    401: oauth2Error,
-    403: oauth2Error,
-  },
+  response: { 200: jsonAnswer(OAuth2UserinfoResponse, 'The user'), ...errorAnswers('oauth2', [401, 403]) },
 };
 
 export const discoveryRouteSchema = {
   tags: ['oauth2'],
   summary: 'OpenID Connect / RFC 8414 discovery document',
-  response: { 200: Type.Object({ issuer: Type.String() }, { additionalProperties: true }) },
+  response: { 200: jsonAnswer(OAuth2ServerMetadata, 'The issuer\'s metadata') },
 };
 
 export const jwksRouteSchema = {
   tags: ['oauth2'],
   summary: 'Public keys that verify access and ID tokens (JWKS)',
-  response: { 200: Type.Object({ keys: Type.Array(Type.Object({ kid: Type.String() }, { additionalProperties: true })) }) },
+  response: { 200: jsonAnswer(JsonWebKeySet, 'The issuer\'s public keys') },
 };

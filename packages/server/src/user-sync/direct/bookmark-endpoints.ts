@@ -1,4 +1,4 @@
-import { isValidVerse, readBookmarkInput, readBookmarkLocation, readMushaf, DEFAULT_MUSHAF_ID } from '@quran-sync/protocol';
+import { DEFAULT_MUSHAF_ID, DirectBookmark, DirectBookmarkCollections, DirectEmpty, directPage, DirectRawBookmark, directSuccess, isValidVerse, readBookmarkInput, readBookmarkLocation, readMushaf } from '@quran-sync/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { requireAuth } from '../../auth/auth-guard.js';
@@ -18,7 +18,7 @@ const security = [{ accessToken: [], clientId: [] }];
 export function registerBookmarkEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const scope = (action: string) => ({ auth: { scopes: [`bookmark.${action}`], user: true } });
 
-  app.post('/bookmarks', { config: scope('create'), schema: { tags: TAGS, summary: 'Add or update a bookmark by details', security, ...directDocs({ body: BOOKMARK_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
+  app.post('/bookmarks', { config: scope('create'), schema: { tags: TAGS, summary: 'Add or update a bookmark by details', security, ...directDocs({ answer: directSuccess(DirectBookmark), body: BOOKMARK_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     const input = orRefuse(readBookmarkInput(objectBody(request.body), true));
     return directWrite(ctx, request, reply, {
       apply: async (write) => {
@@ -30,7 +30,7 @@ export function registerBookmarkEndpoints(app: FastifyInstance, ctx: AppContext)
     });
   });
 
-  app.get('/bookmarks', { config: scope('read'), schema: { tags: TAGS, summary: 'List bookmarks', security, ...directDocs({ query: [{ type: BOOKMARK_DETAILS_QUERY.type!, key: BOOKMARK_DETAILS_QUERY.key! }, MUSHAF_QUERY, { isReading: Type.Optional(Type.String()) }, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/bookmarks', { config: scope('read'), schema: { tags: TAGS, summary: 'List bookmarks', security, ...directDocs({ answer: directPage(DirectBookmark), query: [{ type: BOOKMARK_DETAILS_QUERY.type!, key: BOOKMARK_DETAILS_QUERY.key! }, MUSHAF_QUERY, { isReading: Type.Optional(Type.String()) }, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const type = bookmarkTypeQuery(query);
@@ -50,7 +50,7 @@ export function registerBookmarkEndpoints(app: FastifyInstance, ctx: AppContext)
     return { success: true, data: page.items.map((row) => bookmarkResponse(row, facts.get(row.id)!)), pagination: page.pagination };
   });
 
-  app.get('/bookmarks/bookmark', { config: scope('read'), schema: { tags: TAGS, summary: 'Get a bookmark by details', security, ...directDocs({ query: [BOOKMARK_DETAILS_QUERY, { isReading: Type.Optional(Type.String({ description: 'true: the reading bookmark' })) }] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/bookmarks/bookmark', { config: scope('read'), schema: { tags: TAGS, summary: 'Get a bookmark by details', security, ...directDocs({ answer: directSuccess(Type.Union([DirectBookmark, Type.Null()], { description: 'null when there is no such bookmark' })), query: [BOOKMARK_DETAILS_QUERY, { isReading: Type.Optional(Type.String({ description: 'true: the reading bookmark' })) }] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const row = boolQuery(query, 'isReading') === true ? await readingBookmark(ctx, userId) : await bookmarkByDetails(ctx, userId, query);
@@ -59,7 +59,7 @@ export function registerBookmarkEndpoints(app: FastifyInstance, ctx: AppContext)
     return { success: true, data: bookmarkResponse(row, facts.get(row.id)!) };
   });
 
-  app.get('/bookmarks/ayahs-range', { config: scope('read'), schema: { tags: TAGS, summary: 'Bookmarks within a range of ayahs of one surah', security, ...directDocs({ query: [{ chapterNumber: Type.String(), rangeStartAyahNumber: Type.String(), rangeEndAyahNumber: Type.String() }, MUSHAF_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/bookmarks/ayahs-range', { config: scope('read'), schema: { tags: TAGS, summary: 'Bookmarks within a range of ayahs of one surah', security, ...directDocs({ answer: directPage(DirectRawBookmark), query: [{ chapterNumber: Type.String(), rangeStartAyahNumber: Type.String(), rangeEndAyahNumber: Type.String() }, MUSHAF_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const chapter = intQuery(query, 'chapterNumber', true);
@@ -88,7 +88,7 @@ export function registerBookmarkEndpoints(app: FastifyInstance, ctx: AppContext)
 
   app.get(
     '/bookmarks/collections',
-    { config: { auth: { scopes: ['bookmark.read', 'collection.read'], user: true } }, schema: { tags: TAGS, summary: 'Collections a bookmark belongs to', security, ...directDocs({ query: [BOOKMARK_DETAILS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED },
+    { config: { auth: { scopes: ['bookmark.read', 'collection.read'], user: true } }, schema: { tags: TAGS, summary: 'Collections a bookmark belongs to', security, ...directDocs({ answer: DirectBookmarkCollections, query: [BOOKMARK_DETAILS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED },
     async (request) => {
       const userId = requireAuth(request).userId as string;
       const query = request.query as Record<string, unknown>;
@@ -111,7 +111,7 @@ export function registerBookmarkEndpoints(app: FastifyInstance, ctx: AppContext)
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/bookmarks/:id', { config: scope('delete'), schema: { tags: TAGS, summary: 'Delete a bookmark (and its collection links)', security, ...directDocs({ params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
+  app.delete<{ Params: { id: string } }>('/bookmarks/:id', { config: scope('delete'), schema: { tags: TAGS, summary: 'Delete a bookmark (and its collection links)', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
     directWrite(ctx, request, reply, {
       apply: (write) => deleteBookmarkById(write, request.params.id),
       respond: () => ({}),

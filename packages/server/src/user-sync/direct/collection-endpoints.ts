@@ -1,4 +1,4 @@
-import { DEFAULT_COLLECTION_ALIAS, readBookmarkLocation, readCollectionInput, readMushaf, verseIndex, type LinkInput } from '@quran-sync/protocol';
+import { DEFAULT_COLLECTION_ALIAS, DirectCollection, DirectCollectionBookmark, DirectCollectionBookmarkAdded, DirectCollectionPage, DirectEmpty, directPage, directSuccess, type LinkInput, readBookmarkLocation, readCollectionInput, readMushaf, verseIndex } from '@quran-sync/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../app-context.js';
@@ -23,7 +23,7 @@ type IdParams = { Params: { id: string } };
 export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const scopes = (...list: string[]) => ({ auth: { scopes: list, user: true } });
 
-  app.post('/collections', { config: scopes('collection.create'), schema: { tags: TAGS, summary: 'Add a collection (an existing one of that name is returned)', security, ...directDocs({ body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
+  app.post('/collections', { config: scopes('collection.create'), schema: { tags: TAGS, summary: 'Add a collection (an existing one of that name is returned)', security, ...directDocs({ answer: directSuccess(DirectCollection), body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     const input = orRefuse(readCollectionInput(objectBody(request.body), true));
     return directWrite(ctx, request, reply, {
       apply: async (write) => (await createCollection(write, null, input)).row,
@@ -31,7 +31,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     });
   });
 
-  app.get('/collections', { config: scopes('collection.read'), schema: { tags: TAGS, summary: 'List collections', security, ...directDocs({ query: [COLLECTION_LIST_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/collections', { config: scopes('collection.read'), schema: { tags: TAGS, summary: 'List collections', security, ...directDocs({ answer: directPage(DirectCollection), query: [COLLECTION_LIST_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const sortBy = stringQuery(query, 'sortBy', ['recentlyUpdated', 'alphabetical'], 'recentlyUpdated');
@@ -44,7 +44,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     return { success: true, data: page.items.map((row) => collectionResponse(row, counts.get(row.id) ?? 0)), pagination: page.pagination };
   });
 
-  app.get('/collections/all', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'Bookmarks of every collection', security, ...directDocs({ query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/collections/all', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'Bookmarks of every collection', security, ...directDocs({ answer: directPage(DirectCollectionBookmark), query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const items = await collectionItems(ctx.db, userId, null, query);
@@ -56,7 +56,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     };
   });
 
-  app.get<IdParams>('/collections/:id', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'A collection and its bookmarks', security, ...directDocs({ params: ID_PARAMS, query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get<IdParams>('/collections/:id', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'A collection and its bookmarks', security, ...directDocs({ answer: DirectCollectionPage, params: ID_PARAMS, query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const collection = await liveCollection(ctx.db, userId, request.params.id);
     const items = await collectionItems(ctx.db, userId, collection, request.query as Record<string, unknown>);
@@ -69,7 +69,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     };
   });
 
-  app.post<IdParams>('/collections/:id', { config: scopes('collection.update'), schema: { tags: TAGS, summary: 'Rename a collection', security, ...directDocs({ params: ID_PARAMS, body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
+  app.post<IdParams>('/collections/:id', { config: scopes('collection.update'), schema: { tags: TAGS, summary: 'Rename a collection', security, ...directDocs({ answer: directSuccess(DirectCollection), params: ID_PARAMS, body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     const input = orRefuse(readCollectionInput(objectBody(request.body), true));
     return directWrite(ctx, request, reply, {
       apply: async (write) => {
@@ -82,13 +82,13 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
     });
   });
 
-  app.delete<IdParams>('/collections/:id', { config: scopes('collection.delete'), schema: { tags: TAGS, summary: 'Delete a collection (its bookmarks leave it)', security, ...directDocs({ params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
+  app.delete<IdParams>('/collections/:id', { config: scopes('collection.delete'), schema: { tags: TAGS, summary: 'Delete a collection (its bookmarks leave it)', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
     directWrite(ctx, request, reply, { apply: (write) => deleteCollection(write, request.params.id), respond: () => ({}) }),
   );
 
   app.post<IdParams>(
     '/collections/:id/bookmarks',
-    { config: scopes('collection.update', 'bookmark.create'), schema: { tags: TAGS, summary: 'Add a bookmark to a collection (__default__: Favorites)', security, ...directDocs({ params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
+    { config: scopes('collection.update', 'bookmark.create'), schema: { tags: TAGS, summary: 'Add a bookmark to a collection (__default__: Favorites)', security, ...directDocs({ answer: directSuccess(DirectCollectionBookmarkAdded), params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
     (request, reply) => {
       const link = linkInput(request.params.id, objectBody(request.body), null);
       return directWrite(ctx, request, reply, {
@@ -105,7 +105,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
 
   app.delete<IdParams>(
     '/collections/:id/bookmarks',
-    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its details, from a collection', security, ...directDocs({ params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
+    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its details, from a collection', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
     (request, reply) => {
       const link = linkInput(request.params.id, objectBody(request.body), null);
       return directWrite(ctx, request, reply, { apply: (write) => deleteLink(write, link), respond: () => ({}) });
@@ -114,7 +114,7 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
 
   app.delete<{ Params: { id: string; bookmarkId: string } }>(
     '/collections/:id/bookmarks/:bookmarkId',
-    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its id, from a collection', security, ...directDocs({ params: LINK_PARAMS, write: true }) }, ...HANDLER_VALIDATED },
+    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its id, from a collection', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: LINK_PARAMS, write: true }) }, ...HANDLER_VALIDATED },
     (request, reply) => {
       const link = linkInput(request.params.id, {}, request.params.bookmarkId);
       return directWrite(ctx, request, reply, { apply: (write) => deleteLink(write, link), respond: () => ({}) });

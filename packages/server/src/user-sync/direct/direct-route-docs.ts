@@ -1,6 +1,7 @@
-import { Type, type TProperties } from '@sinclair/typebox';
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 import { BOOKMARK_TYPES, MUSHAF_IDS, PREFERENCE_GROUPS } from '@quran-sync/protocol';
 import { HANDLER_VALIDATED } from '../../http/handler-validated.js';
+import { errorAnswer, jsonAnswer } from '../../http/response-docs.js';
 
 /**
  * Documentation schemas of the direct endpoints (QF's OpenAPI names and shapes). Handlers validate every
@@ -84,13 +85,30 @@ export const PREFERENCE_BULK_BODY = Type.Record(Type.String({ description: `A gr
 export const ID_PARAMS = Type.Object({ id: Type.String() });
 export const LINK_PARAMS = Type.Object({ id: Type.String({ description: 'Collection id or __default__' }), bookmarkId: Type.String() });
 
+/**
+ * The answers of a direct route: `answer` (the success body, from the protocol's direct-wire schemas), and
+ * the errors it can give: 422 for a bad value (standard envelope, naming the field) wherever it reads
+ * parameters or a body, 404 where a path names a record by `id`, and on writes 400 for a missing or malformed
+ * `lastMutationAt` or body and 409 `OutOfSyncError` (the one answer in the sync envelope).
+ */
+function directAnswers(answer: TSchema, parts: { query?: TProperties[]; params?: ReturnType<typeof Type.Object>; write?: boolean }) {
+  return {
+    200: jsonAnswer(answer, parts.write ? 'Done; X-Mutation-At carries the new head' : 'OK'),
+    ...(parts.write ? { 400: errorAnswer(400, 'standard', 'Missing or invalid lastMutationAt, or a body that is not JSON') } : {}),
+    ...(parts.params?.properties.id ? { 404: errorAnswer(404, 'standard', 'No such record (of this user)') } : {}),
+    ...(parts.write ? { 409: errorAnswer(409, 'sync', '`OutOfSyncError`: lastMutationAt is older than the head; pull, then retry') } : {}),
+    ...(parts.write || parts.query ? { 422: errorAnswer(422, 'standard', 'Invalid value (the message names the field)') } : {}),
+  };
+}
+
 /** Schema parts of a direct route: documentation only (see the module comment). */
-export function directDocs(parts: { query?: TProperties[]; body?: ReturnType<typeof body> | typeof PREFERENCE_BULK_BODY; params?: ReturnType<typeof Type.Object>; write?: boolean }) {
+export function directDocs(parts: { answer: TSchema; query?: TProperties[]; body?: ReturnType<typeof body> | typeof PREFERENCE_BULK_BODY; params?: ReturnType<typeof Type.Object>; write?: boolean }) {
   return {
     ...(parts.query || parts.write ? { querystring: query(...(parts.query ?? []), ...(parts.write ? [WRITE_QUERY] : [])) } : {}),
     ...(parts.body ? { body: parts.body } : {}),
     ...(parts.params ? { params: parts.params } : {}),
     ...(parts.write ? { headers: WRITE_HEADERS } : {}),
+    response: directAnswers(parts.answer, parts),
   };
 }
 

@@ -1,4 +1,4 @@
-import { formatVerseKey, parseVerseKey, parseVerseRange, readNoteInput, verseAt, verseIndex } from '@quran-sync/protocol';
+import { DirectEmpty, DirectNote, DirectNoteCounts, directPage, directSuccess, formatVerseKey, parseVerseKey, parseVerseRange, readNoteInput, verseAt, verseIndex } from '@quran-sync/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../app-context.js';
@@ -23,18 +23,18 @@ type IdParams = { Params: { id: string } };
 export function registerNoteEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const scope = (action: string) => ({ auth: { scopes: [`note.${action}`], user: true } });
 
-  app.post('/notes', { config: scope('create'), schema: { tags: TAGS, summary: 'Add a note', security, ...directDocs({ body: NOTE_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
+  app.post('/notes', { config: scope('create'), schema: { tags: TAGS, summary: 'Add a note', security, ...directDocs({ answer: directSuccess(DirectNote), body: NOTE_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     const input = orRefuse(readNoteInput(objectBody(request.body), true));
     return directWrite(ctx, request, reply, { apply: async (write) => (await upsertNote(write, null, input)).row, respond: noteResponse });
   });
 
-  app.get('/notes', { config: scope('read'), schema: { tags: TAGS, summary: 'List notes', security, ...directDocs({ query: [NOTE_LIST_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/notes', { config: scope('read'), schema: { tags: TAGS, summary: 'List notes', security, ...directDocs({ answer: directPage(DirectNote), query: [NOTE_LIST_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const rows = await ctx.db.selectFrom('user_notes').selectAll().where('user_id', '=', userId).where('deleted_at', 'is', null).execute();
     return listResponse(rows, request.query as Record<string, unknown>);
   });
 
-  app.get<{ Params: { verseKey: string } }>('/notes/by-verse/:verseKey', { config: scope('read'), schema: { tags: TAGS, summary: 'Notes on a verse', security, ...directDocs({ params: Type.Object({ verseKey: Type.String({ description: 's:a' }) }), query: [NOTE_LIST_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get<{ Params: { verseKey: string } }>('/notes/by-verse/:verseKey', { config: scope('read'), schema: { tags: TAGS, summary: 'Notes on a verse', security, ...directDocs({ answer: directPage(DirectNote), params: Type.Object({ verseKey: Type.String({ description: 's:a' }) }), query: [NOTE_LIST_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const verse = parseVerseKey(request.params.verseKey);
     if (!verse) refuse('Invalid verseKey');
@@ -42,14 +42,14 @@ export function registerNoteEndpoints(app: FastifyInstance, ctx: AppContext): vo
     return listResponse(await notesOverlapping(ctx.db, userId, position, position), request.query as Record<string, unknown>);
   });
 
-  app.get('/notes/by-range', { config: scope('read'), schema: { tags: TAGS, summary: 'Notes overlapping a verse range', security, ...directDocs({ query: [RANGE_QUERY, NOTE_LIST_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/notes/by-range', { config: scope('read'), schema: { tags: TAGS, summary: 'Notes overlapping a verse range', security, ...directDocs({ answer: directPage(DirectNote), query: [RANGE_QUERY, NOTE_LIST_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const query = request.query as Record<string, unknown>;
     const [from, to] = rangeQuery(query);
     return listResponse(await notesOverlapping(ctx.db, userId, from, to), query);
   });
 
-  app.get('/notes/count-within-range', { config: scope('read'), schema: { tags: TAGS, summary: 'Number of notes on each verse of a range', security, ...directDocs({ query: [RANGE_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/notes/count-within-range', { config: scope('read'), schema: { tags: TAGS, summary: 'Number of notes on each verse of a range', security, ...directDocs({ answer: directSuccess(DirectNoteCounts), query: [RANGE_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const [from, to] = rangeQuery(request.query as Record<string, unknown>);
     const ranges = await ctx.db
@@ -72,14 +72,14 @@ export function registerNoteEndpoints(app: FastifyInstance, ctx: AppContext): vo
     return { success: true, data };
   });
 
-  app.get<IdParams>('/notes/:id', { config: scope('read'), schema: { tags: TAGS, summary: 'A note', security, ...directDocs({ params: ID_PARAMS }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get<IdParams>('/notes/:id', { config: scope('read'), schema: { tags: TAGS, summary: 'A note', security, ...directDocs({ answer: directSuccess(DirectNote), params: ID_PARAMS }) }, ...HANDLER_VALIDATED }, async (request) => {
     const userId = requireAuth(request).userId as string;
     const row = await ctx.db.selectFrom('user_notes').selectAll().where('user_id', '=', userId).where('id', '=', request.params.id).where('deleted_at', 'is', null).executeTakeFirst();
     if (!row) throw standardError(404, 'The requested resource could not be found');
     return { success: true, data: noteResponse(row) };
   });
 
-  app.patch<IdParams>('/notes/:id', { config: scope('update'), schema: { tags: TAGS, summary: 'Update a note', security, ...directDocs({ params: ID_PARAMS, body: NOTE_PATCH_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
+  app.patch<IdParams>('/notes/:id', { config: scope('update'), schema: { tags: TAGS, summary: 'Update a note', security, ...directDocs({ answer: directSuccess(DirectNote), params: ID_PARAMS, body: NOTE_PATCH_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     const input = orRefuse(readNoteInput(objectBody(request.body), false));
     return directWrite(ctx, request, reply, {
       apply: async (write) => {
@@ -91,7 +91,7 @@ export function registerNoteEndpoints(app: FastifyInstance, ctx: AppContext): vo
     });
   });
 
-  app.delete<IdParams>('/notes/:id', { config: scope('delete'), schema: { tags: TAGS, summary: 'Delete a note', security, ...directDocs({ params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
+  app.delete<IdParams>('/notes/:id', { config: scope('delete'), schema: { tags: TAGS, summary: 'Delete a note', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
     directWrite(ctx, request, reply, { apply: (write) => deleteNote(write, request.params.id), respond: () => ({}) }),
   );
 }

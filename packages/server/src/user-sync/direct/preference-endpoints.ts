@@ -1,4 +1,4 @@
-import { isPreferenceGroup, isValidPreferenceValue, readPreferenceGroupValue } from '@quran-sync/protocol';
+import { DirectPreferenceGroups, directSuccess, isPreferenceGroup, isValidPreferenceValue, readPreferenceGroupValue } from '@quran-sync/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../app-context.js';
@@ -19,12 +19,12 @@ const security = [{ accessToken: [], clientId: [] }];
 export function registerPreferenceEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const scope = (action: string) => ({ auth: { scopes: [`preference.${action}`], user: true } });
 
-  app.get('/preferences', { config: scope('read'), schema: { tags: TAGS, summary: 'All preference groups', security, ...directDocs({ query: [MUSHAF_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
+  app.get('/preferences', { config: scope('read'), schema: { tags: TAGS, summary: 'All preference groups', security, ...directDocs({ answer: directSuccess(DirectPreferenceGroups), query: [MUSHAF_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
     mushafQuery(request.query as Record<string, unknown>);
     return { success: true, data: await allPreferences(ctx.db, requireAuth(request).userId as string) };
   });
 
-  app.post('/preferences', { config: scope('update'), schema: { tags: TAGS, summary: 'Set one preference {group, key, value}', security, ...directDocs({ query: [MUSHAF_QUERY], body: PREFERENCE_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
+  app.post('/preferences', { config: scope('update'), schema: { tags: TAGS, summary: 'Set one preference {group, key, value}', security, ...directDocs({ answer: directSuccess(DirectPreferenceGroups), query: [MUSHAF_QUERY], body: PREFERENCE_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     mushafQuery(request.query as Record<string, unknown>);
     const body = objectBody(request.body);
     const { group, key, value } = body;
@@ -39,7 +39,7 @@ export function registerPreferenceEndpoints(app: FastifyInstance, ctx: AppContex
     });
   });
 
-  app.post('/preferences/bulk', { config: scope('update'), schema: { tags: TAGS, summary: 'Set several preference groups', security, ...directDocs({ query: [MUSHAF_QUERY], body: PREFERENCE_BULK_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
+  app.post('/preferences/bulk', { config: scope('update'), schema: { tags: TAGS, summary: 'Set several preference groups', security, ...directDocs({ answer: directSuccess(DirectPreferenceGroups), query: [MUSHAF_QUERY], body: PREFERENCE_BULK_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
     mushafQuery(request.query as Record<string, unknown>);
     const body = objectBody(request.body);
     const groups = Object.entries(body);
