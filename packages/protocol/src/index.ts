@@ -15,3 +15,4 @@ export * from './content/content-sync-wire.js';
 export * from './user/index.js';
 export * from './integrity/integrity-digest.js';
 export * from './integrity/integrity-wire.js';
+export * from './app-state/index.js';
