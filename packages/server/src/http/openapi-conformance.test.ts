@@ -270,6 +270,28 @@ describe('the OpenAPI document describes every real answer', () => {
     });
   }
 
+  for (const prefix of API_PREFIXES.user) {
+    it(`App State under ${prefix}`, async () => {
+      let n = 0;
+      const idempotent = () => ({ 'idempotency-key': `conformance-${prefix.length}-${String(++n).padStart(8, '0')}` });
+      const appState = (key: string, c: Omit<Call, 'as'>) => call(`${key.split(' ')[0]} ${prefix}${key.split(' ')[1]}`, { ...c, as: 'user' });
+      await appState('GET /app-state:config', { expect: 200 });
+      const boot = await appState('GET /app-state:bootstrap', { expect: 200 });
+      const doc = { collection: 'drafts', key: 'conformance' };
+      const created = await appState('PUT /app-state/{collection}/{key}', { params: doc, headers: idempotent(), body: { value: { text: 'draft' }, schemaVersion: 1 }, expect: 201 });
+      const replaced = await appState('PUT /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': created.headers.get('etag')! }, body: { value: { text: 'again' }, schemaVersion: 1 }, expect: 200 });
+      await appState('PUT /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': created.headers.get('etag')! }, body: { value: 1, schemaVersion: 1 }, expect: 412 });
+      await appState('PUT /app-state/{collection}/{key}', { params: { collection: 'settings', key: 'p' }, headers: idempotent(), body: { value: 1, schemaVersion: 1 }, expect: 428 });
+      await appState('GET /app-state/{collection}/{key}', { params: doc, expect: 200 });
+      await appState('GET /app-state/{collection}/{key}', { params: { ...doc, key: 'missing' }, expect: 404 });
+      await appState('GET /app-state/{collection}', { params: { collection: 'drafts' }, expect: 200 });
+      await appState('GET /app-state:changes', { query: { since: boot.json.data.nextSyncToken }, expect: 200 });
+      await appState('GET /app-state:changes', { query: { since: 'garbage' }, expect: 400 });
+      await appState('DELETE /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': created.headers.get('etag')! }, expect: 412 });
+      await appState('DELETE /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': replaced.headers.get('etag')! }, expect: 204 });
+    });
+  }
+
   it('plumbing answers on every operation: 401 without credentials, 415 for a body of another type, 414 for a long URL', async () => {
     const asFor = (key: string): Call['as'] => (key.includes(API_PREFIXES.admin) ? 'admin' : /\/resources\//.test(key) ? 'content' : 'user');
     for (const key of check.operations) {
