@@ -84,6 +84,11 @@ describe('the OpenAPI document describes every real answer', () => {
     return { status: res.status, headers: res.headers, text, json };
   }
 
+  it('/docs loads /openapi.json', async () => {
+    const initializer = await (await fetch(`${server.url}/docs/static/swagger-initializer.js`)).text();
+    expect(initializer).toContain('"urls":[{"name":"Quran Sync","url":"/openapi.json"}]');
+  });
+
   it('probes: /health, /ready and /metrics', async () => {
     await call('GET /health', { expect: 200 });
     await call('GET /ready', { expect: 200 });
