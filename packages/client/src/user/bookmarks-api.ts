@@ -1,9 +1,8 @@
-import { DEFAULT_MUSHAF_ID, newResourceId, parseCollectionBookmarkId, readBookmarkInput, type BookmarkType } from '@quran-sync/protocol';
+import { bookmarkNaturalKey, type BookmarkType, DEFAULT_MUSHAF_ID, newResourceId, parseCollectionBookmarkId, readBookmarkInput } from '@quran-sync/protocol';
 import { inputError, localWrite, pendingKeys, UserRecordNotFoundError, type LocalUnit } from './local-unit.js';
 import type { UserSyncCore } from './user-sync-core.js';
 import { newestFirst, toBookmark, type Bookmark, type BookmarkLocationInput } from './user-data-types.js';
 import type { RecordData, UserRecord } from './user-store.js';
-import { bookmarkKey } from './user-resource-data.js';
 import { wireData } from './wire-data.js';
 
 /**
@@ -109,7 +108,7 @@ export function validLocation(location: BookmarkLocationInput, isReading?: boole
 
 function locationKey(location: BookmarkLocationInput): string {
   const l = validLocation(location);
-  return bookmarkKey(l.type, l.key, l.verseNumber, l.mushaf);
+  return bookmarkNaturalKey(l.type, l.key, l.verseNumber, l.mushaf);
 }
 
 export async function findBookmark(unit: LocalUnit, target: string | BookmarkLocationInput): Promise<UserRecord | null> {
@@ -120,7 +119,7 @@ export async function findBookmark(unit: LocalUnit, target: string | BookmarkLoc
 /** The bookmark at a location: the existing one, or a new one (queued as a CREATE under a device-minted id). */
 export async function addBookmark(unit: LocalUnit, location: BookmarkLocationInput & { readonly isReading?: boolean }): Promise<UserRecord> {
   const l = validLocation(location, location.isReading);
-  const existing = (await unit.tx.findRecords('BOOKMARK', bookmarkKey(l.type, l.key, l.verseNumber, l.mushaf)))[0];
+  const existing = (await unit.tx.findRecords('BOOKMARK', bookmarkNaturalKey(l.type, l.key, l.verseNumber, l.mushaf)))[0];
   if (existing) return l.isReading === undefined ? existing : setReadingFlag(unit, existing, l.isReading);
   const id = newResourceId();
   const data: RecordData = {

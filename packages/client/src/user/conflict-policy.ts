@@ -1,6 +1,7 @@
+import { WRITABLE_FIELDS } from '@quran-sync/protocol';
 import type { UserResource } from '@quran-sync/protocol';
 import type { RecordData } from './user-store.js';
-import { clientTimeMs, jsonEqual, WRITABLE_FIELDS } from './user-resource-data.js';
+import { clientTimeMs, jsonEqual } from './user-resource-data.js';
 
 /**
  * What happens when a pull brings a change, made by another device, to a record this device has pending

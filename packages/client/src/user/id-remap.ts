@@ -1,7 +1,6 @@
-import { collectionBookmarkId, parseCollectionBookmarkId, type UserResource } from '@quran-sync/protocol';
+import { collectionBookmarkId, naturalKeyOf, parseCollectionBookmarkId, type UserResource } from '@quran-sync/protocol';
 import type { OutboxEntry, RecordData } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
-import { naturalKeyOf } from './user-resource-data.js';
 
 /**
  * Moving a record created offline onto the id the server gave it (user-sync.md: "map server ids onto local

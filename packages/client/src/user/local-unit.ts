@@ -1,9 +1,8 @@
-import { fieldProblemMessage, type FieldProblem, type UserResource } from '@quran-sync/protocol';
+import { type FieldProblem, fieldProblemMessage, naturalKeyOf, type UserResource } from '@quran-sync/protocol';
 import { enqueue, type NewEntry } from './outbox.js';
 import type { UserSyncCore } from './user-sync-core.js';
 import type { RecordData, UserRecord } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
-import { naturalKeyOf } from './user-resource-data.js';
 
 /**
  * The write side of the local API: one `LocalUnit` per app call, run as one store unit, so the records it

@@ -1,6 +1,5 @@
-import { collectionBookmarkId, collectionSlug, DEFAULT_COLLECTION_ALIAS, type UserResource } from '@quran-sync/protocol';
+import { bookmarkNaturalKey, collectionBookmarkId, collectionSlug, DEFAULT_COLLECTION_ALIAS, naturalKeyOf, type UserResource } from '@quran-sync/protocol';
 import type { OutboxEntry, RecordData } from './user-store.js';
-import { bookmarkKey, naturalKeyOf } from './user-resource-data.js';
 
 /**
  * The local view as a pure function: the server's confirmed state with the pending outbox entries replayed on
@@ -51,7 +50,7 @@ export class ReplayView {
     this.index(resource, id, previous, false);
   }
 
-  /** The live bookmark at a location (`bookmarkKey`), if any. */
+  /** The live bookmark at a location (`bookmarkNaturalKey`), if any. */
   bookmarkAtKey(key: string): string | null {
     return this.bookmarkAt.get(key) ?? null;
   }
@@ -148,7 +147,7 @@ function sessionAt(view: ReplayView, data: RecordData, exceptId: string): boolea
 }
 
 function locationOf(data: RecordData): string {
-  return bookmarkKey(String(data.type), Number(data.key), (data.verseNumber as number | null | undefined) ?? null, Number(data.mushaf ?? data.mushafId));
+  return bookmarkNaturalKey(String(data.type), Number(data.key), (data.verseNumber as number | null | undefined) ?? null, Number(data.mushaf ?? data.mushafId));
 }
 
 /** CREATE lands on the bookmark at the location (the server's upsert); UPDATE on the id, else likewise. */

@@ -1,10 +1,11 @@
+import { WRITABLE_FIELDS, naturalKeyOf } from '@quran-sync/protocol';
 import type { SyncEntry as SyncMutationEntry } from './user-sync-api.js';
 import type { ConflictPolicy } from './conflict-policy.js';
 import { linkEnds } from './outbox.js';
 import type { ConflictReport } from './user-sync-events.js';
 import type { OutboxEntry, RecordData, UserRecord } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
-import { jsonEqual, naturalKeyOf, recordIdOf, WRITABLE_FIELDS } from './user-resource-data.js';
+import { jsonEqual, recordIdOf } from './user-resource-data.js';
 import { wireData } from './wire-data.js';
 
 /**

@@ -1,8 +1,8 @@
-import { USER_RESOURCES } from '@quran-sync/protocol';
+import { naturalKeyOf, USER_RESOURCES } from '@quran-sync/protocol';
 import { ReplayView, replayEntry } from './pending-replay.js';
 import type { UserRecord } from './user-store.js';
 import type { UserStoreTransaction } from './user-store-transaction.js';
-import { jsonEqual, naturalKeyOf } from './user-resource-data.js';
+import { jsonEqual } from './user-resource-data.js';
 
 /**
  * Recomputes what the app sees: every record's `data` becomes the confirmed server state (`base`) with the

@@ -7,16 +7,6 @@ import type { RecordData } from './user-store.js';
  * Records keep `data` exactly in the wire shape, so a pulled entry, an ack and a local write are stored alike.
  */
 
-/** Fields a client sets; everything else in `data` the server derives (slug, isDefault, isInDefaultCollection…). */
-export const WRITABLE_FIELDS: Readonly<Record<UserResource, readonly string[]>> = {
-  BOOKMARK: ['type', 'key', 'verseNumber', 'mushaf', 'isReading'],
-  COLLECTION: ['name', 'isPrivate'],
-  COLLECTION_BOOKMARK: [],
-  NOTE: ['body', 'ranges', 'saveToQR', 'attachedEntities'],
-  READING_SESSION: ['chapterNumber', 'verseNumber'],
-  PREFERENCE: ['value'],
-};
-
 /**
  * The local id of the record a pulled entry (or an ack) is about: its `resourceId`, or for links the
  * composite id from `data`, for preferences the group. Null when the entry names nothing usable.
@@ -29,27 +19,6 @@ export function recordIdOf(entry: { readonly resource: UserResource; readonly re
   }
   if (entry.resource === 'PREFERENCE') return data && typeof data.group === 'string' ? data.group : (entry.resourceId ?? null);
   return entry.resourceId ?? null;
-}
-
-/** The key the server merges creates by: a bookmark's location, a collection's name, a session's position. */
-export function naturalKeyOf(resource: UserResource, data: RecordData | null): string | null {
-  if (data === null) return null;
-  switch (resource) {
-    case 'BOOKMARK':
-      return bookmarkKey(data.type as string, data.key as number, (data.verseNumber as number | null) ?? null, data.mushaf as number);
-    case 'COLLECTION':
-      return typeof data.name === 'string' ? data.name : null;
-    case 'READING_SESSION':
-      return `${data.chapterNumber as number}:${data.verseNumber as number}`;
-    case 'PREFERENCE':
-      return typeof data.group === 'string' ? data.group : null;
-    default:
-      return null;
-  }
-}
-
-export function bookmarkKey(type: string, key: number, verseNumber: number | null, mushaf: number): string {
-  return `${type}:${key}:${verseNumber ?? ''}:${mushaf}`;
 }
 
 /** Structural equality of JSON values (key order ignored). */

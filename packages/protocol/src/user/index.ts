@@ -10,4 +10,6 @@ export * from './reading-session-rules.js';
 export * from './preference-rules.js';
 export * from './push-validation.js';
 export * from './user-sync-wire.js';
+export * from './natural-keys.js';
+export * from './writable-fields.js';
 export * from './direct-wire.js';
