@@ -7,10 +7,14 @@ import type { KeyRing } from './auth/signing-keys.js';
 import type { ServerConfig } from './config/server-config.js';
 import type { DatabaseHandle } from './db/database.js';
 import type { Database } from './db/schema.js';
+import type { ContentServing } from './content-sync/content-serving.js';
+import type { ServiceLifecycle } from './lifecycle/service-lifecycle.js';
+import type { UserWriteEngine } from './user-sync/write-engine/user-write-engine.js';
 
 /**
- * What every capability gets from the app: configuration, the database, keys and the token verifier.
- * Capabilities receive it explicitly (no globals), so tests can build several apps in one process.
+ * What every capability gets from the app: configuration, the database, keys, the token verifier and the
+ * app's services. Everything here is built once, in `buildApp`, and handed to routes explicitly (no globals,
+ * no registries keyed by app), so tests can build several apps in one process.
  */
 export interface AppContext {
   readonly config: ServerConfig;
@@ -23,6 +27,10 @@ export interface AppContext {
   readonly log: FastifyBaseLogger;
   /** This app's Prometheus registry (served at `/metrics`): capabilities add their own metrics to it. */
   readonly metrics: Registry;
-  /** Registers a function run when the app closes (stop timers, flush caches), in reverse order. */
-  onClose(fn: () => Promise<void> | void): void;
+  /** The app's services: started before it answers, stopped (newest first) when it closes; health on `/ready`. */
+  readonly services: ServiceLifecycle;
+  /** What the content routes serve from (token codec, cached feed head, snapshot cache). */
+  readonly content: ContentServing;
+  /** The one way user data is written, by pushes and direct endpoints alike. */
+  readonly userWrites: UserWriteEngine;
 }

@@ -10,10 +10,13 @@ import { createAccessTokenVerifier } from './auth/access-token-verifier.js';
 import { installAuthGuard } from './auth/auth-guard.js';
 import { settleIssuer } from './auth/deployment-issuer.js';
 import { ensureDevCredentials } from './auth/dev-credentials.js';
+import { issuerMaintenanceJob } from './auth/oauth2/issuer-maintenance.js';
 import { oauth2Routes } from './auth/oauth2/oauth2-routes.js';
 import { RevocationList } from './auth/revocation-list.js';
 import { loadOrCreateKeyRing, type KeyRing } from './auth/signing-keys.js';
 import type { ServerConfig } from './config/server-config.js';
+import { contentCompactionJob } from './content-sync/content-compaction.js';
+import { createContentServing } from './content-sync/content-serving.js';
 import { contentSyncRoutes } from './content-sync/content-sync-routes.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -36,9 +39,12 @@ import { applySecurityHeaders } from './http/security-headers.js';
 import { seedWhileServing } from './http/startup-seeding.js';
 import { ensureReaderClient } from './reader/reader-client.js';
 import { readerRoutes } from './reader/reader-routes.js';
+import { periodicJob } from './lifecycle/periodic-job.js';
+import { ServiceLifecycle } from './lifecycle/service-lifecycle.js';
 import './http/route-config.js';
 import { userSyncRoutes } from './user-sync/user-sync-routes.js';
-import { startUserSyncJobs } from './user-sync/user-sync-jobs.js';
+import { userSyncPurgeJob } from './user-sync/user-sync-jobs.js';
+import { UserWriteEngine } from './user-sync/write-engine/user-write-engine.js';
 import { SERVER_VERSION } from './version.js';
 
 export interface AppDependencies {
@@ -86,14 +92,11 @@ const REVOCATION_REFRESH_MS = 5_000;
  * Nothing listens until `listen()`, so tests build real servers and bind them to port 0.
  */
 export async function buildApp(config: ServerConfig, deps: AppDependencies = {}): Promise<QuranSyncApp> {
-  const closers: Array<() => Promise<void> | void> = [];
-  const runClosers = async (): Promise<void> => {
-    while (closers.length > 0) await closers.pop()!();
-  };
+  const services = new ServiceLifecycle();
 
   try {
     const database = deps.database ?? (await openDatabase(config.database));
-    if (!deps.database) closers.push(() => database.close());
+    if (!deps.database) services.onStop('database', () => database.close());
     await migrateToLatest(database.db);
     const builtinIssuer = config.auth.mode === 'builtin';
     const keys = deps.keys ?? (await loadOrCreateKeyRing(config.signingKeysFile, builtinIssuer ? { issuer: config.issuer } : {}));
@@ -116,20 +119,18 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       ...requestIdOptions,
       ajv: { customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false } },
     }).withTypeProvider<TypeBoxTypeProvider>();
-    closers.push(() => app.close());
+    services.onStop('http server', () => app.close());
     for (const warning of settled?.warnings ?? []) app.log.warn(warning);
 
     const revocations = config.auth.mode === 'builtin' ? new RevocationList(database.db) : null;
     if (revocations) {
       await revocations.refresh();
-      const timer = setInterval(() => {
-        revocations.refresh().catch((error: unknown) => app.log.warn({ err: error }, 'revocation refresh failed'));
-      }, REVOCATION_REFRESH_MS);
-      timer.unref();
-      closers.push(() => clearInterval(timer));
+      await services.add(periodicJob({ name: 'revocation refresh', intervalMs: REVOCATION_REFRESH_MS, run: () => revocations.refresh(), log: app.log }));
+      await services.add(issuerMaintenanceJob({ db: database.db, revocations, log: app.log }));
     }
     const verifier = createAccessTokenVerifier(config.auth, { keys, issuer: config.issuer, revocations, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
 
+    const metrics = new Registry();
     const ctx: AppContext = {
       config,
       database,
@@ -138,9 +139,15 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       verifier,
       revocations,
       log: app.log,
-      metrics: new Registry(),
-      onClose: (fn) => closers.push(fn),
+      metrics,
+      services,
+      content: await services.add(createContentServing(database, config, keys.syncTokenSecret)),
+      userWrites: new UserWriteEngine(database.db, metrics),
     };
+    await services.add(contentCompactionJob(ctx));
+    await services.add(userSyncPurgeJob(ctx));
+    // Started before any route can answer: the content routes serve from the feed head kept in memory.
+    await services.startAll();
 
     await installBodyParsers(app);
     // First of all onRequest hooks, so answers refused by the later ones (414, 400, 401, …) carry them too.
@@ -167,20 +174,19 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     const readiness = new Readiness(STARTUP_LAG_SETTLE_MS);
     await installOverloadProtection(app, config.overload, database, readiness);
     installAuthGuard(app, verifier);
-    closers.push(await installRateLimits(app, config.rateLimit, config.redisUrl));
+    services.onStop('rate limits', await installRateLimits(app, config.rateLimit, config.redisUrl));
     installMetrics(app, database, ctx.metrics, config.metrics);
-    registerHealthRoutes(app, database, readiness);
+    registerHealthRoutes(app, database, readiness, services);
     const metricsListener =
       config.metrics.port === null
         ? null
         : createMetricsListener(ctx.metrics, config.metrics, { logger: app.log, requestTimeoutMs: config.http.requestTimeoutMs, retryAfterSeconds: config.overload.retryAfterSeconds });
-    if (metricsListener) closers.push(() => metricsListener.close());
+    if (metricsListener) services.onStop('metrics listener', () => metricsListener.close());
 
     await app.register(oauth2Routes, { ctx });
     for (const prefix of API_PREFIXES.content) await app.register(contentSyncRoutes, { ctx, prefix });
     for (const prefix of API_PREFIXES.user) await app.register(userSyncRoutes, { ctx, prefix });
     for (const prefix of API_PREFIXES.user) await app.register(appStateRoutes, { ctx, prefix });
-    startUserSyncJobs(ctx);
     await app.register(adminRoutes, { ctx, prefix: API_PREFIXES.admin });
     if (config.readerDir) await app.register(readerRoutes, { dir: config.readerDir });
 
@@ -195,7 +201,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     const close = async (): Promise<void> => {
       if (closed) return;
       closed = true;
-      await runClosers();
+      await services.stopAll();
     };
     let metricsUrl: string | null = null;
     return {
@@ -221,7 +227,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       close,
     };
   } catch (error) {
-    await runClosers().catch(() => {});
+    await services.stopAll().catch(() => {});
     throw error;
   }
 }

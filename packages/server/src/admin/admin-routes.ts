@@ -14,7 +14,7 @@ import {
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import type { AppContext } from '../app-context.js';
 import { standardError } from '../http/api-error.js';
-import { compactContentFeed, startContentJobs } from '../content-sync/content-compaction.js';
+import { compactContentFeed } from '../content-sync/content-compaction.js';
 import { applyRowChanges, findResource, invalidateResource, putResource, validateRowChanges, type ResourceRow } from '../content-sync/content-editorial.js';
 import { withFeedWriter } from '../content-sync/content-feed-writer.js';
 
@@ -25,11 +25,9 @@ const errors = { 400: StandardErrorBody, 401: StandardErrorBody, 403: StandardEr
 /**
  * Editorial API under `/admin/v1` (scope `content.write`, never granted by `content`). Every call is one
  * transaction through the feed writer, so its changes reach clients through the feed in commit order, and a
- * call that fails changes nothing. Also starts the background compaction job (this plugin is registered
- * exactly once).
+ * call that fails changes nothing.
  */
 export const adminRoutes: CapabilityPlugin = async (app, { ctx }) => {
-  startContentJobs(ctx);
 
   app.get(
     '/resources/:resource_group/:id',
@@ -58,7 +56,7 @@ export const adminRoutes: CapabilityPlugin = async (app, { ctx }) => {
     async (request) => {
       const { group, id } = parseResourceParams(request.params as { resource_group: string; id: string });
       const body = (request.body ?? {}) as PutResourceBody;
-      const { result, sequences, head } = await withFeedWriter(ctx.db, (w) => putResource(w, group, id, body));
+      const { result, sequences, head } = await withFeedWriter(ctx.db, (w) => putResource(w, group, id, body), ctx.content.heads);
       return { resource: await toAdminResource(ctx, result), sequences, head };
     },
   );
@@ -84,7 +82,7 @@ export const adminRoutes: CapabilityPlugin = async (app, { ctx }) => {
         if (!resource) throw standardError(404, `resource ${group}:${id} does not exist; create it with PUT first`);
         const changes = validateRowChanges(group, resource, body);
         return (await applyRowChanges(w, group, resource, changes)).resource;
-      });
+      }, ctx.content.heads);
       return { resource: await toAdminResource(ctx, result), sequences, head };
     },
   );
@@ -103,7 +101,7 @@ export const adminRoutes: CapabilityPlugin = async (app, { ctx }) => {
     },
     async (request) => {
       const { group, id } = parseResourceParams(request.params as { resource_group: string; id: string });
-      const { result, sequences, head } = await withFeedWriter(ctx.db, (w) => invalidateResource(w, group, id));
+      const { result, sequences, head } = await withFeedWriter(ctx.db, (w) => invalidateResource(w, group, id), ctx.content.heads);
       return { resource: await toAdminResource(ctx, result), sequences, head };
     },
   );

@@ -4,6 +4,8 @@ import type { AppContext } from '../app-context.js';
 import type { ContentDb } from './content-db.js';
 import { readFeedHead } from './content-feed-writer.js';
 import { CURSOR_TTL_SECONDS } from './content-sync-service.js';
+import { periodicJob } from '../lifecycle/periodic-job.js';
+import type { Service } from '../lifecycle/service-lifecycle.js';
 
 export interface CompactionOptions {
   readonly retentionDays: number;
@@ -66,21 +68,15 @@ export async function compactContentFeed(db: ContentDb, options: CompactionOptio
   };
 }
 
-/** Starts the periodic compaction job (`config.content.compactionIntervalMs`, 0 = off), stopped on close. */
-export function startContentJobs(ctx: AppContext): void {
-  const interval = ctx.config.content.compactionIntervalMs;
-  if (interval <= 0) return;
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    compactContentFeed(ctx.db, { retentionDays: ctx.config.content.retentionDays })
-      .then((r) => ctx.log.info({ compaction: r }, 'content feed compacted'))
-      .catch((error: unknown) => ctx.log.warn({ err: error }, 'content feed compaction failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, interval);
-  timer.unref();
-  ctx.onClose(() => clearInterval(timer));
+/** The periodic compaction job (`config.content.compactionIntervalMs`, 0 = off). */
+export function contentCompactionJob(ctx: Pick<AppContext, 'db' | 'config' | 'log'>): Service {
+  return periodicJob({
+    name: 'content feed compaction',
+    intervalMs: ctx.config.content.compactionIntervalMs,
+    run: async () => {
+      const result = await compactContentFeed(ctx.db, { retentionDays: ctx.config.content.retentionDays });
+      ctx.log.info({ compaction: result }, 'content feed compacted');
+    },
+    log: ctx.log,
+  });
 }

@@ -2,7 +2,6 @@ import { sql, type Transaction } from 'kysely';
 import type { ContentMutationType } from '@quran-sync/protocol';
 import type { Database } from '../db/schema.js';
 import type { ContentDb } from './content-db.js';
-import { advanceCachedHeads } from './feed-head-cache.js';
 
 /** One change to append to the feed (the sequence is assigned by the writer). */
 export interface FeedEntryInput {
@@ -83,7 +82,12 @@ export class FeedWriter {
  * (one connection) transactions are serialised anyway; `content-feed-writer.pg.test.ts` proves it on a
  * PostgreSQL pool with concurrent writers and readers.
  */
-export async function withFeedWriter<T>(db: ContentDb, fn: (writer: FeedWriter) => Promise<T>): Promise<{ result: T; sequences: number[]; head: number }> {
+export async function withFeedWriter<T>(
+  db: ContentDb,
+  fn: (writer: FeedWriter) => Promise<T>,
+  /** This process's cached feed head, moved to the new head once committed (read-your-writes in one process). */
+  heads?: { advance(head: number): void },
+): Promise<{ result: T; sequences: number[]; head: number }> {
   const committed = await db.transaction().execute(async (trx) => {
     const row = await sql<{ sequence: number }>`select sequence from content_feed_head where id = 1 for update`.execute(trx);
     const head = Number(row.rows[0]?.sequence ?? 0);
@@ -95,7 +99,7 @@ export async function withFeedWriter<T>(db: ContentDb, fn: (writer: FeedWriter) 
     return { result, sequences: writer.sequences, head: writer.head };
   });
   // Committed: this process's cached heads may move now (never earlier, see feed-head-cache.ts).
-  advanceCachedHeads(db, committed.head);
+  heads?.advance(committed.head);
   return committed;
 }
 

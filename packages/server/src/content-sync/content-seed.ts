@@ -18,8 +18,10 @@ export interface SeedReport {
  * public — one `RESOURCE_CREATE` per resource in the feed, not one entry per row. Emptiness is checked
  * under the feed-head lock, so two processes seeding the same database at once seed it once.
  */
-export async function seedContent(db: ContentDb): Promise<SeedReport> {
-  const { result, head } = await withFeedWriter(db, async (writer) => {
+export async function seedContent(db: ContentDb, heads?: { advance(head: number): void }): Promise<SeedReport> {
+  const { result, head } = await withFeedWriter(
+    db,
+    async (writer) => {
     const existing = await writer.trx.selectFrom('content_resources').select('resource_id').limit(1).executeTakeFirst();
     if (existing) return { seeded: false, resources: 0, rows: 0 };
     let resources = 0;
@@ -33,7 +35,9 @@ export async function seedContent(db: ContentDb): Promise<SeedReport> {
       rows += r.rows.length;
     }
     return { seeded: true, resources, rows };
-  });
+    },
+    heads,
+  );
   // Planner statistics for the bulk load, now rather than whenever autovacuum gets to it (PGlite has none):
   // with the tables still counted as empty, a snapshot's keyset batch was planned as a scan and sort of the
   // whole resource (every batch, so quadratic in its size) instead of an index range (issue #8).
@@ -43,7 +47,7 @@ export async function seedContent(db: ContentDb): Promise<SeedReport> {
 
 /** Seeds the bundled content when the content tables are empty. Returns true when it seeded. */
 export async function seedContentIfEmpty(ctx: AppContext): Promise<boolean> {
-  const report = await seedContent(ctx.db);
+  const report = await seedContent(ctx.db, ctx.content.heads);
   if (report.seeded) ctx.log.info({ resources: report.resources, rows: report.rows, head: report.head }, 'seeded bundled content');
   return report.seeded;
 }

@@ -1,16 +1,12 @@
 import { pipeline } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { HEADERS } from '@quran-sync/protocol';
-import type { AppContext } from '../app-context.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { sendJson } from '../http/compressed-json.js';
 import { compressor, etagMatches, negotiateEncoding, snapshotStream } from './content-snapshot-stream.js';
 import { SNAPSHOT_ANSWERS, SYNC_PAGE_ANSWERS } from './content-sync-route-docs.js';
 import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
-import { FeedHeadCache } from './feed-head-cache.js';
-import { bodyStream, SnapshotCache } from './snapshot-cache.js';
-import { SnapshotHeadMemo } from './snapshot-head-memo.js';
-import { SyncTokenCodec } from './sync-token-codec.js';
+import { bodyStream } from './snapshot-cache.js';
 
 const CONTENT_AUTH = { auth: { scopes: ['content'] } } as const;
 /**
@@ -26,7 +22,7 @@ const QueryParam = (description: string) => Type.Union([Type.String(), Type.Arra
  * Their response schemas document (content-sync-route-docs.ts); pages and snapshots are sent as built.
  */
 export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
-  const { codec, heads, snapshots, snapshotHeads } = await contentServing(ctx);
+  const { codec, heads, snapshots, snapshotHeads } = ctx.content;
   const options = { db: ctx.db, heads, codec, retentionDays: ctx.config.content.retentionDays, cursorTtlSeconds: CURSOR_TTL_SECONDS };
 
   app.get(
@@ -98,32 +94,3 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
     },
   );
 };
-
-interface ContentServing {
-  readonly codec: SyncTokenCodec;
-  readonly heads: FeedHeadCache;
-  readonly snapshots: SnapshotCache | null;
-  readonly snapshotHeads: SnapshotHeadMemo;
-}
-
-const servingByContext = new WeakMap<AppContext, Promise<ContentServing>>();
-
-/**
- * One token codec, head cache and snapshot cache per app, shared by both prefixes (the plugin is registered
- * once per prefix), started on first use and stopped when the app closes.
- */
-function contentServing(ctx: AppContext): Promise<ContentServing> {
-  let serving = servingByContext.get(ctx);
-  if (!serving) {
-    serving = (async () => {
-      const heads = new FeedHeadCache(ctx.database);
-      await heads.start();
-      ctx.onClose(() => heads.close());
-      const bytes = ctx.config.content.snapshotCacheBytes;
-      const snapshots = bytes > 0 ? new SnapshotCache(ctx.db, { maxBytes: bytes, maxEntryBytes: Math.min(bytes, 64 * 1_048_576) }) : null;
-      return { codec: new SyncTokenCodec(ctx.keys.syncTokenSecret), heads, snapshots, snapshotHeads: new SnapshotHeadMemo(ctx.db, heads) };
-    })();
-    servingByContext.set(ctx, serving);
-  }
-  return serving;
-}

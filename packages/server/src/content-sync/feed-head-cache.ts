@@ -57,7 +57,6 @@ export class FeedHeadCache implements FeedHeadSource {
 
   async start(): Promise<void> {
     this.schema = (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s ?? '';
-    registerCache(this.db, this);
     await this.subscribe();
     this.refreshTimer = setInterval(() => {
       this.readCommitted().catch(() => {});
@@ -68,7 +67,6 @@ export class FeedHeadCache implements FeedHeadSource {
   async close(): Promise<void> {
     this.closed = true;
     this.listening = false;
-    unregisterCache(this.db, this);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.unlisten?.();
@@ -83,6 +81,11 @@ export class FeedHeadCache implements FeedHeadSource {
     const committed = await readFeedHead(this.db);
     this.observe(committed.head, committed.retentionFloor);
     return committed;
+  }
+
+  /** Degraded while not listening: every read then goes to the database until it listens again. */
+  health(): { ok: true } | { ok: false; reason: string } {
+    return this.listening || this.closed ? { ok: true } : { ok: false, reason: 'not listening for feed head notifications: every request reads the head from the database' };
   }
 
   /** A head this process's writer just committed. */
@@ -132,22 +135,4 @@ export class FeedHeadCache implements FeedHeadSource {
 /** The database itself as a head source (no cache): for tools and tests that run without a server. */
 export function uncachedFeedHead(db: Kysely<Database>): FeedHeadSource {
   return { read: () => readFeedHead(db), readCommitted: () => readFeedHead(db) };
-}
-
-// Caches by database, so the feed writer can advance every cache of its database after a commit.
-const cachesByDb = new WeakMap<Kysely<Database>, Set<FeedHeadCache>>();
-
-function registerCache(db: Kysely<Database>, cache: FeedHeadCache): void {
-  let set = cachesByDb.get(db);
-  if (!set) cachesByDb.set(db, (set = new Set()));
-  set.add(cache);
-}
-
-function unregisterCache(db: Kysely<Database>, cache: FeedHeadCache): void {
-  cachesByDb.get(db)?.delete(cache);
-}
-
-/** Called by the feed writer after its transaction committed (read-your-writes inside one process). */
-export function advanceCachedHeads(db: Kysely<Database>, head: number): void {
-  for (const cache of cachesByDb.get(db) ?? []) cache.advance(head);
 }

@@ -2,7 +2,6 @@ import type { UserResource } from '@quran-sync/protocol';
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { jsonRowsInsert } from '../db/json-rows-insert.js';
 import type { Database } from '../db/schema.js';
-import type { UserWriteContext } from './user-write-context.js';
 
 /** What a mutation did to a resource: brought it (back) into existence, changed it, or deleted it. */
 export type ChangeKind = 'create' | 'update' | 'delete';
@@ -19,7 +18,7 @@ export type ChangeKind = 'create' | 'update' | 'delete';
  * A write records its mutations in memory ({@link ChangeBuffer}) and writes them to the index in three
  * statements when it is done, inside the same transaction: a 100-mutation push does not pay two round trips
  * per mutation for bookkeeping. Nothing reads the index of a user while the user's lock is held except
- * {@link latestChangeTimestamp}, which looks at the buffer first.
+ * the write's own `latestTimestamp` (write-engine/write-state.ts), which looks at the buffer first.
  */
 interface PendingChange {
   readonly resource: UserResource;
@@ -66,27 +65,6 @@ export class ChangeBuffer {
   entries(): PendingChange[] {
     return [...this.pending.values()];
   }
-}
-
-/** Records one mutation (its timestamp comes from the user's clock, in application order) and returns it. */
-export async function recordChange(ctx: UserWriteContext, resource: UserResource, resourceId: string, kind: ChangeKind): Promise<number> {
-  const timestamp = ctx.nextTimestamp();
-  ctx.changes.add(resource, resourceId, timestamp, kind);
-  return timestamp;
-}
-
-/** Timestamp of a resource's latest mutation (for acks of writes that changed nothing); head when unknown. */
-export async function latestChangeTimestamp(ctx: UserWriteContext, resource: UserResource, resourceId: string): Promise<number> {
-  const buffered = ctx.changes.latest(resource, resourceId);
-  if (buffered !== undefined) return buffered;
-  const row = await (await ctx.db())
-    .selectFrom('user_changes')
-    .select('timestamp')
-    .where('user_id', '=', ctx.userId)
-    .where('resource', '=', resource)
-    .where('resource_id', '=', resourceId)
-    .executeTakeFirst();
-  return row ? row.timestamp : ctx.head();
 }
 
 const CHUNK = 1000;
@@ -143,7 +121,7 @@ export async function changeIndexStatements(
 /**
  * The change-index entries of these resources of `userId`. One primary-key probe per resource, forced by
  * LATERAL … LIMIT 1: `resource_id = any(…)` alone matched only the key's user_id prefix and walked the user's
- * whole change index (issue #8).
+ * whole change index .
  */
 export function indexedChangesQuery(userId: string, resources: ReadonlyArray<{ resource: string; resourceId: string }>) {
   return sql<{ resource: string; resource_id: string; timestamp: number; created_ts: number }>`

@@ -1,7 +1,7 @@
 import { newResourceId } from '@quran-sync/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/index.js';
-import type { PushWritePath } from './push-write-paths.js';
+import type { PushWritePath } from './write-engine/user-write-engine.js';
 import { SyncTestClient, type ApiResponse } from './testing/sync-test-client.js';
 
 const ayah = (key: number, verseNumber: number, resourceId?: string) => ({
@@ -13,7 +13,7 @@ const ayah = (key: number, verseNumber: number, resourceId?: string) => ({
 const note = (body: string, resourceId?: string) => ({ type: 'CREATE', resource: 'NOTE', ...(resourceId ? { resourceId } : {}), data: { body: `a note that says ${body}`, ranges: ['1:1-1:2'] } });
 
 /**
- * Pushes that only create are written in one statement with no lock (speculateUserWrite). These tests check
+ * Pushes that only create are written in one statement with no lock (the engine's speculative path). These tests check
  * that such a push takes that path, that every wrong guess it makes ends in the locked write's answer with
  * nothing of the guess kept, and that under concurrency a pulling device still misses nothing.
  */

@@ -9,7 +9,7 @@ import { handlePush } from './push-handler.js';
 import { parsePullParams } from './pull-params.js';
 import { pullMutations } from './pull-query.js';
 import { PULL_ANSWERS, PUSH_ANSWERS } from './sync-route-docs.js';
-import { readUserHead } from './user-write-transaction.js';
+import { readUserHead } from './write-engine/user-heads.js';
 
 /** Push bodies may carry 100 notes of 10 000 characters: allow that much whatever the general limit. */
 const PUSH_BODY_LIMIT_PER_MUTATION = 48 * 1024;

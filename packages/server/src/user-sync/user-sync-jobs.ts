@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { Database } from '../db/schema.js';
+import { periodicJob } from '../lifecycle/periodic-job.js';
+import type { Service } from '../lifecycle/service-lifecycle.js';
 
 /**
- * Background upkeep of user data, started once per app (`startUserSyncJobs` in app.ts) and stopped on close:
+ * Background upkeep of user data, a periodic job of each app (`userSyncPurgeJob`):
  * vacated index positions past the page-stability window, idempotency outcomes past their TTL, and — only
  * when `QS_TOMBSTONE_RETENTION_DAYS` is set — tombstones older than the retention.
  */
@@ -42,20 +44,16 @@ export async function purgeUserSyncData(db: Kysely<Database>, options: PurgeOpti
   return { gaps, idempotencyKeys, tombstones };
 }
 
-export function startUserSyncJobs(ctx: AppContext): void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    purgeUserSyncData(ctx.db, { now: Date.now(), idempotencyTtlMs: ctx.config.userSync.idempotencyTtlMs, tombstoneRetentionDays: ctx.config.userSync.tombstoneRetentionDays })
-      .then((result) => {
-        if (result.gaps + result.idempotencyKeys + result.tombstones > 0) ctx.log.debug({ purged: result }, 'user sync purge');
-      })
-      .catch((error: unknown) => ctx.log.warn({ err: error }, 'user sync purge failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, PURGE_INTERVAL_MS);
-  timer.unref();
-  ctx.onClose(() => clearInterval(timer));
+/** The periodic purge of user data (every minute). */
+export function userSyncPurgeJob(ctx: Pick<AppContext, 'db' | 'config' | 'log'>): Service {
+  return periodicJob({
+    name: 'user data purge',
+    intervalMs: PURGE_INTERVAL_MS,
+    run: () => purgeUserSyncData(ctx.db, { now: Date.now(), idempotencyTtlMs: ctx.config.userSync.idempotencyTtlMs, tombstoneRetentionDays: ctx.config.userSync.tombstoneRetentionDays }),
+    describe: (result) => {
+      const purged = result as PurgeResult;
+      return purged.gaps + purged.idempotencyKeys + purged.tombstones > 0 ? { purged } : null;
+    },
+    log: ctx.log,
+  });
 }

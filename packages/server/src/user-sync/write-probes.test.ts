@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { createTestDatabase } from '../testing/test-database.js';
-import { takenLocationsQuery } from './appliers/bookmark-applier.js';
+import { takenLocationsQuery } from './write-engine/batch-guesses.js';
 import { indexedChangesQuery } from './change-index.js';
 
 /**

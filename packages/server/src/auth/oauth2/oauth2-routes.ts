@@ -6,7 +6,6 @@ import { ClientAuthThrottle } from './client-auth-throttle.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
 import { registerIntrospectionEndpoint } from './introspection-endpoint.js';
 import { issuerDependencies } from './issuer-dependencies.js';
-import { startIssuerMaintenance } from './issuer-maintenance.js';
 import { registerRevocationEndpoint } from './revocation-endpoint.js';
 import { registerTokenEndpoint } from './token-endpoint.js';
 import { registerUserinfoRoute } from './userinfo-route.js';
@@ -28,7 +27,6 @@ export const oauth2Routes: CapabilityPlugin = async (app, { ctx }) => {
   registerRevocationEndpoint(app, deps);
   registerUserinfoRoute(app, deps);
   registerDiscoveryRoutes(app, deps);
-  ctx.onClose(startIssuerMaintenance(deps));
 };
 
 function registerExternalIssuerNotice(app: FastifyInstance, mode: string): void {

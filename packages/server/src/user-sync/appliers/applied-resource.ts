@@ -1,8 +1,7 @@
 import type { UserResource } from '@quran-sync/protocol';
 import { unknownResource } from '../apply-error.js';
-import { latestChangeTimestamp } from '../change-index.js';
 import type { Payload } from '../resource-payloads.js';
-import type { UserWriteContext } from '../user-write-context.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
 
 /** What an applier reports for an ack or a direct-endpoint answer: the resource as it now is. */
 export interface AppliedResource<Row = unknown> {
@@ -28,9 +27,9 @@ export type GonePolicy = 'acknowledge' | 'refuse';
  * else the current head. Never-existed, purged and another user's ids all get exactly this, so the answer
  * tells nothing about other users.
  */
-export async function noRowAck(ctx: UserWriteContext, gone: GonePolicy, resource: UserResource, resourceId: string): Promise<AppliedResource<null>> {
+export async function noRowAck(ctx: ApplierContext, gone: GonePolicy, resource: UserResource, resourceId: string): Promise<AppliedResource<null>> {
   if (gone === 'refuse') throw unknownResource();
-  return { resourceId, row: null, data: null, timestamp: await latestChangeTimestamp(ctx, resource, resourceId) };
+  return { resourceId, row: null, data: null, timestamp: await ctx.latestTimestamp(resource, resourceId) };
 }
 
 /** A client timestamp field to store: undefined keeps the stored value. */

@@ -1,9 +1,9 @@
 import { DEFAULT_MUSHAF_ID, type BookmarkInput, type BookmarkLocation } from '@quran-sync/protocol';
 import { sql } from 'kysely';
 import { ApplyError, unknownResource } from '../apply-error.js';
-import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { bookmarkPayload, type BookmarkRow } from '../resource-payloads.js';
-import type { UserWriteContext } from '../user-write-context.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
+import { locationKey } from '../write-engine/batch-guesses.js';
 import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 import { deleteLinkRow } from './collection-bookmark-applier.js';
 
@@ -12,59 +12,28 @@ import { deleteLinkRow } from './collection-bookmark-applier.js';
  * bookmark, and deletes that take the bookmark's collection links with them. Every side effect is a
  * mutation of its own, recorded before (prerequisites) or after (consequences) the one that caused it.
  */
-export async function bookmarkById(ctx: UserWriteContext, id: string): Promise<BookmarkRow | undefined> {
-  if (ctx.isAbsent('user_bookmarks', id)) return undefined;
+export async function bookmarkById(ctx: ApplierContext, id: string): Promise<BookmarkRow | undefined> {
+  if (ctx.known.isAbsent('user_bookmarks', id)) return undefined;
   return (await ctx.db()).selectFrom('user_bookmarks').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
 }
 
 /** True when another user owns `id`: such an id is refused exactly like a missing one. */
-export async function bookmarkIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
-  if (ctx.isAbsent('user_bookmarks', id)) return false;
+export async function bookmarkIdTaken(ctx: ApplierContext, id: string): Promise<boolean> {
+  if (ctx.known.isAbsent('user_bookmarks', id)) return false;
   const row = await (await ctx.db()).selectFrom('user_bookmarks').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
-export function locationKey(location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): string {
-  return `${location.type}:${location.key}:${location.verseNumber ?? 0}:${mushaf}`;
-}
-
-/** One query for a whole batch: which of these locations hold no live bookmark (see `freeBookmarkLocations`). */
-export async function prefetchFreeLocations(ctx: UserWriteContext, locations: ReadonlyArray<{ location: Omit<BookmarkLocation, 'mushaf'>; mushaf: number }>): Promise<void> {
-  const keys = new Map(locations.map((l) => [locationKey(l.location, l.mushaf), l]));
-  if (keys.size === 0) return;
-  const wanted = [...keys.values()].map((l) => ({ type: l.location.type, key: l.location.key, verse: l.location.verseNumber ?? 0, mushaf: l.mushaf }));
-  const taken = (await takenLocationsQuery(ctx.userId, wanted).execute(await ctx.db())).rows;
-  const takenKeys = new Set(taken.map((row) => locationKey({ type: row.type as BookmarkLocation['type'], key: row.key, verseNumber: row.verse_number }, row.mushaf)));
-  for (const key of keys.keys()) if (!takenKeys.has(key)) ctx.freeBookmarkLocations.add(key);
-}
-
-/**
- * The live bookmarks of `userId` at these locations (`verse` 0: none). One probe of the natural-key index
- * (user_bookmarks_location) per location, forced by LATERAL … LIMIT 1: a plain join let the planner hash-join
- * against a scan of ALL the user's live bookmarks, so a push cost grew with the user's history (issue #8).
- * One JSON parameter, not four per location.
- */
-export function takenLocationsQuery(userId: string, wanted: ReadonlyArray<{ type: string; key: number; verse: number; mushaf: number }>) {
-  return sql<{ type: string; key: number; verse_number: number | null; mushaf: number }>`
-    select b.type, b.key, b.verse_number, b.mushaf
-    from json_to_recordset(${JSON.stringify(wanted)}::json) as wanted (type text, key int, verse int, mushaf int)
-    cross join lateral (
-      select type, key, verse_number, mushaf from user_bookmarks
-      where user_id = ${userId} and deleted_at is null and type = wanted.type and key = wanted.key
-        and coalesce(verse_number, 0) = wanted.verse and mushaf = wanted.mushaf
-      limit 1) b`;
-}
-
-export async function activeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
-  if (ctx.freeBookmarkLocations.has(locationKey(location, mushaf))) return undefined;
+export async function activeBookmarkAt(ctx: ApplierContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
+  if (ctx.known.isFreeLocation(locationKey(location, mushaf))) return undefined;
   return probeBookmarkAt(ctx, location, mushaf);
 }
 
 /**
  * The live bookmark at a location, always looked up: for answers that no later insert would check, where a
- * location merely assumed free (`freeBookmarkLocations`) could give a wrong one.
+ * location merely assumed free (`ctx.known`) could give a wrong one.
  */
-export async function probeBookmarkAt(ctx: UserWriteContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
+export async function probeBookmarkAt(ctx: ApplierContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
   return (await ctx.db())
     .selectFrom('user_bookmarks')
     .selectAll()
@@ -78,7 +47,7 @@ export async function probeBookmarkAt(ctx: UserWriteContext, location: Omit<Book
     .executeTakeFirst();
 }
 
-export async function isInDefaultCollection(ctx: UserWriteContext, bookmarkId: string): Promise<boolean> {
+export async function isInDefaultCollection(ctx: ApplierContext, bookmarkId: string): Promise<boolean> {
   const defaultCollectionId = ctx.knownDefaultCollectionId();
   if (!defaultCollectionId) return false;
   const row = await (await ctx.db())
@@ -91,7 +60,7 @@ export async function isInDefaultCollection(ctx: UserWriteContext, bookmarkId: s
   return row !== undefined;
 }
 
-async function applied(ctx: UserWriteContext, row: BookmarkRow, timestamp: number): Promise<AppliedResource<BookmarkRow>> {
+async function applied(ctx: ApplierContext, row: BookmarkRow, timestamp: number): Promise<AppliedResource<BookmarkRow>> {
   return { resourceId: row.id, row, data: bookmarkPayload(row, await isInDefaultCollection(ctx, row.id)), timestamp };
 }
 
@@ -99,7 +68,7 @@ async function applied(ctx: UserWriteContext, row: BookmarkRow, timestamp: numbe
  * CREATE: the bookmark at this location (and mushaf) if one is live — acked with its id, so a retried push
  * never duplicates — else the one named by `resourceId`, else a new one.
  */
-export async function createBookmark(ctx: UserWriteContext, resourceId: string | null, input: BookmarkInput): Promise<AppliedResource<BookmarkRow>> {
+export async function createBookmark(ctx: ApplierContext, resourceId: string | null, input: BookmarkInput): Promise<AppliedResource<BookmarkRow>> {
   const byId = resourceId ? await bookmarkById(ctx, resourceId) : undefined;
   if (resourceId && !byId && (await bookmarkIdTaken(ctx, resourceId))) throw unknownResource();
   if (!input.location) throw new ApplyError('missing-field', 'type');
@@ -115,7 +84,7 @@ export async function createBookmark(ctx: UserWriteContext, resourceId: string |
  * bookmarked the place again): then, like a CREATE there, the update lands on that bookmark and is acked
  * with its id.
  */
-export async function updateBookmark(ctx: UserWriteContext, id: string, input: BookmarkInput): Promise<AppliedResource<BookmarkRow>> {
+export async function updateBookmark(ctx: ApplierContext, id: string, input: BookmarkInput): Promise<AppliedResource<BookmarkRow>> {
   const row = await bookmarkById(ctx, id);
   if (!row) {
     if (await bookmarkIdTaken(ctx, id)) throw unknownResource();
@@ -137,13 +106,13 @@ interface BookmarkFields {
 }
 
 /** Writes `fields` onto `existing` (reviving a tombstone) or inserts a new bookmark `newId`. */
-async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null, newId: string, fields: BookmarkFields): Promise<AppliedResource<BookmarkRow>> {
+async function writeBookmark(ctx: ApplierContext, existing: BookmarkRow | null, newId: string, fields: BookmarkFields): Promise<AppliedResource<BookmarkRow>> {
   const { userId } = ctx;
   const id = existing?.id ?? newId;
   if (!existing) {
     if (fields.isReading === true) await clearReadingBookmark(ctx, id);
-    ctx.freeBookmarkLocations.delete(locationKey(fields.location, fields.mushaf));
-    const timestamp = await recordChange(ctx, 'BOOKMARK', id, 'create');
+    ctx.known.locationTaken(locationKey(fields.location, fields.mushaf));
+    const timestamp = ctx.record('BOOKMARK', id, 'create');
     const now = new Date(timestamp);
     // Every column, as the database returns it: the insert is deferred and batched with the write's others.
     const row: BookmarkRow = {
@@ -160,7 +129,7 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
       updated_at: now,
       deleted_at: null,
     };
-    ctx.deferInsert('user_bookmarks', row);
+    ctx.insert('user_bookmarks', row);
     // A bookmark created just now is in no collection yet.
     return { resourceId: id, row, data: bookmarkPayload(row, false), timestamp };
   }
@@ -183,14 +152,14 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
     next.is_reading !== existing.is_reading ||
     !sameTime(next.client_created_at, existing.client_created_at) ||
     !sameTime(next.client_updated_at, existing.client_updated_at);
-  if (!changed) return applied(ctx, existing, await latestChangeTimestamp(ctx, 'BOOKMARK', id));
+  if (!changed) return applied(ctx, existing, await ctx.latestTimestamp('BOOKMARK', id));
   if (moved || revived) {
     const occupant = await activeBookmarkAt(ctx, fields.location, fields.mushaf);
     if (occupant && occupant.id !== id) throw new ApplyError('duplicate-bookmark');
   }
   if (next.is_reading && !existing.is_reading) await clearReadingBookmark(ctx, id);
-  ctx.freeBookmarkLocations.delete(locationKey(fields.location, fields.mushaf));
-  const timestamp = await recordChange(ctx, 'BOOKMARK', id, revived ? 'create' : 'update');
+  ctx.known.locationTaken(locationKey(fields.location, fields.mushaf));
+  const timestamp = ctx.record('BOOKMARK', id, revived ? 'create' : 'update');
   const row = await (await ctx.db())
     .updateTable('user_bookmarks')
     .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
@@ -202,7 +171,7 @@ async function writeBookmark(ctx: UserWriteContext, existing: BookmarkRow | null
 }
 
 /** One reading bookmark per user: the previous one stops being it (a BOOKMARK UPDATE of its own). */
-async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Promise<void> {
+async function clearReadingBookmark(ctx: ApplierContext, exceptId: string): Promise<void> {
   const previous = await (await ctx.db())
     .selectFrom('user_bookmarks')
     .select('id')
@@ -212,7 +181,7 @@ async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Pr
     .where('id', '!=', exceptId)
     .executeTakeFirst();
   if (!previous) return;
-  const timestamp = await recordChange(ctx, 'BOOKMARK', previous.id, 'update');
+  const timestamp = ctx.record('BOOKMARK', previous.id, 'update');
   await (await ctx.db()).updateTable('user_bookmarks').set({ is_reading: false, updated_at: new Date(timestamp) }).where('id', '=', previous.id).execute();
 }
 
@@ -220,14 +189,14 @@ async function clearReadingBookmark(ctx: UserWriteContext, exceptId: string): Pr
  * DELETE: its links go first (each a COLLECTION_BOOKMARK DELETE), then the bookmark. Deleting twice is fine;
  * an id this user has no bookmark of is refused or acknowledged per `gone`.
  */
-export async function deleteBookmarkById(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<BookmarkRow | null>> {
+export async function deleteBookmarkById(ctx: ApplierContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<BookmarkRow | null>> {
   const row = await bookmarkById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'BOOKMARK', id);
   return deleteBookmark(ctx, row);
 }
 
-export async function deleteBookmark(ctx: UserWriteContext, row: BookmarkRow): Promise<AppliedResource<BookmarkRow>> {
-  if (row.deleted_at !== null) return applied(ctx, row, await latestChangeTimestamp(ctx, 'BOOKMARK', row.id));
+export async function deleteBookmark(ctx: ApplierContext, row: BookmarkRow): Promise<AppliedResource<BookmarkRow>> {
+  if (row.deleted_at !== null) return applied(ctx, row, await ctx.latestTimestamp('BOOKMARK', row.id));
   const links = await (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .selectAll()
@@ -238,7 +207,7 @@ export async function deleteBookmark(ctx: UserWriteContext, row: BookmarkRow): P
     .orderBy('collection_id')
     .execute();
   for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'nothing' });
-  const timestamp = await recordChange(ctx, 'BOOKMARK', row.id, 'delete');
+  const timestamp = ctx.record('BOOKMARK', row.id, 'delete');
   const deleted = await (await ctx.db())
     .updateTable('user_bookmarks')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp), is_reading: false })
@@ -253,7 +222,7 @@ export async function deleteBookmark(ctx: UserWriteContext, row: BookmarkRow): P
  * reading bookmark; otherwise, if the link was to the default collection, `isInDefaultCollection` changed
  * and the bookmark gets an UPDATE.
  */
-export async function afterBookmarkUnlinked(ctx: UserWriteContext, bookmarkId: string, wasDefault: boolean): Promise<void> {
+export async function afterBookmarkUnlinked(ctx: ApplierContext, bookmarkId: string, wasDefault: boolean): Promise<void> {
   const row = await bookmarkById(ctx, bookmarkId);
   if (!row || row.deleted_at !== null) return;
   const remaining = await (await ctx.db())
@@ -270,8 +239,8 @@ export async function afterBookmarkUnlinked(ctx: UserWriteContext, bookmarkId: s
 }
 
 /** Records a BOOKMARK UPDATE for a change of derived state (`isInDefaultCollection`). */
-export async function touchBookmark(ctx: UserWriteContext, bookmarkId: string): Promise<void> {
-  const timestamp = await recordChange(ctx, 'BOOKMARK', bookmarkId, 'update');
+export async function touchBookmark(ctx: ApplierContext, bookmarkId: string): Promise<void> {
+  const timestamp = ctx.record('BOOKMARK', bookmarkId, 'update');
   await (await ctx.db()).updateTable('user_bookmarks').set({ updated_at: new Date(timestamp) }).where('id', '=', bookmarkId).execute();
 }
 

@@ -1,8 +1,7 @@
 import { collectionSlug, DEFAULT_COLLECTION_ALIAS, DEFAULT_COLLECTION_NAME, type CollectionInput } from '@quran-sync/protocol';
 import { ApplyError, unknownResource } from '../apply-error.js';
-import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { collectionPayload, type CollectionRow } from '../resource-payloads.js';
-import type { UserWriteContext } from '../user-write-context.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
 import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 import { deleteLinkRow } from './collection-bookmark-applier.js';
 
@@ -13,22 +12,22 @@ import { deleteLinkRow } from './collection-bookmark-applier.js';
 const applied = (row: CollectionRow, timestamp: number): AppliedResource<CollectionRow> => ({ resourceId: row.id, row, data: collectionPayload(row), timestamp });
 
 /** `__default__` names the user's default collection wherever a collection id is accepted. */
-export function resolveCollectionId(ctx: UserWriteContext, id: string): string {
+export function resolveCollectionId(ctx: ApplierContext, id: string): string {
   return id === DEFAULT_COLLECTION_ALIAS ? ctx.defaultCollectionId() : id;
 }
 
 /** Like {@link resolveCollectionId}, but null for `__default__` while the user has none (and creates none). */
-export function knownCollectionId(ctx: UserWriteContext, id: string): string | null {
+export function knownCollectionId(ctx: ApplierContext, id: string): string | null {
   return id === DEFAULT_COLLECTION_ALIAS ? ctx.knownDefaultCollectionId() : id;
 }
 
-export async function collectionById(ctx: UserWriteContext, id: string): Promise<CollectionRow | undefined> {
+export async function collectionById(ctx: ApplierContext, id: string): Promise<CollectionRow | undefined> {
   // Resolved first: a default collection created just now is a deferred row, which `db()` then sends.
   const resolved = resolveCollectionId(ctx, id);
   return (await ctx.db()).selectFrom('user_collections').selectAll().where('user_id', '=', ctx.userId).where('id', '=', resolved).executeTakeFirst();
 }
 
-async function collectionIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
+async function collectionIdTaken(ctx: ApplierContext, id: string): Promise<boolean> {
   const row = await (await ctx.db()).selectFrom('user_collections').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
@@ -53,7 +52,7 @@ export function defaultCollectionRow(userId: string, id: string, timestamp: numb
 }
 
 /** CREATE: by `resourceId` an upsert; by name, the live collection of that name if there is one. */
-export async function createCollection(ctx: UserWriteContext, resourceId: string | null, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
+export async function createCollection(ctx: ApplierContext, resourceId: string | null, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
   if (resourceId) return upsertCollection(ctx, resourceId, input);
   if (input.name === undefined) throw new ApplyError('missing-field', 'name');
   const byName = await (await ctx.db())
@@ -65,12 +64,12 @@ export async function createCollection(ctx: UserWriteContext, resourceId: string
     .orderBy('created_at')
     .orderBy('id')
     .executeTakeFirst();
-  if (byName) return applied(byName, await latestChangeTimestamp(ctx, 'COLLECTION', byName.id));
+  if (byName) return applied(byName, await ctx.latestTimestamp('COLLECTION', byName.id));
   return insertCollection(ctx, ctx.mintId(), input.name, input);
 }
 
 /** UPDATE (an upsert): rename or change the named collection, or create it under that id. */
-export async function upsertCollection(ctx: UserWriteContext, id: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
+export async function upsertCollection(ctx: ApplierContext, id: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
   const row = await collectionById(ctx, id);
   if (!row) {
     if (id === DEFAULT_COLLECTION_ALIAS || (await collectionIdTaken(ctx, id))) throw unknownResource();
@@ -93,8 +92,8 @@ export async function upsertCollection(ctx: UserWriteContext, id: string, input:
     next.is_private !== row.is_private ||
     !sameTime(next.client_created_at, row.client_created_at) ||
     !sameTime(next.client_updated_at, row.client_updated_at);
-  if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
-  const timestamp = await recordChange(ctx, 'COLLECTION', row.id, revived ? 'create' : 'update');
+  if (!changed) return applied(row, await ctx.latestTimestamp('COLLECTION', row.id));
+  const timestamp = ctx.record('COLLECTION', row.id, revived ? 'create' : 'update');
   const updated = await (await ctx.db())
     .updateTable('user_collections')
     .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
@@ -104,8 +103,8 @@ export async function upsertCollection(ctx: UserWriteContext, id: string, input:
   return applied(updated, timestamp);
 }
 
-async function insertCollection(ctx: UserWriteContext, id: string, name: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
-  const timestamp = await recordChange(ctx, 'COLLECTION', id, 'create');
+async function insertCollection(ctx: ApplierContext, id: string, name: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
+  const timestamp = ctx.record('COLLECTION', id, 'create');
   const now = new Date(timestamp);
   const row = await (await ctx.db())
     .insertInto('user_collections')
@@ -132,13 +131,13 @@ async function insertCollection(ctx: UserWriteContext, id: string, name: string,
  * DELETE: each link first (with the orphan rule), then the collection. The default collection stays. An id
  * this user has no collection of is refused or acknowledged per `gone`.
  */
-export async function deleteCollection(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<CollectionRow | null>> {
+export async function deleteCollection(ctx: ApplierContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<CollectionRow | null>> {
   // Named by its alias, the default collection is refused without being created for a user who has none yet.
   if (id === DEFAULT_COLLECTION_ALIAS) throw new ApplyError('default-delete');
   const row = await collectionById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'COLLECTION', id);
   if (row.is_default) throw new ApplyError('default-delete');
-  if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'COLLECTION', row.id));
+  if (row.deleted_at !== null) return applied(row, await ctx.latestTimestamp('COLLECTION', row.id));
   const links = await (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .selectAll()
@@ -149,7 +148,7 @@ export async function deleteCollection(ctx: UserWriteContext, id: string, gone: 
     .orderBy('bookmark_id')
     .execute();
   for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'orphan-rule' });
-  const timestamp = await recordChange(ctx, 'COLLECTION', row.id, 'delete');
+  const timestamp = ctx.record('COLLECTION', row.id, 'delete');
   const deleted = await (await ctx.db())
     .updateTable('user_collections')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })

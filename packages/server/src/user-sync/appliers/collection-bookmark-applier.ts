@@ -1,8 +1,7 @@
 import { collectionBookmarkId, DEFAULT_MUSHAF_ID, type BookmarkLocation, type LinkInput } from '@quran-sync/protocol';
 import { unknownResource } from '../apply-error.js';
-import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { linkPayload, type BookmarkRow, type LinkRow, type Payload } from '../resource-payloads.js';
-import type { UserWriteContext } from '../user-write-context.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
 import { clientTime, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 import { activeBookmarkAt, afterBookmarkUnlinked, bookmarkById, createBookmark, probeBookmarkAt, touchBookmark } from './bookmark-applier.js';
 import { collectionById, knownCollectionId } from './collection-applier.js';
@@ -13,12 +12,12 @@ import { collectionById, knownCollectionId } from './collection-applier.js';
  * by details finds or creates the bookmark; membership of the default collection shows on the bookmark as
  * `isInDefaultCollection`, so linking or unlinking it also records a BOOKMARK UPDATE.
  */
-async function applied(ctx: UserWriteContext, link: LinkRow, bookmark: BookmarkRow | undefined, timestamp: number): Promise<AppliedResource<LinkRow>> {
+async function applied(ctx: ApplierContext, link: LinkRow, bookmark: BookmarkRow | undefined, timestamp: number): Promise<AppliedResource<LinkRow>> {
   const target = bookmark ?? (await bookmarkById(ctx, link.bookmark_id));
   return { resourceId: collectionBookmarkId(link.collection_id, link.bookmark_id), row: link, data: linkPayload(link, target), timestamp };
 }
 
-async function findLink(ctx: UserWriteContext, collectionId: string, bookmarkId: string): Promise<LinkRow | undefined> {
+async function findLink(ctx: ApplierContext, collectionId: string, bookmarkId: string): Promise<LinkRow | undefined> {
   return (await ctx.db())
     .selectFrom('user_collection_bookmarks')
     .selectAll()
@@ -34,9 +33,9 @@ async function findLink(ctx: UserWriteContext, collectionId: string, bookmarkId:
  * device, concurrently) is refused or acknowledged per `gone`: acknowledged, the deletion wins, so nothing is
  * linked and no bookmark is created or revived.
  */
-export async function createLink(ctx: UserWriteContext, input: LinkInput, gone?: 'refuse'): Promise<AppliedResource<LinkRow>>;
-export async function createLink(ctx: UserWriteContext, input: LinkInput, gone: GonePolicy): Promise<AppliedResource<LinkRow | null>>;
-export async function createLink(ctx: UserWriteContext, input: LinkInput, gone: GonePolicy = 'refuse'): Promise<AppliedResource<LinkRow | null>> {
+export async function createLink(ctx: ApplierContext, input: LinkInput, gone?: 'refuse'): Promise<AppliedResource<LinkRow>>;
+export async function createLink(ctx: ApplierContext, input: LinkInput, gone: GonePolicy): Promise<AppliedResource<LinkRow | null>>;
+export async function createLink(ctx: ApplierContext, input: LinkInput, gone: GonePolicy = 'refuse'): Promise<AppliedResource<LinkRow | null>> {
   const collection = await collectionById(ctx, input.collectionId);
   if (!collection || (collection.deleted_at !== null && gone === 'refuse')) throw unknownResource('collectionId');
   let bookmark: BookmarkRow | undefined;
@@ -54,7 +53,7 @@ export async function createLink(ctx: UserWriteContext, input: LinkInput, gone: 
       resourceId: bookmarkId ? collectionBookmarkId(collection.id, bookmarkId) : null,
       row: null,
       data: sentLinkPayload(collection.id, bookmarkId, input, bookmark),
-      timestamp: await latestChangeTimestamp(ctx, resource, id),
+      timestamp: await ctx.latestTimestamp(resource, id),
     };
   }
   if (!bookmark) {
@@ -74,9 +73,9 @@ export async function createLink(ctx: UserWriteContext, input: LinkInput, gone: 
       client_updated_at: clientTime(input.clientUpdatedAt, existing.client_updated_at),
     };
     if (sameTime(next.client_created_at, existing.client_created_at) && sameTime(next.client_updated_at, existing.client_updated_at)) {
-      return applied(ctx, existing, bookmark, await latestChangeTimestamp(ctx, 'COLLECTION_BOOKMARK', compositeId));
+      return applied(ctx, existing, bookmark, await ctx.latestTimestamp('COLLECTION_BOOKMARK', compositeId));
     }
-    timestamp = await recordChange(ctx, 'COLLECTION_BOOKMARK', compositeId, 'update');
+    timestamp = ctx.record('COLLECTION_BOOKMARK', compositeId, 'update');
     link = await (await ctx.db())
       .updateTable('user_collection_bookmarks')
       .set({ ...next, updated_at: new Date(timestamp) })
@@ -86,7 +85,7 @@ export async function createLink(ctx: UserWriteContext, input: LinkInput, gone: 
       .executeTakeFirstOrThrow();
     return applied(ctx, link, bookmark, timestamp);
   }
-  timestamp = await recordChange(ctx, 'COLLECTION_BOOKMARK', compositeId, 'create');
+  timestamp = ctx.record('COLLECTION_BOOKMARK', compositeId, 'create');
   const now = new Date(timestamp);
   const values = {
     client_created_at: clientTime(input.clientCreatedAt, null),
@@ -109,7 +108,7 @@ export async function createLink(ctx: UserWriteContext, input: LinkInput, gone: 
  * at all to resolve (collection or bookmark unknown, or never linked) is refused or acknowledged per `gone`;
  * directly, a location bookmarked again but never linked stays refused, as it always was.
  */
-export async function deleteLink(ctx: UserWriteContext, input: LinkInput, gone: GonePolicy = 'refuse'): Promise<AppliedResource<LinkRow | null>> {
+export async function deleteLink(ctx: ApplierContext, input: LinkInput, gone: GonePolicy = 'refuse'): Promise<AppliedResource<LinkRow | null>> {
   // `__default__` of a user who has none yet names nothing, and must not create it: this may be a no-op.
   const collectionId = knownCollectionId(ctx, input.collectionId);
   const details = input.bookmark.kind === 'details' ? { location: input.bookmark.location, mushaf: input.bookmark.mushaf ?? DEFAULT_MUSHAF_ID } : null;
@@ -121,7 +120,7 @@ export async function deleteLink(ctx: UserWriteContext, input: LinkInput, gone: 
     return applied(ctx, result.link, undefined, result.timestamp);
   }
   if (!link && details && collectionId && (gone === 'acknowledge' || !live)) link = await latestLinkAt(ctx, collectionId, details.location, details.mushaf);
-  if (link) return applied(ctx, link, undefined, await latestChangeTimestamp(ctx, 'COLLECTION_BOOKMARK', collectionBookmarkId(link.collection_id, link.bookmark_id)));
+  if (link) return applied(ctx, link, undefined, await ctx.latestTimestamp('COLLECTION_BOOKMARK', collectionBookmarkId(link.collection_id, link.bookmark_id)));
   if (gone === 'refuse') throw unknownResource();
   const wireCollectionId = collectionId ?? input.collectionId;
   const resourceId = bookmarkId ? collectionBookmarkId(wireCollectionId, bookmarkId) : null;
@@ -129,12 +128,12 @@ export async function deleteLink(ctx: UserWriteContext, input: LinkInput, gone: 
     resourceId,
     row: null,
     data: sentLinkPayload(wireCollectionId, bookmarkId, input, live),
-    timestamp: resourceId ? await latestChangeTimestamp(ctx, 'COLLECTION_BOOKMARK', resourceId) : ctx.head(),
+    timestamp: resourceId ? await ctx.latestTimestamp('COLLECTION_BOOKMARK', resourceId) : ctx.head,
   };
 }
 
 /** The latest link (live or not) of a collection to a bookmark (live or not) at this location. */
-async function latestLinkAt(ctx: UserWriteContext, collectionId: string, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<LinkRow | undefined> {
+async function latestLinkAt(ctx: ApplierContext, collectionId: string, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<LinkRow | undefined> {
   return (await ctx.db())
     .selectFrom('user_collection_bookmarks as l')
     .innerJoin('user_bookmarks as b', 'b.id', 'l.bookmark_id')
@@ -173,8 +172,8 @@ function sentLinkPayload(collectionId: string, bookmarkId: string | null, input:
  * Marks one live link deleted (a COLLECTION_BOOKMARK DELETE). `orphan-rule` then applies the orphan rule and
  * the default-collection flag to the bookmark; `nothing` is for cascades from the bookmark's own delete.
  */
-export async function deleteLinkRow(ctx: UserWriteContext, link: LinkRow, options: { afterUnlink: 'orphan-rule' | 'nothing' }): Promise<{ link: LinkRow; timestamp: number }> {
-  const timestamp = await recordChange(ctx, 'COLLECTION_BOOKMARK', collectionBookmarkId(link.collection_id, link.bookmark_id), 'delete');
+export async function deleteLinkRow(ctx: ApplierContext, link: LinkRow, options: { afterUnlink: 'orphan-rule' | 'nothing' }): Promise<{ link: LinkRow; timestamp: number }> {
+  const timestamp = ctx.record('COLLECTION_BOOKMARK', collectionBookmarkId(link.collection_id, link.bookmark_id), 'delete');
   const deleted = await (await ctx.db())
     .updateTable('user_collection_bookmarks')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })

@@ -1,33 +1,32 @@
 import { noteRangeBounds, type NoteInput } from '@quran-sync/protocol';
 import { ApplyError, unknownResource } from '../apply-error.js';
-import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { notePayload, type NoteRow } from '../resource-payloads.js';
-import type { UserWriteContext } from '../user-write-context.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
 import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 
 /** NOTE writes. Notes have no natural key: a CREATE without `resourceId` always makes a new note. */
 const applied = (row: NoteRow, timestamp: number): AppliedResource<NoteRow> => ({ resourceId: row.id, row, data: notePayload(row), timestamp });
 
-export async function noteById(ctx: UserWriteContext, id: string): Promise<NoteRow | undefined> {
-  if (ctx.isAbsent('user_notes', id)) return undefined;
+export async function noteById(ctx: ApplierContext, id: string): Promise<NoteRow | undefined> {
+  if (ctx.known.isAbsent('user_notes', id)) return undefined;
   return (await ctx.db()).selectFrom('user_notes').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
 }
 
-async function noteIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
-  if (ctx.isAbsent('user_notes', id)) return false;
+async function noteIdTaken(ctx: ApplierContext, id: string): Promise<boolean> {
+  if (ctx.known.isAbsent('user_notes', id)) return false;
   const row = await (await ctx.db()).selectFrom('user_notes').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
 /** CREATE (with `resourceId`: an upsert of that note) and UPDATE (an upsert too). */
-export async function upsertNote(ctx: UserWriteContext, id: string | null, input: NoteInput): Promise<AppliedResource<NoteRow>> {
+export async function upsertNote(ctx: ApplierContext, id: string | null, input: NoteInput): Promise<AppliedResource<NoteRow>> {
   const row = id ? await noteById(ctx, id) : undefined;
   if (!row) {
     if (id && (await noteIdTaken(ctx, id))) throw unknownResource();
     if (input.body === undefined) throw new ApplyError('missing-field', 'body');
     if (input.ranges === undefined) throw new ApplyError('missing-field', 'ranges');
     const noteId = id ?? ctx.mintId();
-    const timestamp = await recordChange(ctx, 'NOTE', noteId, 'create');
+    const timestamp = ctx.record('NOTE', noteId, 'create');
     const now = new Date(timestamp);
     // Deferred and batched with the write's other inserts; the row is what the database would return
     // (jsonb columns parsed, hence the JSON round trip).
@@ -44,7 +43,7 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
       updated_at: now,
       deleted_at: null,
     };
-    ctx.deferInsert('user_notes', inserted);
+    ctx.insert('user_notes', inserted);
     // A new note has no range rows to replace.
     deferRanges(ctx, noteId, input.ranges);
     return applied(inserted, timestamp);
@@ -67,8 +66,8 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
     JSON.stringify(next.attached_entities) !== JSON.stringify(row.attached_entities) ||
     !sameTime(next.client_created_at, row.client_created_at) ||
     !sameTime(next.client_updated_at, row.client_updated_at);
-  if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'NOTE', row.id));
-  const timestamp = await recordChange(ctx, 'NOTE', row.id, revived ? 'create' : 'update');
+  if (!changed) return applied(row, await ctx.latestTimestamp('NOTE', row.id));
+  const timestamp = ctx.record('NOTE', row.id, revived ? 'create' : 'update');
   const updated = await (await ctx.db())
     .updateTable('user_notes')
     .set({
@@ -87,11 +86,11 @@ export async function upsertNote(ctx: UserWriteContext, id: string | null, input
 }
 
 /** DELETE (again: no-op); an id this user has no note of is refused or acknowledged per `gone`. */
-export async function deleteNote(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<NoteRow | null>> {
+export async function deleteNote(ctx: ApplierContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<NoteRow | null>> {
   const row = await noteById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'NOTE', id);
-  if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'NOTE', row.id));
-  const timestamp = await recordChange(ctx, 'NOTE', row.id, 'delete');
+  if (row.deleted_at !== null) return applied(row, await ctx.latestTimestamp('NOTE', row.id));
+  const timestamp = ctx.record('NOTE', row.id, 'delete');
   const deleted = await (await ctx.db())
     .updateTable('user_notes')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
@@ -103,14 +102,14 @@ export async function deleteNote(ctx: UserWriteContext, id: string, gone: GonePo
 }
 
 /** Replaces a live note's range index rows. */
-async function writeRanges(ctx: UserWriteContext, noteId: string, ranges: readonly string[]): Promise<void> {
+async function writeRanges(ctx: ApplierContext, noteId: string, ranges: readonly string[]): Promise<void> {
   await (await ctx.db()).deleteFrom('user_note_ranges').where('note_id', '=', noteId).execute();
   deferRanges(ctx, noteId, ranges);
 }
 
-function deferRanges(ctx: UserWriteContext, noteId: string, ranges: readonly string[]): void {
+function deferRanges(ctx: ApplierContext, noteId: string, ranges: readonly string[]): void {
   for (const range of ranges) {
     const [from, to] = noteRangeBounds(range);
-    ctx.deferInsert('user_note_ranges', { note_id: noteId, user_id: ctx.userId, from_verse: from, to_verse: to });
+    ctx.insert('user_note_ranges', { note_id: noteId, user_id: ctx.userId, from_verse: from, to_verse: to });
   }
 }

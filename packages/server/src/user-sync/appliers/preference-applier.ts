@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { preferencePayload, type PreferenceRow } from '../resource-payloads.js';
-import type { UserWriteContext } from '../user-write-context.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
 import type { AppliedResource } from './applied-resource.js';
 
 /**
@@ -10,16 +9,16 @@ import type { AppliedResource } from './applied-resource.js';
  */
 const applied = (row: PreferenceRow, timestamp: number): AppliedResource<PreferenceRow> => ({ resourceId: row.group_name, row, data: preferencePayload(row), timestamp });
 
-export async function preferenceByGroup(ctx: UserWriteContext, group: string): Promise<PreferenceRow | undefined> {
+export async function preferenceByGroup(ctx: ApplierContext, group: string): Promise<PreferenceRow | undefined> {
   return (await ctx.db()).selectFrom('user_preferences').selectAll().where('user_id', '=', ctx.userId).where('group_name', '=', group).executeTakeFirst();
 }
 
-export async function setPreference(ctx: UserWriteContext, group: string, value: Record<string, unknown>, mode: 'replace' | 'merge'): Promise<AppliedResource<PreferenceRow>> {
+export async function setPreference(ctx: ApplierContext, group: string, value: Record<string, unknown>, mode: 'replace' | 'merge'): Promise<AppliedResource<PreferenceRow>> {
   const row = await preferenceByGroup(ctx, group);
   const live = row && row.deleted_at === null;
   const nextValue = mode === 'merge' && live ? { ...row.value, ...value } : value;
-  if (live && isDeepStrictEqual(row.value, nextValue)) return applied(row, await latestChangeTimestamp(ctx, 'PREFERENCE', group));
-  const timestamp = await recordChange(ctx, 'PREFERENCE', group, live ? 'update' : 'create');
+  if (live && isDeepStrictEqual(row.value, nextValue)) return applied(row, await ctx.latestTimestamp('PREFERENCE', group));
+  const timestamp = ctx.record('PREFERENCE', group, live ? 'update' : 'create');
   const now = new Date(timestamp);
   const stored = row
     ? await (await ctx.db())
@@ -42,11 +41,11 @@ export async function setPreference(ctx: UserWriteContext, group: string, value:
  * one never set (or purged) is acked with `{group, value: {}}`, which tells a client what it names, at the
  * group's latest timestamp if it has one left, else the current head.
  */
-export async function deletePreference(ctx: UserWriteContext, group: string): Promise<AppliedResource<PreferenceRow | null>> {
+export async function deletePreference(ctx: ApplierContext, group: string): Promise<AppliedResource<PreferenceRow | null>> {
   const row = await preferenceByGroup(ctx, group);
-  if (!row) return { resourceId: group, row: null, data: { group, value: {} }, timestamp: await latestChangeTimestamp(ctx, 'PREFERENCE', group) };
-  if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'PREFERENCE', group));
-  const timestamp = await recordChange(ctx, 'PREFERENCE', group, 'delete');
+  if (!row) return { resourceId: group, row: null, data: { group, value: {} }, timestamp: await ctx.latestTimestamp('PREFERENCE', group) };
+  if (row.deleted_at !== null) return applied(row, await ctx.latestTimestamp('PREFERENCE', group));
+  const timestamp = ctx.record('PREFERENCE', group, 'delete');
   const deleted = await (await ctx.db())
     .updateTable('user_preferences')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })

@@ -1,24 +1,23 @@
 import { isValidVerse, READING_SESSION_MERGE_WINDOW_MS, type ReadingSessionInput } from '@quran-sync/protocol';
 import { ApplyError, unknownResource } from '../apply-error.js';
-import { latestChangeTimestamp, recordChange } from '../change-index.js';
 import { readingSessionPayload, type ReadingSessionRow } from '../resource-payloads.js';
-import type { UserWriteContext } from '../user-write-context.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
 import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
 
 /** READING_SESSION writes: natural-key create by position; the direct endpoint's 20-minute merge. */
 const applied = (row: ReadingSessionRow, timestamp: number): AppliedResource<ReadingSessionRow> => ({ resourceId: row.id, row, data: readingSessionPayload(row), timestamp });
 
-export async function sessionById(ctx: UserWriteContext, id: string): Promise<ReadingSessionRow | undefined> {
+export async function sessionById(ctx: ApplierContext, id: string): Promise<ReadingSessionRow | undefined> {
   return (await ctx.db()).selectFrom('user_reading_sessions').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
 }
 
-async function sessionIdTaken(ctx: UserWriteContext, id: string): Promise<boolean> {
+async function sessionIdTaken(ctx: ApplierContext, id: string): Promise<boolean> {
   const row = await (await ctx.db()).selectFrom('user_reading_sessions').select('user_id').where('id', '=', id).executeTakeFirst();
   return row !== undefined && row.user_id !== ctx.userId;
 }
 
 /** CREATE: at a position with a live session, that session (unchanged); by `resourceId` an upsert. */
-export async function createSession(ctx: UserWriteContext, id: string | null, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+export async function createSession(ctx: ApplierContext, id: string | null, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
   if (id) return upsertSession(ctx, id, input);
   if (input.chapterNumber === undefined) throw new ApplyError('missing-field', 'chapterNumber');
   if (input.verseNumber === undefined) throw new ApplyError('missing-field', 'verseNumber');
@@ -31,12 +30,12 @@ export async function createSession(ctx: UserWriteContext, id: string | null, in
     .where('verse_number', '=', input.verseNumber)
     .orderBy('updated_at', 'desc')
     .executeTakeFirst();
-  if (atPosition) return applied(atPosition, await latestChangeTimestamp(ctx, 'READING_SESSION', atPosition.id));
+  if (atPosition) return applied(atPosition, await ctx.latestTimestamp('READING_SESSION', atPosition.id));
   return insertSession(ctx, ctx.mintId(), input.chapterNumber, input.verseNumber, input);
 }
 
 /** UPDATE (an upsert): moves the named session, or creates it under that id. */
-export async function upsertSession(ctx: UserWriteContext, id: string, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+export async function upsertSession(ctx: ApplierContext, id: string, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
   const row = await sessionById(ctx, id);
   if (!row) {
     if (await sessionIdTaken(ctx, id)) throw unknownResource();
@@ -47,7 +46,7 @@ export async function upsertSession(ctx: UserWriteContext, id: string, input: Re
   return writeSession(ctx, row, input);
 }
 
-async function writeSession(ctx: UserWriteContext, row: ReadingSessionRow, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+async function writeSession(ctx: ApplierContext, row: ReadingSessionRow, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
   const revived = row.deleted_at !== null;
   const next = {
     chapter_number: input.chapterNumber ?? row.chapter_number,
@@ -62,8 +61,8 @@ async function writeSession(ctx: UserWriteContext, row: ReadingSessionRow, input
     next.verse_number !== row.verse_number ||
     !sameTime(next.client_created_at, row.client_created_at) ||
     !sameTime(next.client_updated_at, row.client_updated_at);
-  if (!changed) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
-  const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, revived ? 'create' : 'update');
+  if (!changed) return applied(row, await ctx.latestTimestamp('READING_SESSION', row.id));
+  const timestamp = ctx.record('READING_SESSION', row.id, revived ? 'create' : 'update');
   const updated = await (await ctx.db())
     .updateTable('user_reading_sessions')
     .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
@@ -73,8 +72,8 @@ async function writeSession(ctx: UserWriteContext, row: ReadingSessionRow, input
   return applied(updated, timestamp);
 }
 
-async function insertSession(ctx: UserWriteContext, id: string, chapter: number, verse: number, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
-  const timestamp = await recordChange(ctx, 'READING_SESSION', id, 'create');
+async function insertSession(ctx: ApplierContext, id: string, chapter: number, verse: number, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+  const timestamp = ctx.record('READING_SESSION', id, 'create');
   const now = new Date(timestamp);
   const row = await (await ctx.db())
     .insertInto('user_reading_sessions')
@@ -99,7 +98,7 @@ async function insertSession(ctx: UserWriteContext, id: string, chapter: number,
  * position; with none that recent, a new session starts. Reading the same verse again only refreshes the
  * session's touch time (no mutation: nothing a client syncs changed).
  */
-export async function recordReadingPosition(ctx: UserWriteContext, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow> & { created: boolean }> {
+export async function recordReadingPosition(ctx: ApplierContext, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow> & { created: boolean }> {
   if (input.chapterNumber === undefined || input.verseNumber === undefined) throw new ApplyError('missing-field', input.chapterNumber === undefined ? 'chapterNumber' : 'verseNumber');
   const recent = await (await ctx.db())
     .selectFrom('user_reading_sessions')
@@ -120,11 +119,11 @@ export async function recordReadingPosition(ctx: UserWriteContext, input: Readin
 }
 
 /** DELETE (again: no-op); an id this user has no session of is refused or acknowledged per `gone`. */
-export async function deleteSession(ctx: UserWriteContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<ReadingSessionRow | null>> {
+export async function deleteSession(ctx: ApplierContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<ReadingSessionRow | null>> {
   const row = await sessionById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'READING_SESSION', id);
-  if (row.deleted_at !== null) return applied(row, await latestChangeTimestamp(ctx, 'READING_SESSION', row.id));
-  const timestamp = await recordChange(ctx, 'READING_SESSION', row.id, 'delete');
+  if (row.deleted_at !== null) return applied(row, await ctx.latestTimestamp('READING_SESSION', row.id));
+  const timestamp = ctx.record('READING_SESSION', row.id, 'delete');
   const deleted = await (await ctx.db())
     .updateTable('user_reading_sessions')
     .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })

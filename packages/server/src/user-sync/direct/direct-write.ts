@@ -6,8 +6,7 @@ import { ApiError, standardError } from '../../http/api-error.js';
 import { ApplyError, applyErrorToDirect } from '../apply-error.js';
 import { hashRequest, readIdempotencyKey } from '../idempotency-store.js';
 import { readLastMutationAt } from '../pull-params.js';
-import type { UserWriteContext } from '../user-write-context.js';
-import { runUserWrite } from '../user-write-transaction.js';
+import type { ApplierContext } from '../write-engine/applier-context.js';
 
 /**
  * Every direct write (user-sync.md, "Direct endpoints") goes through here: the same per-user lock, conflict
@@ -19,7 +18,7 @@ export async function directWrite<T>(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  operation: { apply(write: UserWriteContext): Promise<T>; respond(result: T): unknown; status?: number },
+  operation: { apply(write: ApplierContext): Promise<T>; respond(result: T): unknown; status?: number },
 ): Promise<FastifyReply> {
   const auth = requireAuth(request);
   const lastMutationAt = readLastMutationAt(request.query as Record<string, unknown>, request.headers[HEADERS.mutationAt]);
@@ -31,7 +30,7 @@ export async function directWrite<T>(
 
   const key = standardEnvelope(() => readIdempotencyKey(request.headers[HEADERS.idempotencyKey]));
   const route = `${request.method} ${request.routeOptions.url ?? ''} ${JSON.stringify(request.params ?? {})}`;
-  const outcome = await standardEnvelope(() => runUserWrite(ctx.db, {
+  const outcome = await standardEnvelope(() => ctx.userWrites.run({
     userId: auth.userId as string,
     expectedHead,
     idempotency: key ? { key, hash: hashRequest(route, { query: stripWriteParams(request.query), body: request.body ?? null }), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null,
