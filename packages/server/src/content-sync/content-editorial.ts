@@ -11,6 +11,7 @@ import {
   type ResourceStatus,
 } from '@quran-sync/protocol';
 import { standardError } from '../http/api-error.js';
+import { applyDigestDelta, DigestDelta, storeRecomputedDigest } from './content-digest.js';
 import type { FeedWriter } from './content-feed-writer.js';
 import type { ContentResourceTable } from './content-tables.js';
 import { sql, type Selectable } from 'kysely';
@@ -99,12 +100,15 @@ export async function putResource(writer: FeedWriter, group: ResourceGroupName, 
       if (!t.inherited.includes('resource_content_id')) continue;
       await writer.trx
         .updateTable('content_rows')
-        .set((eb) => ({ data: eb.fn('jsonb_set', ['data', eb.val('{resource_content_id}'), eb.fn('to_jsonb', [eb.val(rcid)])]) as never }))
+        // The parameter is typed: an untyped one is `unknown` to PostgreSQL, which to_jsonb cannot take.
+        .set({ data: sql`jsonb_set(data, '{resource_content_id}', to_jsonb(${rcid}::integer))` as never })
         .where('resource_group', '=', group)
         .where('resource_id', '=', id)
         .where('record_type', '=', t.name)
         .execute();
     }
+    // Changed by SQL rather than row by row: the digest is recomputed from the rows (rare, editorial).
+    await storeRecomputedDigest(writer.trx, group, id);
   }
 
   if (wasPublic && !isPublic) {
@@ -273,6 +277,8 @@ export async function applyRowChanges(
   const emit = resource.status === 'public';
   let lastSequence = resource.last_sequence;
   const base = { resourceGroup: group, resourceId: resource.resource_id, resourceContentId: resource.resource_content_id };
+  // The resource's digest moves in this transaction, by the hashes of exactly the rows written or deleted.
+  const digest = new DigestDelta();
 
   for (let i = 0; i < changes.upserts.length; i += BATCH) {
     const batch = changes.upserts.slice(i, i + BATCH);
@@ -288,6 +294,8 @@ export async function applyRowChanges(
       toWrite.push(r);
       if (old === undefined) counts.created++;
       else counts.updated++;
+      if (old !== undefined) digest.removed(r.recordType, r.recordKey, old);
+      digest.added(r.recordType, r.recordKey, r.data);
       if (emit) {
         lastSequence = writer.append({
           ...base,
@@ -319,6 +327,7 @@ export async function applyRowChanges(
     if (present.length === 0) continue;
     for (const d of present) {
       counts.deleted++;
+      digest.removed(d.recordType, d.recordKey, existing.get(`${d.recordType}\u0000${d.recordKey}`));
       if (emit) lastSequence = writer.append({ ...base, type: 'ROW_DELETE', recordType: d.recordType, recordKey: d.recordKey });
     }
     for (const [recordType, recordKeys] of groupKeysByType(present)) {
@@ -332,6 +341,7 @@ export async function applyRowChanges(
     }
   }
 
+  await applyDigestDelta(writer.trx, group, resource.resource_id, digest);
   if (lastSequence === resource.last_sequence) return { resource, counts };
   const updated = await writer.trx
     .updateTable('content_resources')

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { constants as zlibConstants, createBrotliCompress, createGzip, type BrotliCompress, type Gzip } from 'node:zlib';
-import { isResourceGroupName, resourceGroupDefinition } from '@quran-sync/protocol';
+import { isResourceGroupName, resourceGroupDefinition, type ResourceDigestHeader } from '@quran-sync/protocol';
 import { contentSyncError } from '../http/api-error.js';
 import type { ContentDb } from './content-db.js';
+import { ensureResourceDigest, storedDigest } from './content-digest.js';
 import type { FeedHeadSource } from './feed-head-cache.js';
 import { snapshotEtag } from './snapshot-cache.js';
 import { snapshotBodyPrefix, snapshotRowBatches } from './snapshot-rows.js';
@@ -29,6 +31,8 @@ export interface SnapshotHead {
   readonly lastSequence: number;
   /** Weak: the body also carries the head sequence at fetch time, and encodings differ byte-wise. */
   readonly etag: string;
+  /** The digest of the rows at `lastSequence` (docs/integrity.md), sent as `X-Resource-Digest`; null: unknown. */
+  readonly digest: ResourceDigestHeader | null;
 }
 
 /** Resolves the resource a snapshot request names, or throws the contract's 422/404. */
@@ -38,13 +42,15 @@ export async function resolveSnapshot(db: ContentDb, group: string, idParam: str
   if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) throw contentSyncError('snapshot_not_found', `no snapshot for ${group}:${idParam.slice(0, 32)}`);
   const resource = await db
     .selectFrom('content_resources')
-    .select(['resource_content_id', 'status', 'last_sequence'])
+    .select(['resource_content_id', 'status', 'last_sequence', 'row_count', sql<string | null>`row_digest::text`.as('row_digest')])
     .where('resource_group', '=', group)
     .where('resource_id', '=', id)
     .executeTakeFirst();
   if (!resource || resource.status !== 'public') throw contentSyncError('snapshot_not_found', `no public resource ${group}:${id}`);
   const schemaVersion = resourceGroupDefinition(group).schemaVersion;
   const lastSequence = Number(resource.last_sequence);
+  // Resources older than the digest columns get theirs computed once, on first use.
+  const digest = storedDigest(resource.row_digest, resource.row_count) ?? (await ensureResourceDigest(db, group, id));
   return {
     group,
     id,
@@ -52,6 +58,7 @@ export async function resolveSnapshot(db: ContentDb, group: string, idParam: str
     schemaVersion,
     lastSequence,
     etag: snapshotEtag(group, id, schemaVersion, lastSequence),
+    digest: digest ? { ...digest, sequence: lastSequence } : null,
   };
 }
 

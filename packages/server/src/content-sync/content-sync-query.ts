@@ -36,9 +36,10 @@ export interface IncrementalPage {
   readonly next: number | null;
 }
 
-type FilterTable = 'content_resources' | 'content_feed';
+/** Tables a content filter can be applied to. */
+export type FilterTable = 'content_resources' | 'content_feed';
 
-function filterCondition<T extends FilterTable>(eb: ExpressionBuilder<Database, T>, filter: ContentFilter): Expression<SqlBool> {
+export function filterCondition<T extends FilterTable>(eb: ExpressionBuilder<Database, T>, filter: ContentFilter): Expression<SqlBool> {
   const e = eb as unknown as ExpressionBuilder<Database, 'content_feed'>;
   return e.or(
     filter.parts.map((part) =>

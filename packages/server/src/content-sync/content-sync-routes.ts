@@ -1,8 +1,10 @@
 import { pipeline } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import { HEADERS } from '@quran-sync/protocol';
+import { formatResourceDigestHeader, HEADERS, RESOURCE_DIGEST_HEADER } from '@quran-sync/protocol';
+import type { AppContext } from '../app-context.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { sendJson } from '../http/compressed-json.js';
+import { serveContentDigests, type DigestsQuery } from './content-digests-service.js';
 import { compressor, etagMatches, negotiateEncoding, snapshotStream } from './content-snapshot-stream.js';
 import { SNAPSHOT_ANSWERS, SYNC_PAGE_ANSWERS } from './content-sync-route-docs.js';
 import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
@@ -57,6 +59,32 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
   );
 
   app.get(
+    '/resources/digests',
+    {
+      config: CONTENT_AUTH,
+      schema: {
+        tags: ['content'],
+        summary: 'Integrity digests of the resources of a filter (extension; docs/integrity.md)',
+        description:
+          'Per resource: `last_sequence`, `row_count` and `digest` (sum of the rows\' SHA-256 values modulo 2^256). With the sync token of a run, ' +
+          'a resource changed after the token\'s checkpoint has `digest: null`; resources not listed are not public at it.',
+        security: [{ accessToken: [], clientId: [] }],
+        querystring: Type.Object(
+          {
+            resources: Type.Optional(QueryParam('Filter, as for /resources/sync')),
+            sync_token: Type.Optional(QueryParam('Token of the run to compare against')),
+          },
+          { additionalProperties: true },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const body = await serveContentDigests({ db: ctx.db, heads, codec }, request.query as DigestsQuery);
+      return sendJson(request, reply.header('cache-control', 'no-store'), body);
+    },
+  );
+
+  app.get(
     '/resources/snapshots/:resource_group/:id',
     {
       config: CONTENT_AUTH,
@@ -72,6 +100,7 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
       const { resource_group: group, id } = request.params as { resource_group: string; id: string };
       const head = await snapshotHeads.resolve(group, id);
       reply.header(HEADERS.etag, head.etag).header('cache-control', 'private, no-cache').header('vary', 'Accept-Encoding');
+      if (head.digest) reply.header(RESOURCE_DIGEST_HEADER, formatResourceDigestHeader(head.digest));
       if (etagMatches(request.headers[HEADERS.ifNoneMatch], head.etag)) return reply.code(304).send();
       const encoding = negotiateEncoding(request.headers['accept-encoding']);
       reply.type('application/json; charset=utf-8');
@@ -79,6 +108,8 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
       if (cached) {
         // Possibly a newer state than `head` (read while building): its own ETag goes with it.
         reply.header(HEADERS.etag, cached.etag).header('content-length', String(cached.length));
+        if (cached.digest) reply.header(RESOURCE_DIGEST_HEADER, formatResourceDigestHeader(cached.digest));
+        else reply.removeHeader(RESOURCE_DIGEST_HEADER);
         if (encoding !== 'identity') reply.header('content-encoding', encoding);
         // One buffer (gzip, brotli) is sent as it is: one write with the headers, as a bare route would.
         return reply.send(cached.chunks.length === 1 ? cached.chunks[0] : bodyStream(cached));

@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { constants as zlibConstants, brotliCompress, crc32, deflateRaw } from 'node:zlib';
+import { sql } from 'kysely';
+import type { ResourceDigestHeader } from '@quran-sync/protocol';
 import type { ContentDb } from './content-db.js';
+import { storedDigest } from './content-digest.js';
 import type { SnapshotEncoding, SnapshotHead } from './content-snapshot-stream.js';
 import { snapshotBodyPrefix, snapshotRowBatches } from './snapshot-rows.js';
 
@@ -50,6 +53,8 @@ export interface CachedSnapshot extends SnapshotHead {
 /** What the route sends: buffers (no copy of the cached part) and their total length. */
 export interface SnapshotBody {
   readonly etag: string;
+  /** The digest of the rows in this body (read in the same transaction as the rows); null: unknown. */
+  readonly digest: ResourceDigestHeader | null;
   readonly chunks: readonly Buffer[];
   readonly length: number;
 }
@@ -84,7 +89,7 @@ export class SnapshotCache {
     if (!entry) return null;
     const sequence = Math.max(syncSequence, entry.lastSequence);
     const suffix = Buffer.from(`,"sync_sequence":${sequence}}`);
-    if (encoding === 'identity') return body(entry.etag, [entry.head, suffix]);
+    if (encoding === 'identity') return body(entry, [entry.head, suffix]);
     if (encoding === 'gzip') {
       // Compressed once per entry, off the event loop (zlib's thread pool), shared by concurrent requests.
       entry.gzip ??= deflateRawAsync(entry.head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).then((deflated) => {
@@ -92,7 +97,7 @@ export class SnapshotCache {
         return { deflated, crc: crc32(entry.head) };
       });
       const { deflated, crc } = await entry.gzip;
-      if (entry.gzipBody?.sequence === sequence) return body(entry.etag, [entry.gzipBody.bytes]);
+      if (entry.gzipBody?.sequence === sequence) return body(entry, [entry.gzipBody.bytes]);
       const stored = Buffer.alloc(5);
       stored[0] = 0x01; // BFINAL=1, BTYPE=00 (stored); the sync flush left the stream byte-aligned
       stored.writeUInt16LE(suffix.length, 1);
@@ -104,7 +109,7 @@ export class SnapshotCache {
       const previous = entry.gzipBody;
       entry.gzipBody = { sequence, bytes };
       this.account(entry, bytes.length - (previous?.bytes.length ?? 0));
-      return body(entry.etag, [bytes]);
+      return body(entry, [bytes]);
     }
     if (!entry.br || entry.br.sequence !== sequence) {
       const previous = entry.br;
@@ -114,7 +119,7 @@ export class SnapshotCache {
       entry.br = { sequence, bytes };
       void Promise.all([bytes, previous?.bytes]).then(([now, before]) => this.account(entry, now.length - (before?.length ?? 0)), () => {});
     }
-    return body(entry.etag, [await entry.br.bytes]);
+    return body(entry, [await entry.br.bytes]);
   }
 
   private async entry(head: SnapshotHead): Promise<CachedSnapshot | null> {
@@ -141,7 +146,7 @@ export class SnapshotCache {
       .execute(async (trx) => {
         const resource = await trx
           .selectFrom('content_resources')
-          .select(['resource_content_id', 'status', 'last_sequence'])
+          .select(['resource_content_id', 'status', 'last_sequence', 'row_count', sql<string | null>`row_digest::text`.as('row_digest')])
           .where('resource_group', '=', head.group)
           .where('resource_id', '=', head.id)
           .executeTakeFirst();
@@ -154,7 +159,12 @@ export class SnapshotCache {
           // Too large to keep in memory: the route streams it instead.
           if (bytes > this.options.maxEntryBytes) return 'too-large' as const;
         }
-        return { resourceContentId: resource.resource_content_id, lastSequence: Number(resource.last_sequence), rows: parts };
+        return {
+          resourceContentId: resource.resource_content_id,
+          lastSequence: Number(resource.last_sequence),
+          digest: storedDigest(resource.row_digest, resource.row_count),
+          rows: parts,
+        };
       });
     if (read === null || read === 'too-large') return null;
     const prefix = snapshotBodyPrefix(head, read.resourceContentId);
@@ -165,6 +175,7 @@ export class SnapshotCache {
       schemaVersion: head.schemaVersion,
       lastSequence: read.lastSequence,
       etag: snapshotEtag(head.group, head.id, head.schemaVersion, read.lastSequence),
+      digest: read.digest ? { ...read.digest, sequence: read.lastSequence } : null,
       head: Buffer.concat([Buffer.from(prefix), ...read.rows, CLOSE_RECORDS]),
       gzip: null,
       gzipBody: null,
@@ -216,8 +227,8 @@ function cacheKey(group: string, id: number, schemaVersion: number, lastSequence
   return `${group}/${id}/s${schemaVersion}/${lastSequence}`;
 }
 
-function body(etag: string, chunks: Buffer[]): SnapshotBody {
-  return { etag, chunks, length: chunks.reduce((n, c) => n + c.length, 0) };
+function body(entry: CachedSnapshot, chunks: Buffer[]): SnapshotBody {
+  return { etag: entry.etag, digest: entry.digest, chunks, length: chunks.reduce((n, c) => n + c.length, 0) };
 }
 
 /** The chunks as a stream for `reply.send` (no concatenation of the cached buffer). */

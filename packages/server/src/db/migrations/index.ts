@@ -5,6 +5,7 @@ import { userDataMigration } from './0003-user-data.js';
 import { contentHeadNotifyMigration } from './0004-content-head-notify.js';
 import { idempotencyBodyGzipMigration } from './0005-idempotency-body-gzip.js';
 import { appStateMigration } from './0006-app-state.js';
+import { contentDigestsMigration } from './0007-content-digests.js';
 
 /**
  * Every migration, in order. Names sort lexically in the order they must run; a migration, once
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-content-head-notify': contentHeadNotifyMigration,
   '0005-idempotency-body-gzip': idempotencyBodyGzipMigration,
   '0006-app-state': appStateMigration,
+  '0007-content-digests': contentDigestsMigration,
 };
