@@ -18,6 +18,7 @@ export { MemoryContentStore } from './content/memory-content-store.js';
 export { IndexedDbContentStore, type IndexedDbContentStoreOptions } from './content/indexeddb-content-store.js';
 export { ContentSyncClient, MAX_CONTENT_AGE_MS, type ContentSyncClientOptions, type StartOptions } from './content/content-sync-client.js';
 export type { ContentSyncEventMap, ContentSyncListener, ContentSyncProgress, ContentSyncSummary } from './content/content-sync-events.js';
+export { computeStoredDigest, type ContentIntegrityOptions, type ContentIntegrityRepair, type ContentIntegrityReport } from './content/content-integrity.js';
 export {
   CONTENT_SYNC_EVENTS,
   CONTENT_SYNC_STATES,

@@ -3,9 +3,14 @@ import {
   CONTENT_LINK_PREFIX,
   ContentSyncResponse,
   HEADERS,
+  isDigestHex,
+  parseResourceDigestHeader,
+  RESOURCE_DIGEST_HEADER,
   RESOURCE_GROUP_REGISTRY,
   recordKeyOf,
+  type ContentDigestsResponse,
   type ContentSnapshot,
+  type ResourceDigestHeader,
   type ResourceGroupName,
 } from '@quran-sync/protocol';
 import { ApiError, ProtocolError } from '../http/api-error.js';
@@ -20,7 +25,15 @@ import type { StoredRowInput } from './content-store.js';
 export type SyncPage = ContentSyncResponse['sync'];
 
 export type SnapshotResult =
-  | { readonly kind: 'snapshot'; readonly resourceContentId: number | null; readonly rows: readonly StoredRowInput[]; readonly etag: string | null; readonly bytes: number }
+  | {
+      readonly kind: 'snapshot';
+      readonly resourceContentId: number | null;
+      readonly rows: readonly StoredRowInput[];
+      readonly etag: string | null;
+      readonly bytes: number;
+      /** `X-Resource-Digest` (docs/integrity.md), when the server sends it. */
+      readonly digest?: ResourceDigestHeader | null;
+    }
   | { readonly kind: 'not_modified' }
   | { readonly kind: 'not_found'; readonly message: string };
 
@@ -33,6 +46,11 @@ export interface SyncStart {
 
 export class ContentSyncApi {
   constructor(private readonly transport: HttpTransport) {}
+
+  /** `GET /resources/digests` for a run's token (docs/integrity.md); null from a server without the extension. */
+  digests(filter: string, token: string, signal?: AbortSignal): Promise<ContentDigestsResponse['digests'] | null> {
+    return fetchContentDigests(this.transport, filter, token, signal);
+  }
 
   /** The first page's URL of a run (later pages: `next_page_url`, verbatim). */
   firstPageUrl(start: SyncStart): string {
@@ -70,12 +88,32 @@ export class ContentSyncApi {
           return { kind: 'not_modified' } as const;
         }
         const { body, bytes } = await readJson(response, url);
-        return { kind: 'snapshot', ...snapshotRows(body, group, id, url), etag: response.headers.get(HEADERS.etag), bytes } as const;
+        const digest = parseResourceDigestHeader(response.headers.get(RESOURCE_DIGEST_HEADER));
+        return { kind: 'snapshot', ...snapshotRows(body, group, id, url), etag: response.headers.get(HEADERS.etag), bytes, digest } as const;
       });
     } catch (error) {
       if (error instanceof ApiError && error.contentSyncCode === 'snapshot_not_found') return { kind: 'not_found', message: error.message };
       throw error;
     }
+  }
+}
+
+async function fetchContentDigests(transport: HttpTransport, filter: string, token: string, signal?: AbortSignal): Promise<ContentDigestsResponse['digests'] | null> {
+  const url = `${CONTENT_LINK_PREFIX}/resources/digests?${new URLSearchParams({ resources: filter, sync_token: token }).toString()}`;
+  try {
+    const { body } = await transport.send(url, signal ? { signal } : {}, (response) => readJson(response, url));
+    const d = (body as Partial<ContentDigestsResponse> | null)?.digests;
+    const valid =
+      d &&
+      typeof d.sequence === 'number' &&
+      Array.isArray(d.resources) &&
+      d.resources.every((r) => typeof r.resource_group === 'string' && Number.isInteger(r.resource_id) && (r.digest === null || (isDigestHex(r.digest) && Number.isInteger(r.row_count))));
+    if (!valid) throw new ProtocolError('digests answer does not match docs/integrity.md', url);
+    return d;
+  } catch (error) {
+    // A server without the extension (QF itself): nothing to compare against.
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+    throw error;
   }
 }
 

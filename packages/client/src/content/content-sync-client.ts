@@ -2,9 +2,10 @@ import type { ContentFilter } from '@quran-sync/protocol';
 import type { FetchLike } from '../auth/authorized-fetch.js';
 import type { TokenProvider } from '../auth/token-provider.js';
 import { resolveCrossContext, type CrossContext, type CrossContextOptions } from '../coordination/cross-context.js';
-import { ApiError } from '../http/api-error.js';
+import { ApiError, NetworkError, ProtocolError } from '../http/api-error.js';
 import { backoffDelay, sleep } from '../http/backoff.js';
 import { HttpTransport, type RetryPolicy } from '../http/transport.js';
+import { ContentIntegrityChecker, type ContentIntegrityOptions, type ContentIntegrityReport } from './content-integrity.js';
 import type { ContentStore } from './content-store.js';
 import { ContentSyncApi } from './content-sync-api.js';
 import { ContentSyncEmitter, type ContentSyncEventMap, type ContentSyncListener, type ContentSyncSummary } from './content-sync-events.js';
@@ -43,6 +44,12 @@ export interface ContentSyncClientOptions {
    * platform has them, for stores with a `coordinationKey`; `false`: off.
    */
   readonly crossContext?: CrossContextOptions | false;
+  /**
+   * Integrity checks against the server's digests (docs/integrity.md): after a run that changed something,
+   * and a full check on the first run and then daily; what differs is fetched again and reported as an
+   * `integrity` event. Default on (it turns itself off against a server without digests); `false`: off.
+   */
+  readonly integrity?: ContentIntegrityOptions | false;
   /** Injectable clock, randomness and sleep (tests). */
   readonly now?: () => number;
   readonly random?: () => number;
@@ -76,6 +83,7 @@ export class ContentSyncClient {
   private loop: { controller: AbortController; done: Promise<void> } | null = null;
   private readonly now: () => number;
   private readonly crossContext: CrossContext | null;
+  private readonly integrity: ContentIntegrityChecker | null;
 
   constructor(private readonly options: ContentSyncClientOptions) {
     this.filter = canonicalContentFilter(options.resources);
@@ -95,6 +103,7 @@ export class ContentSyncClient {
         onRetry: (info) => this.emitter.emit('retry', info),
       }),
     );
+    this.integrity = options.integrity === false ? null : new ContentIntegrityChecker(this.api, options.store, this.now, options.integrity ?? {});
     this.crossContext = resolveCrossContext(options.store.coordinationKey, options.crossContext);
     this.crossContext?.channel?.subscribe((message) => {
       if (isSyncedMessage(message)) this.emitter.emit('otherContextSynced', message.summary);
@@ -127,6 +136,26 @@ export class ContentSyncClient {
       this.inFlight = null;
     });
     return this.inFlight;
+  }
+
+  /**
+   * Checks every stored resource against the server's digests now (a full check) and repairs what differs.
+   * Null when there is nothing to compare with (no completed run for the filter, or a server without
+   * digests). Runs are not interleaved with it: it waits for a run in progress.
+   */
+  async verifyIntegrity(options: { signal?: AbortSignal } = {}): Promise<ContentIntegrityReport | null> {
+    if (!this.integrity) return null;
+    await this.inFlight?.catch(() => undefined);
+    const checker = this.integrity;
+    const run = () => this.checkIntegrity(checker, true, options.signal);
+    const cc = this.crossContext;
+    return cc?.lock ? cc.lock.run(`${cc.name}:sync`, run, options.signal) : run();
+  }
+
+  private async checkIntegrity(checker: ContentIntegrityChecker, full: boolean, signal: AbortSignal | undefined): Promise<ContentIntegrityReport | null> {
+    const report = await checker.check(this.filter.canonical, { full, ...(signal ? { signal } : {}) });
+    if (report && report.repairs.length > 0) this.emitter.emit('integrity', report);
+    return report;
   }
 
   /** When the last run completed, and whether that is older than the 7 days QF allows content to go unsynced. */
@@ -196,7 +225,7 @@ export class ContentSyncClient {
 
   private async runUnlocked(signal: AbortSignal | undefined): Promise<ContentSyncSummary> {
     try {
-      const summary = await runContentSync({
+      let summary: ContentSyncSummary = await runContentSync({
         api: this.api,
         store: this.options.store,
         filter: this.filter,
@@ -209,6 +238,21 @@ export class ContentSyncClient {
         now: this.now,
         ...(signal ? { signal } : {}),
       });
+      let integrity: ContentIntegrityReport | null = null;
+      const checker = this.integrity;
+      if (checker) {
+        const full = checker.fullCheckDue();
+        if (full || summary.mutationsApplied > 0 || summary.resourcesRemoved > 0) {
+          try {
+            integrity = await this.checkIntegrity(checker, full, signal);
+          } catch (error) {
+            // The run itself succeeded: a check the server could not answer is made again by the next run (a
+            // full one stays due). Anything else (the store failing) fails the run like any store error.
+            if (signal?.aborted || !isServerError(error)) throw error;
+          }
+        }
+      }
+      if (integrity) summary = { ...summary, integrity };
       this.machine.fire('complete');
       this.emitter.emit('synced', summary);
       this.crossContext?.channel?.post({ type: SYNCED_MESSAGE, summary } satisfies SyncedMessage);
@@ -224,6 +268,11 @@ export class ContentSyncClient {
       throw error;
     }
   }
+}
+
+/** A failure of the server or the network (as opposed to one of the device itself). */
+function isServerError(error: unknown): boolean {
+  return error instanceof ApiError || error instanceof NetworkError || error instanceof ProtocolError;
 }
 
 const SYNCED_MESSAGE = 'quran-sync/content-synced';

@@ -1,4 +1,5 @@
 import type { RetryInfo } from '../http/transport.js';
+import type { ContentIntegrityReport } from './content-integrity.js';
 import type { ContentSyncStateChange } from './content-sync-state-machine.js';
 import { TypedEmitter } from '../events/typed-emitter.js';
 
@@ -44,6 +45,8 @@ export interface ContentSyncSummary {
   /** The new checkpoint (`sync_until_sequence` of the final page), and the one before the run. */
   readonly sequence: number;
   readonly previousSequence: number | null;
+  /** The integrity check made after the run, when one was (docs/integrity.md). */
+  readonly integrity?: ContentIntegrityReport;
 }
 
 export interface ContentSyncEventMap {
@@ -52,6 +55,8 @@ export interface ContentSyncEventMap {
   /** The transport is about to retry a request (throttled, unavailable, offline). */
   retry: RetryInfo;
   synced: ContentSyncSummary;
+  /** An integrity check found resources that differed from the server's and repaired them (`repairs`). */
+  integrity: ContentIntegrityReport;
   /** Another context (browser tab, worker) sharing the store completed a run: re-read what you show. */
   otherContextSynced: ContentSyncSummary;
   error: unknown;
