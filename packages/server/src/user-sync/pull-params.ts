@@ -1,4 +1,4 @@
-import { isUserResource, PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, USER_SYNC_ERROR_CODES, type UserResource } from '@quran-sync/protocol';
+import { isUserResource, PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, STATE_DIGEST_PARAM, USER_SYNC_ERROR_CODES, type UserResource } from '@quran-sync/protocol';
 import { standardError, syncError } from '../http/api-error.js';
 
 /**
@@ -11,6 +11,8 @@ export interface PullParams {
   /** Requested resources (null: all in scope). */
   readonly resources: readonly UserResource[] | null;
   readonly metadataOnly: boolean;
+  /** Opt-in extension (docs/integrity.md): a `metadataOnly` answer also carries the user's state digest. */
+  readonly stateDigest: boolean;
   readonly limit: number;
   readonly page: number;
 }
@@ -51,10 +53,13 @@ export function parsePullParams(query: Record<string, unknown>): PullParams {
   const rawMeta = single(query.metadataOnly)?.toLowerCase();
   if (rawMeta !== undefined && !['true', 'false', '1', '0', ''].includes(rawMeta)) invalid('Invalid metadataOnly');
   const metadataOnly = rawMeta === 'true' || rawMeta === '1';
+  const rawDigest = single(query[STATE_DIGEST_PARAM])?.toLowerCase();
+  if (rawDigest !== undefined && !['true', 'false', '1', '0', ''].includes(rawDigest)) invalid(`Invalid ${STATE_DIGEST_PARAM}`);
+  const stateDigest = rawDigest === 'true' || rawDigest === '1';
 
   const limit = positiveInt(single(query.limit), PULL_DEFAULT_LIMIT, PULL_MAX_LIMIT, 'limit');
   const page = positiveInt(single(query.page), 1, 1_000_000, 'page');
-  return { since, resources, metadataOnly, limit, page };
+  return { since, resources, metadataOnly, stateDigest, limit, page };
 }
 
 function positiveInt(raw: string | undefined, fallback: number, max: number, name: string): number {

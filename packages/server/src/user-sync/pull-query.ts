@@ -1,4 +1,14 @@
-import { parseCollectionBookmarkId, type MutationType, type SyncMutationEntry, type UserResource } from '@quran-sync/protocol';
+import { createHash } from 'node:crypto';
+import {
+  INTEGRITY_ALGORITHM,
+  MultisetDigest,
+  parseCollectionBookmarkId,
+  userRecordHash,
+  type MutationType,
+  type SyncMutationEntry,
+  type UserResource,
+  type UserStateDigest,
+} from '@quran-sync/protocol';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import {
@@ -119,6 +129,42 @@ export async function pullMutations(db: Kysely<Database>, request: PullRequest):
         // slots); `hasMore` is authoritative, and a client that stops early still resumes from `lastMutationAt`.
         total: entryCount,
         hasMore,
+      };
+    });
+}
+
+const nativeSha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+
+/**
+ * The digest of a user's compacted state per resource type (docs/integrity.md): every live record as a full
+ * pull would deliver it — `[resource, id, data]`, `data` exactly as serialised on the wire — in the same
+ * repeatable-read snapshot as the head it reports. Computed on demand, only for clients that ask.
+ */
+export async function userStateDigest(db: Kysely<Database>, userId: string, resources: readonly UserResource[]): Promise<UserStateDigest> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const headRow = await trx.selectFrom('user_heads').select(['head', 'default_collection_id']).where('user_id', '=', userId).executeTakeFirst();
+      const digests = new Map<UserResource, MultisetDigest>(resources.map((r) => [r, new MultisetDigest()]));
+      if (headRow && resources.length > 0) {
+        const live = await sql<SlotRow>`
+          select timestamp, resource, resource_id, created_ts, deleted, false as gap from user_changes
+          where user_id = ${userId} and not deleted and resource in (${sql.join(resources.map((r) => sql.lit(r)))})`.execute(trx);
+        const payloads = await loadPayloads(trx, userId, headRow.default_collection_id ?? null, live.rows);
+        for (const entry of live.rows) {
+          const payload = payloads.get(`${entry.resource}:${entry.resource_id}`);
+          if (payload === undefined) continue;
+          // The wire form: what JSON serialisation makes of the payload is what the client stores.
+          const wire: unknown = JSON.parse(JSON.stringify(payload));
+          digests.get(entry.resource)!.add(userRecordHash(entry.resource, entry.resource_id as string, wire, nativeSha256));
+        }
+      }
+      return {
+        algorithm: INTEGRITY_ALGORITHM,
+        head: headRow?.head ?? -1,
+        resources: Object.fromEntries([...digests].map(([r, d]) => [r, d.toJSON()])),
       };
     });
 }

@@ -7,7 +7,7 @@ import { sendJson } from '../http/compressed-json.js';
 import { HANDLER_VALIDATED, WRITE_HEADERS } from './direct/direct-route-docs.js';
 import { handlePush } from './push-handler.js';
 import { parsePullParams } from './pull-params.js';
-import { pullMutations } from './pull-query.js';
+import { pullMutations, userStateDigest } from './pull-query.js';
 import { PULL_ANSWERS, PUSH_ANSWERS } from './sync-route-docs.js';
 import { readUserHead } from './write-engine/user-heads.js';
 
@@ -28,6 +28,11 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
       const caller = requireAuth(request);
       const userId = caller.userId as string;
       const params = parsePullParams(request.query as Record<string, unknown>);
+      if (params.metadataOnly && params.stateDigest) {
+        // Opt-in (docs/integrity.md): the head and the state digest come from one snapshot of the user's data.
+        const digest = await userStateDigest(ctx.db, userId, readableResources(caller.scopes));
+        return reply.header(HEADERS.mutationAt, String(digest.head)).send({ success: true, data: { lastMutationAt: digest.head, stateDigest: digest } });
+      }
       if (params.metadataOnly) {
         // One primary-key lookup: the cheap poll the Data Sync guide recommends.
         const head = await readUserHead(ctx.db, userId);
