@@ -6,6 +6,7 @@ export { lastWriterWins, resolveConflictPolicy, serverWins, type ConflictContext
 export type { Bookmark, BookmarkLocationInput, Collection, Note, NoteInput, ReadingSession } from './user-data-types.js';
 export { UserInputError, UserRecordNotFoundError } from './local-unit.js';
 export type { ConflictReport, SyncReport, UserDataChange, UserSyncEventMap, UserSyncListener } from './user-sync-events.js';
+export type { UserIntegrityOptions, UserIntegrityRepair, UserIntegrityReport } from './user-integrity.js';
 export { DEFAULT_ENGINE_OPTIONS, UserSyncOutOfSyncError, type UserSyncEngineOptions } from './user-sync-engine.js';
 export { DEFAULT_SCHEDULER_OPTIONS, type SyncSchedulerOptions } from './sync-scheduler.js';
 export { UserStoreClosedError } from './user-sync-core.js';

@@ -1,6 +1,19 @@
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
-import { HEADERS, MetadataOnlyResponse, PULL_MAX_LIMIT, PullResponse, PushResponse, type MutationType, type PullData, type PushMutation, type UserResource } from '@quran-sync/protocol';
+import {
+  HEADERS,
+  isDigestHex,
+  MetadataOnlyResponse,
+  PULL_MAX_LIMIT,
+  PullResponse,
+  PushResponse,
+  STATE_DIGEST_PARAM,
+  type MutationType,
+  type PullData,
+  type PushMutation,
+  type UserResource,
+  type UserStateDigest,
+} from '@quran-sync/protocol';
 import { ProtocolError } from '../http/api-error.js';
 import type { HttpTransport } from '../http/transport.js';
 
@@ -46,9 +59,31 @@ export class UserSyncApi {
     return body.data.lastMutationAt;
   }
 
-  /** One page of mutations after `since`, ascending by timestamp. */
-  async pull(since: number, limit: number, signal?: AbortSignal): Promise<PullPage> {
-    const url = `${this.prefix}/sync?${new URLSearchParams({ mutationsSince: String(since), limit: String(Math.min(limit, PULL_MAX_LIMIT)) })}`;
+  /**
+   * `GET ?metadataOnly=true&stateDigest=true` (docs/integrity.md): the head and the digest of the user's state at
+   * it; `stateDigest` null from a server without the extension (it answers the plain `metadataOnly` form).
+   */
+  async stateDigest(since: number, signal?: AbortSignal): Promise<{ readonly head: number; readonly stateDigest: UserStateDigest | null }> {
+    const url = `${this.prefix}/sync?${new URLSearchParams({ mutationsSince: String(since), metadataOnly: 'true', [STATE_DIGEST_PARAM]: 'true' })}`;
+    const body = await this.getJson(url, MetadataOnlyResponse, signal);
+    const digest = (body.data as { stateDigest?: unknown }).stateDigest as Partial<UserStateDigest> | undefined;
+    if (digest === undefined) return { head: body.data.lastMutationAt, stateDigest: null };
+    const valid =
+      digest !== null &&
+      typeof digest === 'object' &&
+      digest.head === body.data.lastMutationAt &&
+      typeof digest.resources === 'object' &&
+      digest.resources !== null &&
+      Object.values(digest.resources).every((d) => d !== undefined && Number.isInteger(d.count) && isDigestHex(d.digest));
+    if (!valid) throw new ProtocolError('stateDigest does not match docs/integrity.md', url);
+    return { head: body.data.lastMutationAt, stateDigest: digest as UserStateDigest };
+  }
+
+  /** One page of mutations after `since`, ascending by timestamp; `resources`: only these (a repair's full pull). */
+  async pull(since: number, limit: number, signal?: AbortSignal, resources?: readonly UserResource[]): Promise<PullPage> {
+    const query: Record<string, string> = { mutationsSince: String(since), limit: String(Math.min(limit, PULL_MAX_LIMIT)) };
+    if (resources) query.resources = resources.join(',');
+    const url = `${this.prefix}/sync?${new URLSearchParams(query)}`;
     const body = await this.getJson(url, PullResponse, signal);
     const page = body.data;
     let previous = since;

@@ -2,6 +2,7 @@ import type { UserResource } from '@quran-sync/protocol';
 import type { TokenProvider } from '../auth/token-provider.js';
 import type { FetchLike } from '../auth/authorized-fetch.js';
 import { resolveCrossContext, type CrossContextOptions } from '../coordination/cross-context.js';
+import { ApiError, NetworkError, ProtocolError } from '../http/api-error.js';
 import { HttpTransport, type RetryPolicy } from '../http/transport.js';
 import { BookmarksApi } from './bookmarks-api.js';
 import { CollectionsApi } from './collections-api.js';
@@ -12,6 +13,7 @@ import { ReadingSessionsApi } from './reading-sessions-api.js';
 import { DEFAULT_SCHEDULER_OPTIONS, SyncScheduler, type SyncSchedulerOptions } from './sync-scheduler.js';
 import { UserSyncApi } from './user-sync-api.js';
 import { UserSyncCore } from './user-sync-core.js';
+import { UserIntegrityChecker, type UserIntegrityOptions, type UserIntegrityReport } from './user-integrity.js';
 import { DEFAULT_ENGINE_OPTIONS, UserSyncEngine, type UserSyncEngineOptions } from './user-sync-engine.js';
 import { UserSyncEmitter, type SyncReport, type UserDataChange, type UserSyncEventMap, type UserSyncListener } from './user-sync-events.js';
 import type { QuarantinedEntry, UserStore } from './user-store.js';
@@ -34,6 +36,12 @@ import type { QuarantinedEntry, UserStore } from './user-store.js';
  * them, and a `BroadcastChannel` tells the other tabs what changed (`crossContext`, `CrossContextOptions`).
  */
 export interface UserSyncClientOptions {
+  /**
+   * Integrity checks against the server's state digest (docs/integrity.md): at quiescence, on the first run and
+   * then at most hourly; a differing resource type is pulled again in full (queued changes kept) and reported as
+   * an `integrity` event. Default on (off by itself against a server without digests); `false`: off.
+   */
+  readonly integrity?: UserIntegrityOptions | false;
   readonly store: UserStore;
   /** Server base URL (the user API lives under `apiPrefix`). Not needed when `transport` is given. */
   readonly baseUrl?: string;
@@ -79,6 +87,7 @@ export class UserSyncClient {
   private readonly core: UserSyncCore;
   private readonly engine: UserSyncEngine;
   private readonly scheduler: SyncScheduler;
+  private readonly integrity: UserIntegrityChecker | null;
   private running: Promise<SyncReport> | null = null;
   private queued: Promise<SyncReport> | null = null;
   private lastError: unknown = null;
@@ -102,6 +111,7 @@ export class UserSyncClient {
       ...options.engine,
       ...(options.random ? { random: options.random } : {}),
     });
+    this.integrity = options.integrity === false ? null : new UserIntegrityChecker(this.core, this.engine.api, options.integrity ?? {});
     this.scheduler = new SyncScheduler(() => this.sync(), { ...DEFAULT_SCHEDULER_OPTIONS, ...options.scheduler }, { now, ...(options.random ? { random: options.random } : {}) });
     const onWrite = (): void => this.scheduler.localWrite();
     this.bookmarks = new BookmarksApi(this.core, onWrite);
@@ -144,7 +154,7 @@ export class UserSyncClient {
 
   private startRun(signal?: AbortSignal): Promise<SyncReport> {
     // One context at a time runs the engine on a shared store; the others wait for the lock.
-    const run = this.core.exclusive('sync', () => this.engine.run(signal), signal).then(
+    const run = this.core.exclusive('sync', () => this.runWithCheck(signal), signal).then(
       (report) => {
         this.lastError = null;
         this.emitter.emit('synced', report);
@@ -161,6 +171,36 @@ export class UserSyncClient {
       if (this.running === run) this.running = null;
     });
     return run;
+  }
+
+  /** A run, then (when due) the integrity check, in the same sync section so no run interleaves with it. */
+  private async runWithCheck(signal?: AbortSignal): Promise<SyncReport> {
+    const report = await this.engine.run(signal);
+    if (!this.integrity?.due()) return report;
+    const integrity = await this.checkIntegrity(this.integrity, signal).catch((error: unknown) => {
+      // The run itself succeeded: a check the server could not answer is made again on a later run. Anything
+      // else (the store failing) fails the run like any store error.
+      if (signal?.aborted || !(error instanceof ApiError || error instanceof NetworkError || error instanceof ProtocolError)) throw error;
+      return null;
+    });
+    return integrity ? { ...report, integrity } : report;
+  }
+
+  private async checkIntegrity(checker: UserIntegrityChecker, signal?: AbortSignal): Promise<UserIntegrityReport | null> {
+    const report = await checker.check(signal);
+    if (report && report.repairs.length > 0) this.emitter.emit('integrity', report);
+    return report;
+  }
+
+  /**
+   * Compares the device's confirmed state with the server's digest now and repairs the resource types that
+   * differ (docs/integrity.md). Waits for a run in progress; null when the device is not quiescent (queued
+   * changes, or not pulled to the head: sync first) or the server has no digests.
+   */
+  async verifyIntegrity(options: { readonly signal?: AbortSignal } = {}): Promise<UserIntegrityReport | null> {
+    const checker = this.integrity;
+    if (!checker) return null;
+    return this.core.exclusive('sync', () => this.checkIntegrity(checker, options.signal), options.signal);
   }
 
   /**

@@ -111,7 +111,7 @@ const REFUSED_STATUSES = new Set([400, 403, 413, 422]);
 export class UserSyncEngine {
   constructor(
     private readonly core: UserSyncCore,
-    private readonly api: UserSyncApi,
+    readonly api: UserSyncApi,
     private readonly options: UserSyncEngineOptions = DEFAULT_ENGINE_OPTIONS,
   ) {}
 

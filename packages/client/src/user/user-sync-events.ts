@@ -1,6 +1,7 @@
 import type { UserResource } from '@quran-sync/protocol';
 import type { RetryInfo } from '../http/transport.js';
 import type { ConflictResolution } from './conflict-policy.js';
+import type { UserIntegrityReport } from './user-integrity.js';
 import type { QuarantinedEntry, RecordData } from './user-store.js';
 import { TypedEmitter } from '../events/typed-emitter.js';
 
@@ -40,6 +41,8 @@ export interface SyncReport {
   readonly quarantined: number;
   readonly head: number;
   readonly durationMs: number;
+  /** The integrity check made after the run, when one was (docs/integrity.md). */
+  readonly integrity?: UserIntegrityReport;
 }
 
 export interface UserSyncEventMap {
@@ -48,6 +51,8 @@ export interface UserSyncEventMap {
   /** A mutation the server refused permanently was set aside (see `client.quarantine`). */
   quarantine: QuarantinedEntry;
   synced: SyncReport;
+  /** An integrity check found resource types that differed from the server's and pulled them again (`repairs`). */
+  integrity: UserIntegrityReport;
   /** A sync run failed (it is retried by the scheduler with backoff). */
   error: unknown;
   /** The transport is about to retry a request (throttled, unavailable, offline). */
