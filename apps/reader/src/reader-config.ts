@@ -4,8 +4,8 @@
  */
 export const CLIENT_ID = 'quran-reader';
 
-/** Content, every user-data scope, and `offline_access` so the session outlives the one-hour access token. */
-export const SCOPES = 'openid offline_access content sync bookmark collection note reading_session preference';
+/** Content, every user-data scope, App State (the settings that follow the user), and `offline_access` so the session outlives the one-hour access token. */
+export const SCOPES = 'openid offline_access content sync bookmark collection note reading_session preference app_state';
 
 export const BASE_URL = location.origin;
 

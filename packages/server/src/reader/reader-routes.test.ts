@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findClient } from '../auth/oauth2/client-repository.js';
 import { createTestUser, loginForTokens, startTestServer, type TestServer } from '../testing/index.js';
-import { READER_CLIENT_ID, READER_SCOPES } from './reader-client.js';
+import { ensureReaderClient, READER_CLIENT_ID, READER_SCOPES } from './reader-client.js';
 import { READER_PATH } from './reader-routes.js';
 
 /** A stand-in build: the routes serve whatever `apps/reader/dist` holds, so a tiny one is enough here. */
@@ -63,6 +63,19 @@ describe('reader served at /reader/', () => {
     expect(client!.secretHash).toBeNull();
     expect([...client!.grantTypes].sort()).toEqual(['authorization_code', 'refresh_token']);
     expect(client!.redirectUris.some((uri) => /^http:\/\/127\.0\.0\.1:\d+\/reader\/$/.test(uri))).toBe(true);
+    expect(client!.allowedScopes).toEqual([...READER_SCOPES]);
+  });
+
+  it('grants app_state to a reader client created before the reader asked for it, keeping what an operator changed', async () => {
+    // As stored by an earlier release, then narrowed by an operator (no `note`).
+    const earlier = READER_SCOPES.filter((s) => s !== 'app_state' && s !== 'note');
+    await server.ctx.db.updateTable('oauth_clients').set({ allowed_scopes: earlier, name: 'Our reader' }).where('id', '=', READER_CLIENT_ID).execute();
+    await ensureReaderClient(server.ctx);
+    await ensureReaderClient(server.ctx);
+    const client = await findClient(server.ctx.db, READER_CLIENT_ID);
+    expect(client!.allowedScopes).toEqual([...earlier, 'app_state']);
+    expect(client!.name).toBe('Our reader');
+    await server.ctx.db.updateTable('oauth_clients').set({ allowed_scopes: [...READER_SCOPES], name: 'Quran Sync reader' }).where('id', '=', READER_CLIENT_ID).execute();
   });
 
   it('signs in with authorization code + PKCE and no secret, on any loopback port, and refreshes', async () => {
@@ -70,7 +83,7 @@ describe('reader served at /reader/', () => {
     const tokens = await loginForTokens(server.url, { clientId: READER_CLIENT_ID, redirectUri, scope: READER_SCOPES.join(' '), username: 'reader-user', password: 'reader-password' });
     expect(tokens.access_token).toBeTruthy();
     expect(tokens.refresh_token).toBeTruthy();
-    expect(tokens.scope.split(' ')).toEqual(expect.arrayContaining(['content', 'bookmark', 'note']));
+    expect(tokens.scope.split(' ')).toEqual(expect.arrayContaining(['content', 'bookmark', 'note', 'app_state']));
     // The same token reads content and user data.
     const headers = { 'x-auth-token': tokens.access_token, 'x-client-id': READER_CLIENT_ID };
     expect((await fetch(`${server.url}/api/v4/resources/sync?resources=translations:20&bootstrap=true`, { headers })).status).toBe(200);
