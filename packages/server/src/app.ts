@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { API_PREFIXES, HEADERS } from '@quran-sync/protocol';
+import { API_PREFIXES, HEADERS, RESOURCE_DIGEST_HEADER } from '@quran-sync/protocol';
 import { adminRoutes } from './admin/admin-routes.js';
 import { appStateRoutes } from './app-state/app-state-routes.js';
 import type { AppContext } from './app-context.js';
@@ -166,7 +166,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       const origins = config.corsOrigins.includes('*') ? true : [...config.corsOrigins];
       await app.register(cors, {
         // Admin routes never answer cross-origin requests: editorial calls come from servers and the CLI.
-        delegator: (request, callback) => callback(null, { origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins, exposedHeaders: [HEADERS.mutationAt, HEADERS.mutationsRecorded, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter] }),
+        delegator: (request, callback) => callback(null, { origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins, exposedHeaders: [HEADERS.mutationAt, HEADERS.mutationsRecorded, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter, RESOURCE_DIGEST_HEADER] }),
       });
     }
     await installOpenApi(app, { version: SERVER_VERSION });

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { isDigestHex, type SetDigest } from './integrity-digest.js';
 
 /**
@@ -46,6 +47,24 @@ export interface ContentDigestsResponse {
   };
 }
 
+/** `ContentDigestsResponse` as a schema, for route documentation and clients that validate answers. */
+const DigestHex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+export const ContentDigestsResponseSchema = Type.Object({
+  digests: Type.Object({
+    algorithm: Type.String(),
+    sequence: Type.Integer(),
+    resources: Type.Array(
+      Type.Object({
+        resource_group: Type.String(),
+        resource_id: Type.Integer(),
+        last_sequence: Type.Integer(),
+        row_count: Type.Union([Type.Integer(), Type.Null()]),
+        digest: Type.Union([DigestHex, Type.Null()]),
+      }),
+    ),
+  }),
+});
+
 export interface ContentResourceDigest {
   readonly resource_group: string;
   readonly resource_id: number;
@@ -67,3 +86,10 @@ export interface UserStateDigest {
   /** Per resource type (those readable with the token's scopes): live records and their digest. */
   readonly resources: Readonly<Partial<Record<string, SetDigest>>>;
 }
+
+/** `UserStateDigest` as a schema (the optional `data.stateDigest` of a `metadataOnly` pull). */
+export const UserStateDigestSchema = Type.Object({
+  algorithm: Type.String(),
+  head: Type.Integer(),
+  resources: Type.Record(Type.String(), Type.Object({ count: Type.Integer(), digest: DigestHex })),
+});

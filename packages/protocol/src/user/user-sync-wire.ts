@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { STATE_DIGEST_PARAM, UserStateDigestSchema } from '../integrity/integrity-wire.js';
 import { MUTATION_TYPES, USER_RESOURCES } from './user-resources.js';
 
 /**
@@ -50,7 +51,11 @@ export type PullData = Static<typeof PullData>;
 export const PullResponse = Type.Object({ success: Type.Literal(true), data: PullData });
 export type PullResponse = Static<typeof PullResponse>;
 
-export const MetadataOnlyResponse = Type.Object({ success: Type.Literal(true), data: Type.Object({ lastMutationAt: Type.Integer() }) });
+export const MetadataOnlyResponse = Type.Object({
+  success: Type.Literal(true),
+  // stateDigest only when asked for with stateDigest=true (docs/integrity.md).
+  data: Type.Object({ lastMutationAt: Type.Integer(), stateDigest: Type.Optional(UserStateDigestSchema) }),
+});
 export type MetadataOnlyResponse = Static<typeof MetadataOnlyResponse>;
 
 export const PushResponse = Type.Object({
@@ -69,6 +74,7 @@ export const PullQuery = Type.Object(
     lastSyncedAt: Type.Optional(Type.String({ description: 'alias of mutationsSince' })),
     resources: Type.Optional(Type.String({ description: 'comma-separated resource names' })),
     metadataOnly: Type.Optional(Type.String({ description: 'true: data is only {lastMutationAt}' })),
+    [STATE_DIGEST_PARAM]: Type.Optional(Type.String({ description: 'with metadataOnly=true: also data.stateDigest, the per-resource digests of the user\'s state (extension)' })),
     limit: Type.Optional(Type.String({ description: `1..${PULL_MAX_LIMIT}, default ${PULL_DEFAULT_LIMIT}` })),
     page: Type.Optional(Type.String({ description: '≥ 1, default 1' })),
   },

@@ -1,4 +1,4 @@
-import { CONTENT_SYNC_ERRORS, ContentSnapshot, ContentSyncResponse } from '@quran-sync/protocol';
+import { CONTENT_SYNC_ERRORS, ContentDigestsResponseSchema, ContentSnapshot, ContentSyncResponse } from '@quran-sync/protocol';
 import { emptyAnswer, errorAnswer, jsonAnswer } from '../http/response-docs.js';
 
 /**
@@ -15,6 +15,13 @@ const codes = (status: number) =>
 export const SYNC_PAGE_ANSWERS = {
   200: jsonAnswer(ContentSyncResponse, 'One page of changes (gzip when accepted and worth it)'),
   410: errorAnswer(410, 'content', `${codes(410)}: the token or cursor is older than the retained feed; bootstrap again`),
+  422: errorAnswer(422, 'content', `Invalid parameters: ${codes(422)}`),
+};
+
+/** The digests route refuses what the sync route refuses (token age aside: a digest needs no feed history). */
+export const DIGESTS_ANSWERS = {
+  200: jsonAnswer(ContentDigestsResponseSchema, 'Per-resource digests at the token\'s checkpoint, or at the head without a token'),
+  410: errorAnswer(410, 'content', '`resync_required`: the token is unreadable or ahead of the head'),
   422: errorAnswer(422, 'content', `Invalid parameters: ${codes(422)}`),
 };
 

@@ -6,7 +6,7 @@ import type { CapabilityPlugin } from '../capability-plugin.js';
 import { sendJson } from '../http/compressed-json.js';
 import { serveContentDigests, type DigestsQuery } from './content-digests-service.js';
 import { compressor, etagMatches, negotiateEncoding, snapshotStream } from './content-snapshot-stream.js';
-import { SNAPSHOT_ANSWERS, SYNC_PAGE_ANSWERS } from './content-sync-route-docs.js';
+import { DIGESTS_ANSWERS, SNAPSHOT_ANSWERS, SYNC_PAGE_ANSWERS } from './content-sync-route-docs.js';
 import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
 import { bodyStream } from './snapshot-cache.js';
 
@@ -76,6 +76,7 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
           },
           { additionalProperties: true },
         ),
+        response: DIGESTS_ANSWERS,
       },
     },
     async (request, reply) => {

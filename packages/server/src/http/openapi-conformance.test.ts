@@ -120,6 +120,14 @@ describe('the OpenAPI document describes every real answer', () => {
       await content('GET /resources/sync', { query: { resources: 'translations:19', bootstrap: true, per_page: 0 }, expect: 422 });
       await content('GET /resources/sync', { query: { resources: 'translations:19', sync_token: 'garbage' }, expect: 410 });
 
+      // Integrity digests: at the head, at a run's token, and the sync route's refusals.
+      const run = await content('GET /resources/sync', { query: { resources: 'translations:*', bootstrap: true, per_page: 100 }, expect: 200 });
+      const atHead = await content('GET /resources/digests', { query: { resources: 'translations:*' }, expect: 200 });
+      expect(atHead.json.digests.resources.map((r: { resource_id: number }) => r.resource_id)).toContain(19);
+      if (run.json.sync.next_sync_token) await content('GET /resources/digests', { query: { resources: 'translations:*', sync_token: run.json.sync.next_sync_token }, expect: 200 });
+      await content('GET /resources/digests', { query: { resources: 'translations:19', sync_token: 'garbage' }, expect: 410 });
+      await content('GET /resources/digests', { query: { resources: 'no-such-group:1' }, expect: 422 });
+
       const snapshot = `GET /resources/snapshots/{resource_group}/{id}`;
       const whole = await content(snapshot, { params: resource, expect: 200 });
       await content(snapshot, { params: resource, headers: { 'accept-encoding': 'br' }, expect: 200 });
@@ -191,6 +199,9 @@ describe('the OpenAPI document describes every real answer', () => {
       // Pull and push.
       await user('GET /sync', { query: { mutationsSince: -1 }, expect: 200 });
       await user('GET /sync', { query: { mutationsSince: 0, metadataOnly: true }, expect: 200 });
+      const digest = await user('GET /sync', { query: { mutationsSince: 0, metadataOnly: true, stateDigest: true }, expect: 200 });
+      expect(digest.json.data.stateDigest.head).toBe(digest.json.data.lastMutationAt);
+      await user('GET /sync', { query: { mutationsSince: 0, metadataOnly: true, stateDigest: 'maybe' }, expect: 422 });
       await user('GET /sync', { expect: 400 });
       await user('GET /sync', { query: { mutationsSince: 0, limit: 0 }, expect: 422 });
       const pushed = { mutations: [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 1, mushaf: 1 } }] };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEADERS } from '@quran-sync/protocol';
+import { HEADERS, RESOURCE_DIGEST_HEADER } from '@quran-sync/protocol';
 import { startTestServer, type TestServer } from '../testing/index.js';
 import { operationsOf } from './testing/openapi-operations.js';
 import { rawRequest } from './testing/raw-http.js';
@@ -88,7 +88,7 @@ describe('CORS with configured origins', () => {
       const simple = await rawRequest(server.url, { method: 'GET', path, headers: { origin: 'https://app.example' } });
       expect(simple.headers['access-control-allow-origin'], path).toBe('https://app.example');
       const exposed = String(simple.headers['access-control-expose-headers']).toLowerCase();
-      for (const h of [HEADERS.mutationAt, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter]) expect(exposed, path).toContain(h);
+      for (const h of [HEADERS.mutationAt, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter, RESOURCE_DIGEST_HEADER]) expect(exposed, path).toContain(h);
     }
   });
 
