@@ -4,7 +4,8 @@ import { ApplyError, unknownResource } from '../apply-error.js';
 import { bookmarkPayload, type BookmarkRow } from '../resource-payloads.js';
 import type { ApplierContext } from '../write-engine/applier-context.js';
 import { locationKey } from '../write-engine/batch-guesses.js';
-import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { clientTime, noRowAck, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { reviseRow, tombstoneRow } from './row-revision.js';
 import { deleteLinkRow } from './collection-bookmark-applier.js';
 
 /**
@@ -146,28 +147,17 @@ async function writeBookmark(ctx: ApplierContext, existing: BookmarkRow | null, 
     client_updated_at: clientTime(fields.clientUpdatedAt, existing.client_updated_at),
   };
   const moved = next.type !== existing.type || next.key !== existing.key || next.verse_number !== existing.verse_number || next.mushaf !== existing.mushaf;
-  const changed =
-    revived ||
-    moved ||
-    next.is_reading !== existing.is_reading ||
-    !sameTime(next.client_created_at, existing.client_created_at) ||
-    !sameTime(next.client_updated_at, existing.client_updated_at);
-  if (!changed) return applied(ctx, existing, await ctx.latestTimestamp('BOOKMARK', id));
-  if (moved || revived) {
-    const occupant = await activeBookmarkAt(ctx, fields.location, fields.mushaf);
-    if (occupant && occupant.id !== id) throw new ApplyError('duplicate-bookmark');
-  }
-  if (next.is_reading && !existing.is_reading) await clearReadingBookmark(ctx, id);
-  ctx.known.locationTaken(locationKey(fields.location, fields.mushaf));
-  const timestamp = ctx.record('BOOKMARK', id, revived ? 'create' : 'update');
-  const row = await (await ctx.db())
-    .updateTable('user_bookmarks')
-    .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return applied(ctx, row, timestamp);
+  const revision = await reviseRow(ctx, { table: 'user_bookmarks', resource: 'BOOKMARK', row: existing }, next, {
+    async beforeRecord() {
+      if (moved || revived) {
+        const occupant = await activeBookmarkAt(ctx, fields.location, fields.mushaf);
+        if (occupant && occupant.id !== id) throw new ApplyError('duplicate-bookmark');
+      }
+      if (next.is_reading && !existing.is_reading) await clearReadingBookmark(ctx, id);
+      ctx.known.locationTaken(locationKey(fields.location, fields.mushaf));
+    },
+  });
+  return applied(ctx, revision.row, revision.timestamp);
 }
 
 /** One reading bookmark per user: the previous one stops being it (a BOOKMARK UPDATE of its own). */
@@ -196,25 +186,23 @@ export async function deleteBookmarkById(ctx: ApplierContext, id: string, gone: 
 }
 
 export async function deleteBookmark(ctx: ApplierContext, row: BookmarkRow): Promise<AppliedResource<BookmarkRow>> {
-  if (row.deleted_at !== null) return applied(ctx, row, await ctx.latestTimestamp('BOOKMARK', row.id));
-  const links = await (await ctx.db())
-    .selectFrom('user_collection_bookmarks')
-    .selectAll()
-    .where('bookmark_id', '=', row.id)
-    .where('user_id', '=', ctx.userId)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('collection_id')
-    .execute();
-  for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'nothing' });
-  const timestamp = ctx.record('BOOKMARK', row.id, 'delete');
-  const deleted = await (await ctx.db())
-    .updateTable('user_bookmarks')
-    .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp), is_reading: false })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { resourceId: row.id, row: deleted, data: bookmarkPayload(deleted, false), timestamp };
+  const deletion = await tombstoneRow(ctx, { table: 'user_bookmarks', resource: 'BOOKMARK', row }, {
+    also: { is_reading: false },
+    async beforeRecord() {
+      const links = await (await ctx.db())
+        .selectFrom('user_collection_bookmarks')
+        .selectAll()
+        .where('bookmark_id', '=', row.id)
+        .where('user_id', '=', ctx.userId)
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('collection_id')
+        .execute();
+      for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'nothing' });
+    },
+  });
+  if (!deletion.changed) return applied(ctx, row, deletion.timestamp);
+  return { resourceId: row.id, row: deletion.row, data: bookmarkPayload(deletion.row, false), timestamp: deletion.timestamp };
 }
 
 /**

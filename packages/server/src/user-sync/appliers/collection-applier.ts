@@ -2,7 +2,8 @@ import { collectionSlug, DEFAULT_COLLECTION_ALIAS, DEFAULT_COLLECTION_NAME, type
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { collectionPayload, type CollectionRow } from '../resource-payloads.js';
 import type { ApplierContext } from '../write-engine/applier-context.js';
-import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { clientTime, noRowAck, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { reviseRow, tombstoneRow } from './row-revision.js';
 import { deleteLinkRow } from './collection-bookmark-applier.js';
 
 /**
@@ -86,21 +87,8 @@ export async function upsertCollection(ctx: ApplierContext, id: string, input: C
     client_created_at: clientTime(input.clientCreatedAt, row.client_created_at),
     client_updated_at: clientTime(input.clientUpdatedAt, row.client_updated_at),
   };
-  const changed =
-    revived ||
-    next.name !== row.name ||
-    next.is_private !== row.is_private ||
-    !sameTime(next.client_created_at, row.client_created_at) ||
-    !sameTime(next.client_updated_at, row.client_updated_at);
-  if (!changed) return applied(row, await ctx.latestTimestamp('COLLECTION', row.id));
-  const timestamp = ctx.record('COLLECTION', row.id, revived ? 'create' : 'update');
-  const updated = await (await ctx.db())
-    .updateTable('user_collections')
-    .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return applied(updated, timestamp);
+  const revision = await reviseRow(ctx, { table: 'user_collections', resource: 'COLLECTION', row }, next);
+  return applied(revision.row, revision.timestamp);
 }
 
 async function insertCollection(ctx: ApplierContext, id: string, name: string, input: CollectionInput): Promise<AppliedResource<CollectionRow>> {
@@ -137,23 +125,19 @@ export async function deleteCollection(ctx: ApplierContext, id: string, gone: Go
   const row = await collectionById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'COLLECTION', id);
   if (row.is_default) throw new ApplyError('default-delete');
-  if (row.deleted_at !== null) return applied(row, await ctx.latestTimestamp('COLLECTION', row.id));
-  const links = await (await ctx.db())
-    .selectFrom('user_collection_bookmarks')
-    .selectAll()
-    .where('collection_id', '=', row.id)
-    .where('user_id', '=', ctx.userId)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('bookmark_id')
-    .execute();
-  for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'orphan-rule' });
-  const timestamp = ctx.record('COLLECTION', row.id, 'delete');
-  const deleted = await (await ctx.db())
-    .updateTable('user_collections')
-    .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return applied(deleted, timestamp);
+  const deletion = await tombstoneRow(ctx, { table: 'user_collections', resource: 'COLLECTION', row }, {
+    async beforeRecord() {
+      const links = await (await ctx.db())
+        .selectFrom('user_collection_bookmarks')
+        .selectAll()
+        .where('collection_id', '=', row.id)
+        .where('user_id', '=', ctx.userId)
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('bookmark_id')
+        .execute();
+      for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'orphan-rule' });
+    },
+  });
+  return applied(deletion.row, deletion.timestamp);
 }

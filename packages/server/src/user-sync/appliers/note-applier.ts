@@ -2,7 +2,8 @@ import { noteRangeBounds, type NoteInput } from '@quran-sync/protocol';
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { notePayload, type NoteRow } from '../resource-payloads.js';
 import type { ApplierContext } from '../write-engine/applier-context.js';
-import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { clientTime, noRowAck, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { reviseRow, tombstoneRow } from './row-revision.js';
 
 /** NOTE writes. Notes have no natural key: a CREATE without `resourceId` always makes a new note. */
 const applied = (row: NoteRow, timestamp: number): AppliedResource<NoteRow> => ({ resourceId: row.id, row, data: notePayload(row), timestamp });
@@ -58,47 +59,20 @@ export async function upsertNote(ctx: ApplierContext, id: string | null, input: 
     client_updated_at: clientTime(input.clientUpdatedAt, row.client_updated_at),
   };
   const rangesChanged = JSON.stringify(next.ranges) !== JSON.stringify(row.ranges);
-  const changed =
-    revived ||
-    next.body !== row.body ||
-    rangesChanged ||
-    next.save_to_qr !== row.save_to_qr ||
-    JSON.stringify(next.attached_entities) !== JSON.stringify(row.attached_entities) ||
-    !sameTime(next.client_created_at, row.client_created_at) ||
-    !sameTime(next.client_updated_at, row.client_updated_at);
-  if (!changed) return applied(row, await ctx.latestTimestamp('NOTE', row.id));
-  const timestamp = ctx.record('NOTE', row.id, revived ? 'create' : 'update');
-  const updated = await (await ctx.db())
-    .updateTable('user_notes')
-    .set({
-      ...next,
-      ranges: JSON.stringify(next.ranges),
-      attached_entities: JSON.stringify(next.attached_entities),
-      updated_at: new Date(timestamp),
-      deleted_at: null,
-      ...(revived ? { created_at: new Date(timestamp) } : {}),
-    })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  if (rangesChanged || revived) await writeRanges(ctx, row.id, next.ranges);
-  return applied(updated, timestamp);
+  // jsonb columns take JSON text in an UPDATE.
+  const encode = (fields: Record<string, unknown>) => ({ ...fields, ranges: JSON.stringify(fields.ranges), attached_entities: JSON.stringify(fields.attached_entities) });
+  const revision = await reviseRow(ctx, { table: 'user_notes', resource: 'NOTE', row }, next, { encode });
+  if (revision.changed && (rangesChanged || revision.revived)) await writeRanges(ctx, row.id, next.ranges);
+  return applied(revision.row, revision.timestamp);
 }
 
 /** DELETE (again: no-op); an id this user has no note of is refused or acknowledged per `gone`. */
 export async function deleteNote(ctx: ApplierContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<NoteRow | null>> {
   const row = await noteById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'NOTE', id);
-  if (row.deleted_at !== null) return applied(row, await ctx.latestTimestamp('NOTE', row.id));
-  const timestamp = ctx.record('NOTE', row.id, 'delete');
-  const deleted = await (await ctx.db())
-    .updateTable('user_notes')
-    .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await (await ctx.db()).deleteFrom('user_note_ranges').where('note_id', '=', row.id).execute();
-  return applied(deleted, timestamp);
+  const deletion = await tombstoneRow(ctx, { table: 'user_notes', resource: 'NOTE', row });
+  if (deletion.changed) await (await ctx.db()).deleteFrom('user_note_ranges').where('note_id', '=', row.id).execute();
+  return applied(deletion.row, deletion.timestamp);
 }
 
 /** Replaces a live note's range index rows. */

@@ -2,7 +2,8 @@ import { isValidVerse, READING_SESSION_MERGE_WINDOW_MS, type ReadingSessionInput
 import { ApplyError, unknownResource } from '../apply-error.js';
 import { readingSessionPayload, type ReadingSessionRow } from '../resource-payloads.js';
 import type { ApplierContext } from '../write-engine/applier-context.js';
-import { clientTime, noRowAck, sameTime, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { clientTime, noRowAck, type AppliedResource, type GonePolicy } from './applied-resource.js';
+import { reviseRow, tombstoneRow } from './row-revision.js';
 
 /** READING_SESSION writes: natural-key create by position; the direct endpoint's 20-minute merge. */
 const applied = (row: ReadingSessionRow, timestamp: number): AppliedResource<ReadingSessionRow> => ({ resourceId: row.id, row, data: readingSessionPayload(row), timestamp });
@@ -55,21 +56,8 @@ async function writeSession(ctx: ApplierContext, row: ReadingSessionRow, input: 
     client_updated_at: clientTime(input.clientUpdatedAt, row.client_updated_at),
   };
   if (!isValidVerse(next.chapter_number, next.verse_number)) throw new ApplyError('invalid-field', 'verseNumber');
-  const changed =
-    revived ||
-    next.chapter_number !== row.chapter_number ||
-    next.verse_number !== row.verse_number ||
-    !sameTime(next.client_created_at, row.client_created_at) ||
-    !sameTime(next.client_updated_at, row.client_updated_at);
-  if (!changed) return applied(row, await ctx.latestTimestamp('READING_SESSION', row.id));
-  const timestamp = ctx.record('READING_SESSION', row.id, revived ? 'create' : 'update');
-  const updated = await (await ctx.db())
-    .updateTable('user_reading_sessions')
-    .set({ ...next, updated_at: new Date(timestamp), deleted_at: null, ...(revived ? { created_at: new Date(timestamp) } : {}) })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return applied(updated, timestamp);
+  const revision = await reviseRow(ctx, { table: 'user_reading_sessions', resource: 'READING_SESSION', row }, next);
+  return applied(revision.row, revision.timestamp);
 }
 
 async function insertSession(ctx: ApplierContext, id: string, chapter: number, verse: number, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
@@ -122,13 +110,6 @@ export async function recordReadingPosition(ctx: ApplierContext, input: ReadingS
 export async function deleteSession(ctx: ApplierContext, id: string, gone: GonePolicy = 'refuse'): Promise<AppliedResource<ReadingSessionRow | null>> {
   const row = await sessionById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'READING_SESSION', id);
-  if (row.deleted_at !== null) return applied(row, await ctx.latestTimestamp('READING_SESSION', row.id));
-  const timestamp = ctx.record('READING_SESSION', row.id, 'delete');
-  const deleted = await (await ctx.db())
-    .updateTable('user_reading_sessions')
-    .set({ deleted_at: new Date(timestamp), updated_at: new Date(timestamp) })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return applied(deleted, timestamp);
+  const deletion = await tombstoneRow(ctx, { table: 'user_reading_sessions', resource: 'READING_SESSION', row });
+  return applied(deletion.row, deletion.timestamp);
 }
