@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the whole benchmark suite in its reduced form (under 10 minutes on the 2-core reference
  * machine), each bench in its own process (so one's memory and warm caches do not flatter the next), then
- * docs/benchmarks.md is written from their results: every table, every target of issue #8 with its measured
+ * docs/benchmarks.md is written from their results: every table, every performance target with its measured
  * ratio, and SVG charts under docs/images/bench-*.svg.
  *
  * `npm run bench -- --full` runs the full forms instead (longer load phases, the 10 M-change / 100 k-user
@@ -115,7 +115,7 @@ function render(ran: readonly Ran[], totalSeconds: number, startedAt: Date, load
 
   const targets = ran.flatMap((r) => (r.results?.targets ?? []).map((t) => ({ suite: r.name, ...t })));
   if (targets.length > 0) {
-    lines.push('## Targets (issue #8)');
+    lines.push('## Targets');
     lines.push('');
     lines.push(markdownTable({ title: '', columns: ['suite', 'target', 'measured', 'met'], rows: targets.map((t) => [t.suite, t.target, t.measured, t.met ? 'yes' : '**no**']) }));
     lines.push('');

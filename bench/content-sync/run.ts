@@ -1,5 +1,5 @@
 /**
- * Content serving benchmark (issue #8, targets for the server's hot paths): request rates of our server beside
+ * Content serving benchmark (targets for the server's hot paths): request rates of our server beside
  * the floor for the same work, measured in the same run, at 1, 4 and 16 concurrent requests:
  *
  * - no-change incremental sync (`GET /api/v4/resources/sync` with a token at the head, `translations:*`)

@@ -1,5 +1,5 @@
 /**
- * Scale (issue #8, part 3): the per-request cost of the two incremental paths must not grow with the data.
+ * Scale: the per-request cost of the two incremental paths must not grow with the data.
  *
  * - content: an incremental sync whose window holds 10 new row changes (`translations:<one id>`, and the
  *   same under `translations:*`), with a feed of N changes over M rows;

@@ -1,5 +1,5 @@
 /**
- * Soak test (issue #7, part 5): mixed traffic against the real `quran-sync serve` process for a set time, then
+ * Soak test: mixed traffic against the real `quran-sync serve` process for a set time, then
  * a verdict. Prints a table of throughput, p50/p99 latency and statuses per kind of request, and the server's
  * memory over time.
  *

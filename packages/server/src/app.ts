@@ -152,7 +152,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     await installBodyParsers(app);
     // First of all onRequest hooks, so answers refused by the later ones (414, 400, 401, …) carry them too.
     // Hooks on every request take the callback form where they need not wait: an async hook costs a promise
-    // and a turn of the microtask queue per request, which shows on the cheapest answers (issue #8).
+    // and a turn of the microtask queue per request, which shows on the cheapest answers.
     app.addHook('onRequest', (request, reply, done) => {
       applySecurityHeaders(reply);
       reply.header(HEADERS.requestId, request.id);

@@ -18,7 +18,7 @@ import { startServeProcess, type ServeProcess } from '../testing/cli-harness.js'
 import { crashRandom } from './testing/crash-random.js';
 
 /**
- * Crash safety (issue #7, part 1): the real `quran-sync serve` process is killed with SIGKILL at a random
+ * Crash safety: the real `quran-sync serve` process is killed with SIGKILL at a random
  * moment while clients push batches, make direct writes, an editor writes row batches, compaction runs
  * (background job every 250 ms plus explicit calls, on feed entries backdated so it really deletes) and a
  * content client syncs. After each kill, with the server dead, the stored data itself is checked (content

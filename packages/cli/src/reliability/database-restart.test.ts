@@ -8,7 +8,7 @@ import { startServeProcess, type ServeProcess } from '../testing/cli-harness.js'
 import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from './testing/private-postgres.js';
 
 /**
- * The database restarted under load (issue #7, part 1): a real `quran-sync serve` process on a PostgreSQL
+ * The database restarted under load: a real `quran-sync serve` process on a PostgreSQL
  * cluster of the test's own, which is stopped (cleanly, then as a crash) and started again while clients
  * pull, push and sync and an editor writes row batches. While it is down every request must be answered —
  * 503 + Retry-After in the standard envelope, within the pool's connection timeout, never a hang — and once

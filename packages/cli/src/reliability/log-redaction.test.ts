@@ -6,7 +6,7 @@ import { loginForTokens, tokenRequest } from '@quran-sync/server/testing';
 import { startServeProcess, type ServeProcess } from '../testing/cli-harness.js';
 
 /**
- * Secrets never reach the logs (issue #7, part 6): the real `quran-sync serve` process at LOG_LEVEL=trace
+ * Secrets never reach the logs: the real `quran-sync serve` process at LOG_LEVEL=trace
  * goes through every flow that carries a credential — client secrets (Basic and form), passwords (right
  * and wrong), authorization codes, access tokens (`x-auth-token` and `Authorization: Bearer`), refresh
  * tokens, cookies, introspection and revocation, refused tokens — and its whole stdout is searched for

@@ -45,7 +45,7 @@ export function bookmarkGroupName(type: BookmarkType): string {
 
 /** Reads `type`/`bookmarkType` (they must agree); case-insensitive, as some clients send upper case. */
 function readType(data: Record<string, unknown>): FieldResult<BookmarkType | undefined> {
-  // Written out, without arrays: this runs for every bookmark of every push (issue #8).
+  // Written out, without arrays: this runs for every bookmark of every push.
   const a = normaliseType(own(data, 'type'));
   const b = normaliseType(own(data, 'bookmarkType'));
   if (a === undefined && b === undefined) return ok(undefined);

@@ -79,7 +79,7 @@ export function validateMutation(raw: unknown, index: number): ValidatedMutation
   const rawData = own(raw, 'data');
   if (rawData !== undefined && rawData !== null && !isPlainObject(rawData)) fail(syncMessages.invalidField('data', index));
   const data = isPlainObject(rawData) ? rawData : null;
-  // Object literals written out, helpers at module level: this runs for every mutation of every push (issue #8).
+  // Object literals written out, helpers at module level: this runs for every mutation of every push.
   switch (resource) {
     case 'BOOKMARK': {
       checkId(type, resourceId, false, index);

@@ -23,7 +23,7 @@ const TIME_LENGTH = 8;
  * Why time first: ids are primary keys, and uniformly random keys scatter every insert across the whole
  * B-tree, so a 100-bookmark push dirtied ~100 index pages and, after each checkpoint, wrote each of them
  * to the WAL in full. Keys that grow with time land together at the index's right edge: PostgreSQL CPU for
- * the same 100-row insert fell from ~1.4 to ~0.9 ms and its WAL halved (issue #8). The price is that an id
+ * the same 100-row insert fell from ~1.4 to ~0.9 ms and its WAL halved. The price is that an id
  * tells when it was minted, which the resource's own `createdAt` already tells the one user who can see
  * either. Ids stay unguessable by their random part. A clock outside 1994–2059 gets an all-random id.
  *

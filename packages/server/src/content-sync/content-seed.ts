@@ -40,7 +40,7 @@ export async function seedContent(db: ContentDb, heads?: { advance(head: number)
   );
   // Planner statistics for the bulk load, now rather than whenever autovacuum gets to it (PGlite has none):
   // with the tables still counted as empty, a snapshot's keyset batch was planned as a scan and sort of the
-  // whole resource (every batch, so quadratic in its size) instead of an index range (issue #8).
+  // whole resource (every batch, so quadratic in its size) instead of an index range.
   if (result.seeded) await sql`analyze content_resources, content_rows, content_feed`.execute(db);
   return { ...result, head };
 }

@@ -43,7 +43,7 @@ export interface CachedSnapshot extends SnapshotHead {
   /**
    * The whole gzip body at one head, spliced once per head like brotli: sent as one buffer it goes out in one
    * write with the headers, where the five spliced pieces streamed made several small TCP segments per answer
-   * (issue #8: cached snapshots measured well under a bare route serving the same bytes).
+   * (cached snapshots measured well under a bare route serving the same bytes).
    */
   gzipBody: { readonly sequence: number; readonly bytes: Buffer } | null;
   br: { readonly sequence: number; readonly bytes: Promise<Buffer> } | null;

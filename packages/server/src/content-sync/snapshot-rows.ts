@@ -11,7 +11,7 @@ import type { ContentDb } from './content-db.js';
  *
  * The rows come as bytes (`convert_to(…, 'UTF8')`, a bytea), not text: they are only passed through, and
  * as text every row was decoded from UTF-8 by the driver and encoded again for the socket or the cache,
- * over half of the server's CPU for an uncached snapshot of the (mostly Arabic) Quran text (issue #8).
+ * over half of the server's CPU for an uncached snapshot of the (mostly Arabic) Quran text.
  *
  * The next batch is asked for as soon as one arrives, before the consumer has written it out: the database
  * reads batch k+1 while the socket (or compressor) takes batch k. At most two batches are held.

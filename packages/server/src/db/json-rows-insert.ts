@@ -21,7 +21,7 @@ export function jsonRowsInsert(table: keyof Database & string, columns: readonly
 }
 
 /**
- * The rows as JSON, leaner than `JSON.stringify(rows)` (issue #8: that was the push's largest cost of its
+ * The rows as JSON, leaner than `JSON.stringify(rows)` (that was the push's largest cost of its
  * own). Null values are left out: `json_populate_recordset(NULL::table, …)` reads a missing key as NULL.
  * Dates are formatted here: `Date#toJSON` took over half the time of the whole stringify, and the rows of one
  * write carry timestamps within a few milliseconds of each other, so the formatted second is reused.

@@ -9,7 +9,7 @@ const MIN_COMPRESSED_BYTES = 1400;
 
 /**
  * Level 1: a pull page of 1,000 mutations (280 KB of JSON) shrinks 7×, within 4% of level 4's output, for
- * two thirds of its CPU (issue #8: the user API is CPU-bound before it is bandwidth-bound).
+ * two thirds of its CPU (the user API is CPU-bound before it is bandwidth-bound).
  */
 const GZIP_LEVEL = 1;
 
@@ -23,8 +23,8 @@ const SYNC_GZIP_MAX_CHARS = 64 * 1024;
 /**
  * Sends `body` as JSON, gzip-compressed when the client accepts gzip and the body is worth it. For the user-sync
  * answers that can be large (a pull page of up to 1,000 mutations, the acks of a 100-mutation push): clients
- * (browsers, the SDK's fetch) decompress transparently, and the bytes on the wire drop severalfold (issue #8
- * measured them at twice PouchDB's). Small answers and clients that do not ask for gzip get plain JSON.
+ * (browsers, the SDK's fetch) decompress transparently, and the bytes on the wire drop severalfold (uncompressed, they
+ * measured twice PouchDB's). Small answers and clients that do not ask for gzip get plain JSON.
  */
 export async function sendJson(request: FastifyRequest, reply: FastifyReply, body: unknown): Promise<FastifyReply> {
   const text = JSON.stringify(body);

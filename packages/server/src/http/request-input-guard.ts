@@ -19,7 +19,7 @@ export const MAX_BODY_DEPTH = 64;
 
 /** Why a parsed body must be refused, or null. Iterative, so it cannot overflow on the input it guards against. */
 export function bodyInputProblem(value: unknown): string | null {
-  // Two parallel stacks, not one of {value, depth} objects: every push walks ~1,000 values (issue #8).
+  // Two parallel stacks, not one of {value, depth} objects: every push walks ~1,000 values.
   const values: unknown[] = [value];
   const depths: number[] = [0];
   while (values.length > 0) {

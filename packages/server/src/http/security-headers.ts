@@ -16,7 +16,7 @@ export const SECURITY_HEADER_OPTIONS = {
  * The headers helmet sets with {@link SECURITY_HEADER_OPTIONS}, recorded once at start-up. With no CSP (so
  * no nonces) helmet's output does not depend on the request, and running its middleware per request, as
  * `@fastify/helmet` did (it also rebuilt the middleware chain for every request), was the largest cost of a
- * cached snapshot answer after the socket write itself (issue #8). Helmet stays the source of the values.
+ * cached snapshot answer after the socket write itself. Helmet stays the source of the values.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = recordHelmetHeaders(SECURITY_HEADER_OPTIONS);
 

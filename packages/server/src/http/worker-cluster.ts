@@ -4,7 +4,7 @@ import type { ServerConfig } from '../config/server-config.js';
 
 /**
  * Several server processes on one port, with node:cluster: one Node process runs JavaScript on one core, and
- * the push path is bound by that (issue #8: on 2 cores, a second process took 16-user push throughput from
+ * the push path is bound by that (on 2 cores, a second process took 16-user push throughput from
  * ~0.35x to ~0.47x of raw PostgreSQL inserts). Every process is a whole server; what they share lives in
  * PostgreSQL (data, idempotent outcomes, revocations refreshed from it), LISTEN/NOTIFY (the content feed's
  * head) or Redis (rate-limit counters; without Redis each process counts on its own, so the limits apply

@@ -5,7 +5,7 @@ import { fingerprintDiff, userDataFingerprint } from './testing/db-fingerprint.j
 import { operationsOf, type ApiOperation } from './testing/openapi-operations.js';
 
 /**
- * Isolation (issue #7, part 4), exhaustively: user B calls EVERY user-API operation of the OpenAPI document
+ * Isolation, exhaustively: user B calls EVERY user-API operation of the OpenAPI document
  * (both prefixes) with every one of user A's resource ids in every id position — path parameters, body
  * fields, push `resourceId`s of every resource type and mutation type, composite link ids, lookups by A's
  * bookmark location, A's Idempotency-Key. B must never see A's data (no id or content of A in any answer)

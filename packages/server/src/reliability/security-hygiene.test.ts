@@ -5,7 +5,7 @@ import { operationsOf } from './testing/openapi-operations.js';
 import { rawRequest } from './testing/raw-http.js';
 
 /**
- * Security headers and hygiene (issue #7, part 6): helmet-style headers on every kind of answer (success,
+ * Security headers and hygiene: helmet-style headers on every kind of answer (success,
  * refusals raised in hooks, router-level errors, 404), CORS off by default and never on the admin API,
  * configurable origins for the public APIs, and the editorial API out of reach without `content.write`.
  * Log redaction is tested on the real `quran-sync serve` process (packages/cli/src/reliability/).

@@ -9,7 +9,7 @@ import { databaseFingerprint, fingerprintDiff } from './testing/db-fingerprint.j
 import { errorEnvelopeProblem, routeFamilyOf } from './testing/error-envelope-check.js';
 
 /**
- * Token attacks (issue #7, part 3) against the REAL guarded routes of every API family, not a test app:
+ * Token attacks against the REAL guarded routes of every API family, not a test app:
  * forged, re-signed, edited, expired, premature, foreign, revoked and misbound access tokens must all be
  * 401/403 in the route's envelope and change nothing; tampered or cross-filter sync tokens and cursors must
  * get the contract's content-sync errors and never another filter's data.

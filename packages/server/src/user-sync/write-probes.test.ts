@@ -8,7 +8,7 @@ import { indexedChangesQuery } from './change-index.js';
 
 /**
  * The reads a push makes before writing must cost what the push asks about, not what the user already has:
- * a user with a long history pays per push the same as a new one (issue #8). Measured as the rows each query's
+ * a user with a long history pays per push the same as a new one. Measured as the rows each query's
  * plan actually pulls from the table (EXPLAIN ANALYZE), beside a user with thousands of rows.
  */
 const HISTORY = 3_000;
