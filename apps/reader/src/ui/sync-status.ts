@@ -1,4 +1,4 @@
-import { SessionEndedError, type ContentSyncState } from '@quran-sync/client';
+import { SessionEndedError, type ContentIntegrityReport, type ContentSyncState, type UserIntegrityReport } from '@quran-sync/client';
 import { h } from '../dom.js';
 import type { ReaderServices } from '../reader-services.js';
 import { openDialog } from './dialog.js';
@@ -17,6 +17,23 @@ export interface SyncStatus {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** The latest integrity check of one engine (docs/integrity.md): when, and what it repaired. */
+export interface IntegrityCheck {
+  readonly at: number;
+  /** What differed from the server, one line each (`2 resources`, `BOOKMARK`). */
+  readonly repaired: readonly string[];
+  readonly healed: boolean;
+}
+
+function contentCheck(report: ContentIntegrityReport, at: number): IntegrityCheck {
+  const n = report.repairs.length;
+  return { at, repaired: n > 0 ? [`${n} resource${n === 1 ? '' : 's'}`] : [], healed: report.repairs.every((r) => r.healed) };
+}
+
+function userCheck(report: UserIntegrityReport, at: number): IntegrityCheck {
+  return { at, repaired: report.repairs.map((r) => r.resource), healed: report.repairs.every((r) => r.healed) };
+}
+
 /**
  * The sync status pill: one state for both engines, worst first. Offline wins (nothing can sync); then
  * quarantined changes (the server refused them: the user must decide) and failures; then work in progress
@@ -29,6 +46,9 @@ export class SyncStatusIndicator {
   private current: SyncStatus | null = null;
   private updating: Promise<void> | null = null;
   private again = false;
+  /** The latest integrity check of each engine, and the latest that repaired something. */
+  private readonly checks = { content: null as IntegrityCheck | null, user: null as IntegrityCheck | null };
+  private readonly repairs = { content: null as IntegrityCheck | null, user: null as IntegrityCheck | null };
 
   constructor(
     private readonly services: ReaderServices,
@@ -40,9 +60,16 @@ export class SyncStatusIndicator {
       this.contentState = change.to;
       void this.update();
     });
-    content.on('synced', () => {
+    content.on('synced', (summary) => {
       this.contentError = null;
+      if (summary.integrity) this.recordCheck('content', contentCheck(summary.integrity, Date.now()));
       void this.update();
+    });
+    // Checks made outside a run (verifyIntegrity) report repairs through the event only.
+    content.on('integrity', (report) => this.recordCheck('content', contentCheck(report, Date.now())));
+    userData.on('integrity', (report) => this.recordCheck('user', userCheck(report, Date.now())));
+    userData.on('synced', (report) => {
+      if (report.integrity) this.recordCheck('user', userCheck(report.integrity, Date.now()));
     });
     content.on('error', (error) => {
       this.contentError = error;
@@ -56,6 +83,16 @@ export class SyncStatusIndicator {
 
   get status(): SyncStatus | null {
     return this.current;
+  }
+
+  /** Integrity checks seen so far (shown in the details dialog). */
+  get integrity(): { readonly content: IntegrityCheck | null; readonly user: IntegrityCheck | null } {
+    return this.checks;
+  }
+
+  private recordCheck(engine: 'content' | 'user', check: IntegrityCheck): void {
+    this.checks[engine] = check;
+    if (check.repaired.length > 0) this.repairs[engine] = check;
   }
 
   /** Recomputes the status; calls arriving during an update coalesce into one more. */
@@ -113,13 +150,43 @@ export class SyncStatusIndicator {
         h('dt', {}, 'Quran content'),
         h('dd', {}, `last updated ${when(freshness.lastSyncedAt)}${freshness.stale ? ' (older than 7 days: connect to refresh)' : ''}`),
         this.current?.error ? [h('dt', {}, 'Last problem'), h('dd', { class: 'error' }, this.current.error)] : null,
+        h('dt', {}, 'Integrity'),
+        h('dd', { 'data-testid': 'integrity-status' }, this.integrityLine(when)),
       ),
       quarantined.length > 0 ? quarantineSection(userData, quarantined, () => void this.update(), this.onSignInAgain) : null,
     );
     const actions = this.current?.sessionEnded
       ? [{ label: 'Close' }, { label: 'Sign in again', kind: 'primary' as const, testId: 'sign-in-again', run: () => this.onSignInAgain() }]
-      : [{ label: 'Close' }, { label: 'Sync now', kind: 'primary' as const, testId: 'sync-now', run: () => this.syncNow() }];
+      : [
+          { label: 'Close' },
+          { label: 'Check integrity', testId: 'verify-integrity', run: () => this.verifyIntegrity() },
+          { label: 'Sync now', kind: 'primary' as const, testId: 'sync-now', run: () => this.syncNow() },
+        ];
     await openDialog('Sync', body, actions, 'sync-dialog');
+  }
+
+  /** `last check: ok at …` (or what it repaired), then the latest repair: `repaired: 2 resources / BOOKMARK at …`. */
+  private integrityLine(when: (t: number | null) => string): string {
+    const checks = [this.checks.content, this.checks.user].filter((c): c is IntegrityCheck => c !== null);
+    if (checks.length === 0) return 'not checked yet';
+    const at = Math.max(...checks.map((c) => c.at));
+    const outcome = checks.every((c) => c.healed) ? (checks.some((c) => c.repaired.length > 0 && c.at === at) ? 'repaired' : 'ok') : 'repair incomplete';
+    const repairs = [this.repairs.content, this.repairs.user].filter((c): c is IntegrityCheck => c !== null);
+    if (repairs.length === 0) return `last check: ${outcome} at ${when(at)}`;
+    // Repairs of both engines found by one check (a minute apart at most) are reported together.
+    const latest = Math.max(...repairs.map((c) => c.at));
+    const together = repairs.filter((c) => latest - c.at < 60_000);
+    return `last check: ${outcome} at ${when(at)}; repaired: ${together.flatMap((c) => c.repaired).join(' / ')} at ${when(latest)}`;
+  }
+
+  /** A full check of both engines against the server's digests, now; repairs show in the dialog. */
+  async verifyIntegrity(): Promise<void> {
+    const { userData, content } = this.services;
+    const [c, u] = await Promise.allSettled([content.verifyIntegrity(), userData.verifyIntegrity()]);
+    const at = Date.now();
+    if (c.status === 'fulfilled' && c.value) this.recordCheck('content', contentCheck(c.value, at));
+    if (u.status === 'fulfilled' && u.value) this.recordCheck('user', userCheck(u.value, at));
+    await this.update();
   }
 
   /** Both engines, now (the reader's "pull to refresh"). Failures show in the pill. */
