@@ -8,6 +8,7 @@ import { ensureResourceDigest, storedDigest } from './content-digest.js';
 import type { FeedHeadSource } from './feed-head-cache.js';
 import { snapshotEtag } from './snapshot-cache.js';
 import { snapshotBodyPrefix, snapshotRowBatches } from './snapshot-rows.js';
+import type { ContentEncoding } from '../http/content-encoding.js';
 
 /**
  * Snapshots (`GET /resources/snapshots/{group}/{id}`), streamed in constant memory: rows are read in keyset
@@ -85,44 +86,12 @@ async function* snapshotChunks(db: ContentDb, heads: FeedHeadSource, head: Snaps
   yield `],"sync_sequence":${Math.max(syncSequence, head.lastSequence)}}`;
 }
 
-export type SnapshotEncoding = 'br' | 'gzip' | 'identity';
+export type SnapshotEncoding = ContentEncoding;
 
-/**
- * Picks the response encoding from `Accept-Encoding` (q-values honoured; brotli preferred over gzip at
- * equal q). Brotli runs at quality 4: the default (11) is far too slow for streaming large snapshots.
- */
-export function negotiateEncoding(acceptEncoding: string | undefined): SnapshotEncoding {
-  if (!acceptEncoding) return 'identity';
-  // Clients send a handful of distinct values: parse each once (bounded, a client can send any string).
-  let encoding = negotiated.get(acceptEncoding);
-  if (encoding === undefined) {
-    encoding = parseAcceptEncoding(acceptEncoding);
-    if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
-    negotiated.set(acceptEncoding, encoding);
-  }
-  return encoding;
-}
+/** Snapshot encodings in order of preference: brotli, then gzip (see {@link compressor}). */
+export const SNAPSHOT_ENCODINGS = ['br', 'gzip'] as const;
 
-const NEGOTIATED_MAX = 256;
-const negotiated = new Map<string, SnapshotEncoding>();
-
-function parseAcceptEncoding(acceptEncoding: string): SnapshotEncoding {
-  const q = new Map<string, number>();
-  for (const part of acceptEncoding.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    if (!name) continue;
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const value = qParam ? Number(qParam.slice(2)) : 1;
-    q.set(name, Number.isFinite(value) ? value : 0);
-  }
-  const weight = (name: string) => q.get(name) ?? q.get('*') ?? 0;
-  const br = weight('br');
-  const gzip = weight('gzip');
-  if (br > 0 && br >= gzip) return 'br';
-  if (gzip > 0) return 'gzip';
-  return 'identity';
-}
-
+/** Brotli runs at quality 4: the default (11) is far too slow for streaming large snapshots. */
 export function compressor(encoding: Exclude<SnapshotEncoding, 'identity'>): Gzip | BrotliCompress {
   return encoding === 'gzip'
     ? createGzip()

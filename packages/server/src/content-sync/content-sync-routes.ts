@@ -5,7 +5,8 @@ import type { AppContext } from '../app-context.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { sendJson } from '../http/compressed-json.js';
 import { serveContentDigests, type DigestsQuery } from './content-digests-service.js';
-import { compressor, etagMatches, negotiateEncoding, snapshotStream } from './content-snapshot-stream.js';
+import { negotiateEncoding } from '../http/content-encoding.js';
+import { compressor, etagMatches, SNAPSHOT_ENCODINGS, snapshotStream } from './content-snapshot-stream.js';
 import { DIGESTS_ANSWERS, SNAPSHOT_ANSWERS, SYNC_PAGE_ANSWERS } from './content-sync-route-docs.js';
 import { CURSOR_TTL_SECONDS, serveSyncPage, type SyncQuery } from './content-sync-service.js';
 import { bodyStream } from './snapshot-cache.js';
@@ -103,7 +104,7 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
       reply.header(HEADERS.etag, head.etag).header('cache-control', 'private, no-cache').header('vary', 'Accept-Encoding');
       if (head.digest) reply.header(RESOURCE_DIGEST_HEADER, formatResourceDigestHeader(head.digest));
       if (etagMatches(request.headers[HEADERS.ifNoneMatch], head.etag)) return reply.code(304).send();
-      const encoding = negotiateEncoding(request.headers['accept-encoding']);
+      const encoding = negotiateEncoding(request.headers['accept-encoding'], SNAPSHOT_ENCODINGS);
       reply.type('application/json; charset=utf-8');
       const cached = snapshots ? await snapshots.body(head, encoding, (await heads.read()).head) : null;
       if (cached) {

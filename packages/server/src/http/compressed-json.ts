@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { negotiateEncoding } from './content-encoding.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -40,16 +41,7 @@ export async function gzipJson(text: string): Promise<Buffer> {
 
 /** True when `Accept-Encoding` allows gzip (by name or `*`) with a q-value above 0. */
 export function acceptsGzip(acceptEncoding: string | string[] | undefined): boolean {
-  if (!acceptEncoding) return false;
-  let gzipQ: number | undefined;
-  let anyQ: number | undefined;
-  for (const part of String(acceptEncoding).split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    const value = Number.isFinite(q) ? q : 0;
-    if (name === 'gzip' || name === 'x-gzip') gzipQ = value;
-    else if (name === '*') anyQ = value;
-  }
-  return (gzipQ ?? anyQ ?? 0) > 0;
+  return negotiateEncoding(acceptEncoding, GZIP_ONLY) === 'gzip';
 }
+
+const GZIP_ONLY = ['gzip'] as const;
