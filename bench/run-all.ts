@@ -30,6 +30,7 @@ const SUITES: ReadonlyArray<{ name: string; reduced: Record<string, string>; ful
   { name: 'user-client', reduced: { QS_BENCH_EDITS: '5000' }, full: {} },
   { name: 'peer-pouchdb', reduced: {}, full: {} },
   { name: 'scale', reduced: { QS_BENCH_SCALE_SAMPLES: '100' }, full: { QS_BENCH_SCALE: 'full' } },
+  { name: 'integrity', reduced: { QS_BENCH_ROUNDS: '8' }, full: {} },
 ];
 
 /** Fixed text of the report: what the suites compare and which fast paths the figures exercise. */
