@@ -23,6 +23,8 @@ export class ApiError extends Error {
     readonly requestId: string | null = null,
     /** The server's `Retry-After`, in milliseconds. */
     readonly retryAfterMs: number | null = null,
+    /** The envelope's message as the server sent it (`message` adds the status and code); null without an envelope. */
+    readonly serverMessage: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -184,6 +184,7 @@ async function apiErrorFrom(response: Response, url: string, now: number): Promi
     url,
     response.headers.get(HEADERS.requestId),
     parseRetryAfter(response.headers.get(HEADERS.retryAfter), now),
+    parsed?.message ?? null,
   );
 }
 

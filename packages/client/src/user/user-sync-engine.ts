@@ -1,4 +1,4 @@
-import { USER_RESOURCES, USER_SYNC_ERROR_CODES, type UserResource } from '@quran-sync/protocol';
+import { readSyncRefusal, USER_RESOURCES, USER_SYNC_ERROR_CODES, type UserResource } from '@quran-sync/protocol';
 import { ApiError } from '../http/api-error.js';
 import { backoffDelay, sleep as defaultSleep, type BackoffPolicy } from '../http/backoff.js';
 import { remapRecord } from './id-remap.js';
@@ -413,15 +413,14 @@ export class UserSyncEngine {
    * which is then quarantined. Returns the batch size for the next attempt.
    */
   private async refused(batch: readonly OutboxEntry[], error: ApiError, limit: number, stats: RunStats): Promise<number> {
-    const rawMessage = (error.message.match(/^\d{3}(?: \S+)?: (.*)$/s)?.[1] ?? error.message).trim();
-    const cap = rawMessage.match(/^Mutations must not exceed (\d+)$/);
-    if (cap) {
+    const rawMessage = (error.serverMessage ?? error.message).trim();
+    const refusal = readSyncRefusal(rawMessage);
+    if (refusal.kind === 'too-many-mutations') {
       await this.unfreeze();
-      return Math.max(1, Math.min(limit, Number(cap[1])));
+      return Math.max(1, Math.min(limit, refusal.max));
     }
-    const index = rawMessage.match(/at mutation\[(\d+)\]/);
     let culprit: OutboxEntry | null = null;
-    if (index && Number(index[1]) < batch.length) culprit = batch[Number(index[1])]!;
+    if (refusal.kind === 'mutation' && refusal.index < batch.length) culprit = batch[refusal.index]!;
     else if (batch.length === 1) culprit = batch[0]!;
     if (!culprit) {
       await this.unfreeze();

@@ -25,6 +25,23 @@ export const syncMessages = {
   invalidIdempotencyKey: (): string => 'Invalid Idempotency-Key: 1 to 255 visible ASCII characters',
 } as const;
 
+/**
+ * What a client reads from a refusal of `POST /v1/sync`, parsed back from the messages built above: the batch
+ * was too large (push at most `max`), one mutation was refused (quarantine it), or the batch as a whole.
+ */
+export type SyncRefusal = { readonly kind: 'too-many-mutations'; readonly max: number } | { readonly kind: 'mutation'; readonly index: number } | { readonly kind: 'batch' };
+
+const TOO_MANY = /^Mutations must not exceed (\d+)$/;
+const AT_MUTATION = / at mutation\[(\d+)\]$/;
+
+export function readSyncRefusal(message: string): SyncRefusal {
+  const text = message.trim();
+  const cap = TOO_MANY.exec(text);
+  if (cap) return { kind: 'too-many-mutations', max: Number(cap[1]) };
+  const at = AT_MUTATION.exec(text);
+  return at ? { kind: 'mutation', index: Number(at[1]) } : { kind: 'batch' };
+}
+
 /** A value as a short string for a message: strings as they are, anything else as its JSON (truncated). */
 function describe(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
