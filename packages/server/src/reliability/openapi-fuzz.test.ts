@@ -25,7 +25,7 @@ import { seedFuzzData, type FuzzPools } from './testing/fuzz-seed.js';
 const SURVEY = process.env.QS_FUZZ_SURVEY === '1';
 const RUNS = Number(process.env.QS_FUZZ_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 3000 : 300));
 const SEED = process.env.QS_FUZZ_SEED ? { seed: Number(process.env.QS_FUZZ_SEED) } : {};
-const ALL_SCOPES = ['content', 'content.write', 'sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'openid', 'offline_access'];
+const ALL_SCOPES = ['content', 'content.write', 'sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'app_state', 'openid', 'offline_access'];
 const CLIENT = 'fuzz-client';
 const USER = 'fuzz-user-a';
 /** Placeholder replaced, when the request is sent, by the user's current head (so writes pass the conflict check). */
@@ -60,7 +60,7 @@ describe('OpenAPI-derived fuzzing of every public route', () => {
   it('the OpenAPI document covers every API family and documents parameters', () => {
     const families = new Set(operations.map((o) => o.family));
     // 'other': the probes (/health, /ready, /metrics).
-    expect([...families].sort()).toEqual(['admin', 'content-snapshot', 'content-sync', 'discovery', 'oauth2', 'oauth2-page', 'other', 'user-direct', 'user-sync']);
+    expect([...families].sort()).toEqual(['admin', 'app-state', 'content-snapshot', 'content-sync', 'discovery', 'oauth2', 'oauth2-page', 'other', 'user-direct', 'user-sync']);
     // Every path parameter of a template is documented (so the fuzzer generates it).
     for (const op of operations) {
       const inTemplate = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
@@ -115,7 +115,8 @@ describe('OpenAPI-derived fuzzing of every public route', () => {
         await checkResponse(op, request, response, bad.name, { unchanged: true });
       }
     }
-  });
+    // Every body route times every malformed body, each with a database fingerprint.
+  }, 180_000);
 
   it('refuses a 10 MB body on every body route with 413 in the route envelope (before reading it all), data untouched', async () => {
     const big = `{"mutations":[${'{"type":"CREATE","resource":"BOOKMARK","data":{"type":"ayah","key":1,"verseNumber":1}},'.repeat(130_000)}{}]}`;
