@@ -10,4 +10,4 @@ export { DEV_CLIENT_ID } from './auth/dev-credentials.js';
 export { signAccessToken, type AccessTokenRequest, type SignedAccessToken } from './auth/access-token-signer.js';
 export { SERVER_VERSION } from './version.js';
 export { seedContent, type SeedReport } from './content-sync/content-seed.js';
-export { isServerWorker, serveAsWorker, startServerWorkers, type WorkerPool } from './http/worker-cluster.js';
+export { isServerWorker, serveAsWorker, startServerWorkers, type WorkerPool } from './process/worker-cluster.js';

@@ -61,7 +61,7 @@ file; see docs/app-state.md), LOG_LEVEL (see README).`,
     });
 }
 
-/** The primary of `--workers N`: prepares once, then supervises the workers (http/worker-cluster.ts) until a signal. */
+/** The primary of `--workers N`: prepares once, then supervises the workers (server's process/worker-cluster.ts) until a signal. */
 async function serveWithWorkers(config: ServerConfig, where: string): Promise<void> {
   process.stderr.write(`quran-sync: starting ${config.workers} server processes on ${where}\n`);
   const pool = await startServerWorkers(config, (line) => process.stderr.write(`quran-sync: ${line}\n`));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveReaderDir } from '../reader/reader-dir.js';
+import { resolveReaderDir } from './reader-dir.js';
 import { parseEnvBoolean } from './env-boolean-words.js';
 import { resolveServerConfig } from './server-config.js';
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { resolveAppStateConfig, type AppStateConfig } from '../app-state/app-state-config.js';
-import { resolveReaderDir } from '../reader/reader-dir.js';
+import { resolveReaderDir } from './reader-dir.js';
 import { parseEnvBoolean } from './env-boolean-words.js';
 
 /**
@@ -43,11 +43,11 @@ export interface ServerConfig {
   readonly createDevCredentials: boolean;
   /** Origins allowed by CORS on the public APIs; empty disables CORS. Admin routes never get CORS. */
   readonly corsOrigins: readonly string[];
-  /** Built reader app (`apps/reader/dist`) served at `/reader/`; null: not served. See reader/reader-dir.ts. */
+  /** Built reader app (`apps/reader/dist`) served at `/reader/`; null: not served. See config/reader-dir.ts. */
   readonly readerDir: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
-   * Server processes `quran-sync serve` runs on one port (node:cluster; http/worker-cluster.ts). More than one
+   * Server processes `quran-sync serve` runs on one port (node:cluster; process/worker-cluster.ts). More than one
    * needs PostgreSQL: the embedded database belongs to a single process.
    */
   readonly workers: number;

@@ -1,6 +1,6 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { isReaderBuild } from './reader-dir.js';
+import { isReaderBuild } from '../config/reader-dir.js';
 
 /** Where the reader lives on the server. Its OAuth redirect URI is this path (reader-client.ts). */
 export const READER_PATH = '/reader/';

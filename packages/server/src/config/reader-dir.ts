@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseEnvBoolean } from '../config/env-boolean-words.js';
+import { parseEnvBoolean } from './env-boolean-words.js';
 
 /**
  * The build of `apps/reader` in this repository, found from this module's own location (the same depth under
