@@ -8,7 +8,7 @@ import { ContentSyncClient } from './content-sync-client.js';
 describe('bootstrap of all seeded content', () => {
   let fx: ContentFixture;
   beforeAll(async () => {
-    fx = await startContentFixture({ seedOnStart: true });
+    fx = await startContentFixture({ seededContent: true });
   });
   afterAll(async () => fx?.close());
 

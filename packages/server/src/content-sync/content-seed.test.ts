@@ -12,7 +12,7 @@ describe('seeded content', () => {
   let server: TestServer;
   let c: ContentTestClient;
   beforeAll(async () => {
-    server = await startTestServer({ seedOnStart: true });
+    server = await startTestServer({ seededContent: true });
     c = await contentTestClient(server);
   });
   afterAll(async () => server?.close());

@@ -13,7 +13,7 @@ describe('official @quranjs/api SDK against the server', () => {
   let editor: ContentTestClient;
 
   beforeAll(async () => {
-    server = await startTestServer({ seedOnStart: true });
+    server = await startTestServer({ seededContent: true });
     editor = await contentTestClient(server);
     await createClient(server.ctx.db, { id: 'sdk-app', name: 'SDK test app', secret: 'sdk-app-secret-1', scopes: ['content'], grantTypes: ['client_credentials'] });
   });

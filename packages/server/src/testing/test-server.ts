@@ -36,6 +36,8 @@ export interface MintTokenOptions {
 export interface TestServerOptions extends ServerConfigInput {
   /** Share a database between servers (restart tests); otherwise each server gets a fresh one. */
   readonly database?: DatabaseHandle;
+  /** A fresh database that already holds the bundled content (faster than `seedOnStart`, same content). */
+  readonly seededContent?: boolean;
   readonly fetch?: typeof fetch;
 }
 
@@ -44,9 +46,9 @@ export interface TestServerOptions extends ServerConfigInput {
  * seeded, no dev credentials, no reader, unless the options say otherwise. Keys live in a temporary directory.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const { database: sharedDatabase, fetch: fetchImpl, ...input } = options;
+  const { database: sharedDatabase, seededContent, fetch: fetchImpl, ...input } = options;
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'quran-sync-server-'));
-  const database = sharedDatabase ?? (await createTestDatabase());
+  const database = sharedDatabase ?? (await createTestDatabase({ seeded: seededContent === true }));
   const config = resolveServerConfig(
     {
       host: '127.0.0.1',

@@ -6,12 +6,13 @@ import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { migrateToLatest } from '../db/migrator.js';
 import type { Database } from '../db/schema.js';
-import { PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL_ENV } from './test-database.js';
+import { PGLITE_SEEDED_TEMPLATE_ENV, PGLITE_TEMPLATE_ENV, TEST_DATABASE_URL_ENV } from './test-database-env.js';
 
 /**
  * Runs once per `vitest run`: when tests use PGlite, migrates one instance and dumps its data directory,
  * so each test file loads a ready database instead of initialising and migrating its own. Workers inherit
- * the dump's path through the environment.
+ * the dump's path through the environment, and the path where the first file that needs the bundled content
+ * leaves a seeded dump for the others (see `createTestDatabase`).
  */
 export default async function setup(): Promise<() => Promise<void>> {
   if (process.env[TEST_DATABASE_URL_ENV]) return async () => {};
@@ -24,6 +25,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const file = path.join(dir, 'pglite-template.tar');
   await fs.writeFile(file, Buffer.from(await dump.arrayBuffer()));
   process.env[PGLITE_TEMPLATE_ENV] = file;
+  process.env[PGLITE_SEEDED_TEMPLATE_ENV] = path.join(dir, 'pglite-seeded-template.tar');
   return async () => {
     await fs.rm(dir, { recursive: true, force: true });
   };
