@@ -19,10 +19,15 @@ import {
   type GuardedTestApp,
   type TestServer,
 } from '@quran-sync/server/testing';
-import { runCliProcess } from '../testing/cli-harness.js';
+import { runCliInProcess, runCliProcess } from '../testing/cli-harness.js';
 import { resolveTokenIssuer } from './token-issuer.js';
 
-const cli = runCliProcess;
+/**
+ * Most runs are in this process (the same `runCli` the binary calls, without a Node start per run); the
+ * binary itself runs as a child process where that is the point: a first token, secrets read from stdin,
+ * and a database held by another process.
+ */
+const cli = runCliInProcess;
 
 describe('quran-sync token', () => {
   let server: TestServer;
@@ -39,7 +44,7 @@ describe('quran-sync token', () => {
   });
 
   it('prints a client token the server accepts (key file via --data-dir, issuer via --issuer)', async () => {
-    const result = await cli(['token', '--client', 'cli-app', '--scopes', 'content', '--data-dir', path.dirname(keysFile), '--issuer', server.ctx.config.issuer]);
+    const result = await runCliProcess(['token', '--client', 'cli-app', '--scopes', 'content', '--data-dir', path.dirname(keysFile), '--issuer', server.ctx.config.issuer]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const token = result.stdout.trim();
@@ -235,7 +240,7 @@ describe('quran-sync client / user', () => {
   });
 
   it('creates clients and users that a server then accepts', async () => {
-    const machine = await cli(['client', 'create', ...databaseArgs, '--id', 'machine', '--scopes', 'content', '--secret', '-'], { env: databaseEnv, stdin: 'machine-secret\n' });
+    const machine = await runCliProcess(['client', 'create', ...databaseArgs, '--id', 'machine', '--scopes', 'content', '--secret', '-'], { env: databaseEnv, stdin: 'machine-secret\n' });
     expect(machine.stderr).toBe('');
     expect(machine.code).toBe(0);
     expect(machine.stdout).toMatch(/created confidential client machine\n\s+scopes:\s+content\n\s+grant types:\s+client_credentials\n/);
@@ -252,7 +257,7 @@ describe('quran-sync client / user', () => {
     expect(web.code).toBe(0);
     expect(web.stdout).toContain('created public client web');
 
-    const user = await cli(['user', 'create', ...databaseArgs, '--username', 'salma', '--password', '-'], { env: databaseEnv, stdin: 'salma-password\n' });
+    const user = await runCliProcess(['user', 'create', ...databaseArgs, '--username', 'salma', '--password', '-'], { env: databaseEnv, stdin: 'salma-password\n' });
     expect(user.code).toBe(0);
     const userId = /with id (\S+)/.exec(user.stdout)?.[1];
     expect(userId).toBeTruthy();
@@ -292,7 +297,7 @@ describe('quran-sync client / user', () => {
       expect({ args: args.join(' '), code: result.code }).toEqual({ args: args.join(' '), code: 1 });
       expect(result.stderr).toMatch(message);
     }
-    // These fail before the database is opened, so they can run side by side.
+    // These fail before the database is opened.
     const invalid: Array<[string[], RegExp]> = [
       [['client', 'create', '--id', 'bad id', '--scopes', 'content', '--secret', 'long-enough'], /client id must be/],
       [['client', 'create', '--id', 'x', '--scopes', 'content telepathy', '--secret', 'long-enough'], /unknown scope\(s\): telepathy/],
@@ -301,13 +306,10 @@ describe('quran-sync client / user', () => {
       [['client', 'create', '--id', 'x', '--public', '--secret', 'long-enough', '--scopes', 'bookmark'], /exclude each other/],
       [['user', 'create', '--username', 'tiny', '--password', 'short'], /password must be/],
     ];
-    for (let i = 0; i < invalid.length; i += 3) {
-      const batch = invalid.slice(i, i + 3);
-      const results = await Promise.all(batch.map(([args]) => cli([...args.slice(0, 2), ...databaseArgs, ...args.slice(2)], { env: databaseEnv })));
-      batch.forEach(([args, message], j) => {
-        expect({ args: args.join(' '), code: results[j]!.code }).toEqual({ args: args.join(' '), code: 1 });
-        expect(results[j]!.stderr).toMatch(message);
-      });
+    for (const [args, message] of invalid) {
+      const result = await cli([...args.slice(0, 2), ...databaseArgs, ...args.slice(2)], { env: databaseEnv });
+      expect({ args: args.join(' '), code: result.code }).toEqual({ args: args.join(' '), code: 1 });
+      expect(result.stderr).toMatch(message);
     }
   });
 });
@@ -318,7 +320,7 @@ describe('quran-sync client / user on an embedded database in use', () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') });
     try {
       for (const args of [['client', 'list'], ['user', 'create', '--username', 'x', '--password', 'long-enough']]) {
-        const result = await cli([...args, '--data-dir', dataDir]);
+        const result = await runCliProcess([...args, '--data-dir', dataDir]);
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/embedded database in .* is in use by process \d+ \(probably a running `quran-sync serve`\)/);
       }
@@ -342,14 +344,10 @@ describe('quran-sync --help', () => {
       [['keys', '--help'], [/rotate/]],
       [['keys', 'rotate', '--help'], [/--keep <n>/, /restart/]],
     ];
-    // Three at a time: each is a separate Node process.
-    for (let i = 0; i < expectations.length; i += 3) {
-      const batch = expectations.slice(i, i + 3);
-      const results = await Promise.all(batch.map(([args]) => cli(args)));
-      batch.forEach(([args, patterns], j) => {
-        expect({ args: args.join(' '), code: results[j]!.code }).toEqual({ args: args.join(' '), code: 0 });
-        for (const pattern of patterns) expect(results[j]!.stdout).toMatch(pattern);
-      });
+    for (const [args, patterns] of expectations) {
+      const result = await cli(args);
+      expect({ args: args.join(' '), code: result.code }).toEqual({ args: args.join(' '), code: 0 });
+      for (const pattern of patterns) expect(result.stdout).toMatch(pattern);
     }
   });
 });

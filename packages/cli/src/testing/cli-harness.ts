@@ -14,10 +14,19 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the CLI in this process, capturing what it writes (fast; for commands that do not exit the process). */
-export async function runCliInProcess(args: readonly string[]): Promise<CliResult> {
+/**
+ * Runs the CLI in this process, capturing what it writes (fast: no Node start, no second transform of the
+ * sources; for commands that do not exit the process and read nothing from stdin). `env` is set for the
+ * run only. One run at a time: the capture replaces this process's stdout and stderr.
+ */
+export async function runCliInProcess(args: readonly string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
+  const saved = Object.entries(options.env ?? {}).map(([name, value]) => {
+    const before = process.env[name];
+    process.env[name] = value;
+    return [name, before] as const;
+  });
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
   try {
@@ -26,6 +35,10 @@ export async function runCliInProcess(args: readonly string[]): Promise<CliResul
   } finally {
     out.mockRestore();
     err.mockRestore();
+    for (const [name, before] of saved) {
+      if (before === undefined) delete process.env[name];
+      else process.env[name] = before;
+    }
   }
 }
 
