@@ -169,7 +169,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
         delegator: (request, callback) => callback(null, { origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins, exposedHeaders: [HEADERS.mutationAt, HEADERS.mutationsRecorded, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter, RESOURCE_DIGEST_HEADER] }),
       });
     }
-    await installOpenApi(app, { version: SERVER_VERSION });
+    await installOpenApi(app, { version: SERVER_VERSION, publicUrl: config.publicUrl });
     // Not ready until start-up work (seeding, after the port is bound) is done.
     const readiness = new Readiness(STARTUP_LAG_SETTLE_MS);
     await installOverloadProtection(app, config.overload, database, readiness);
