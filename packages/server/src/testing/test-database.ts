@@ -35,7 +35,11 @@ export function testPostgresUrl(): string | null {
  */
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<DatabaseHandle> {
   const handle = await createEmptyTestDatabase(options);
-  if (options.seeded && handle.kind === 'postgres') await seedContent(handle.db);
+  if (options.seeded && handle.kind === 'postgres') {
+    // A fresh schema is empty: migrate it first (the server's start then finds nothing to do).
+    await migrateToLatest(handle.db);
+    await seedContent(handle.db);
+  }
   return handle;
 }
 
