@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { API_PREFIXES, HEADERS, RESOURCE_DIGEST_HEADER } from '@quran-sync/protocol';
 import { adminRoutes } from './admin/admin-routes.js';
+import { appStatePurgeJob } from './app-state/app-state-jobs.js';
 import { appStateRoutes } from './app-state/app-state-routes.js';
 import type { AppContext } from './app-context.js';
 import { createAccessTokenVerifier } from './auth/access-token-verifier.js';
@@ -146,6 +147,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     };
     await services.add(contentCompactionJob(ctx));
     await services.add(userSyncPurgeJob(ctx));
+    await services.add(appStatePurgeJob(ctx));
     // Started before any route can answer: the content routes serve from the feed head kept in memory.
     await services.startAll();
 

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { periodicJob } from '../lifecycle/periodic-job.js';
+import type { Service } from '../lifecycle/service-lifecycle.js';
 import type { AppStateConfig } from './app-state-config.js';
 import { APP_STATE_IDEMPOTENCY_TTL_MS } from './app-state-store.js';
 
@@ -59,22 +61,16 @@ export async function purgeAppState(db: Kysely<Database>, options: { now: number
   return { tombstones, idempotencyKeys: Number(idempotency.numDeletedRows) };
 }
 
-/** Runs {@link purgeAppState} every minute; the returned function stops it, waiting for a run in progress. */
-export function startAppStatePurge(db: Kysely<Database>, config: AppStateConfig, log: FastifyBaseLogger): () => Promise<void> {
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    running ??= purgeAppState(db, { now: Date.now(), changeRetentionDays: config.limits.changeRetentionDays })
-      .then((result) => {
-        if (result.tombstones + result.idempotencyKeys > 0) log.debug({ purged: result }, 'app state purge');
-      })
-      .catch((error: unknown) => log.warn({ err: error }, 'app state purge failed'))
-      .finally(() => {
-        running = null;
-      });
-  }, PURGE_INTERVAL_MS);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+/** {@link purgeAppState} every minute, as a periodic job of the app. */
+export function appStatePurgeJob(ctx: { readonly db: Kysely<Database>; readonly config: { readonly appState: AppStateConfig }; readonly log: FastifyBaseLogger }): Service {
+  return periodicJob({
+    name: 'app state purge',
+    intervalMs: PURGE_INTERVAL_MS,
+    run: () => purgeAppState(ctx.db, { now: Date.now(), changeRetentionDays: ctx.config.appState.limits.changeRetentionDays }),
+    describe: (result) => {
+      const purged = result as { tombstones: number; idempotencyKeys: number };
+      return purged.tombstones + purged.idempotencyKeys > 0 ? { purged } : null;
+    },
+    log: ctx.log,
+  });
 }

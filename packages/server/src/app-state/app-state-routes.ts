@@ -26,7 +26,6 @@ import type { CapabilityPlugin } from '../capability-plugin.js';
 import { HANDLER_VALIDATED } from '../http/handler-validated.js';
 import type { AppStateConfig } from './app-state-config.js';
 import { appStateError } from './app-state-errors.js';
-import { startAppStatePurge } from './app-state-jobs.js';
 import { installAppStateJsonParser, MALFORMED_BODY } from './app-state-json-body.js';
 import { AppStateStore, changeItem, documentItem, isoTime, type Precondition, type WriteOutcome } from './app-state-store.js';
 import { AppStateTokens, type Namespace } from './app-state-tokens.js';
@@ -66,7 +65,6 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
   const store = new AppStateStore(ctx.db, config);
   const tokens = new AppStateTokens(ctx.keys.syncTokenSecret);
   installAppStateJsonParser(app);
-  startPurgeOnce(app, ctx);
 
   app.get('/app-state::config', { config: ANY, schema: { tags: TAGS, summary: 'Collections and limits', security, response: { 200: AppStateConfigurationResponse, ...errors() } } }, async (request) => {
     const { scopes } = requireAuth(request);
@@ -213,15 +211,6 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
   app.put('/app-state/*', { config: WRITE, ...hidden }, (request, reply) => put(request, reply, ...documentTarget(request, config)));
   app.delete('/app-state/*', { config: WRITE, ...hidden }, (request, reply) => remove(request, reply, ...documentTarget(request, config)));
 };
-
-/** The purge runs once per app, whichever prefix registers first, and stops when the app closes. */
-const purging = new WeakSet<AppContext>();
-function startPurgeOnce(app: FastifyInstance, ctx: AppContext): void {
-  if (purging.has(ctx)) return;
-  purging.add(ctx);
-  const stop = startAppStatePurge(ctx.db, ctx.config.appState, ctx.log);
-  app.addHook('onClose', async () => stop());
-}
 
 function send(reply: FastifyReply, outcome: WriteOutcome): FastifyReply {
   if (outcome.etag !== null) reply.header('etag', outcome.etag);
