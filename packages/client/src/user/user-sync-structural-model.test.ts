@@ -26,15 +26,15 @@ const REGRESSION_SEEDS: readonly number[] = [2, 9, 36, 38, 53, 127, 162, 232, 27
  * integrity on the server and on each device (testing/structural-invariants.ts).
  *
  * Seeds (fast-check `fc.sample` with the seed; the same program on every store):
- * - default: memory seeds 1..DEFAULT_SEEDS.memory, SQLite and IndexedDB a handful each, plus REGRESSION_SEEDS;
- *   about 35 s on PGlite on a 2-core machine;
+ * - default (`npm test`): memory seeds 1..DEFAULT_SEEDS.memory, SQLite and IndexedDB a few each, plus
+ *   REGRESSION_SEEDS on memory; the wide search is `.ci/run`'s own step (QS_USER_MODEL_SEEDS=2000);
  * - `QS_USER_MODEL_SEEDS=N`: seeds 1..N on memory, and 1..ceil(N/10) on SQLite and IndexedDB (`A-B`: from A);
  * - `QS_USER_MODEL_STORE=memory|sqlite|indexeddb|all`: only that store (all: each store), with every seed;
  * - `QS_USER_MODEL_SEED=n` (or `n,m,…`): exactly those seeds (on QS_USER_MODEL_STORE, default all three),
  *   printing the program and what each command did.
  * A failure's message holds the program, the trace and every problem found, and the replay command.
  */
-const DEFAULT_SEEDS: Readonly<Record<StoreKind, number>> = { memory: 30, sqlite: 5, indexeddb: 5 };
+const DEFAULT_SEEDS: Readonly<Record<StoreKind, number>> = { memory: 12, sqlite: 3, indexeddb: 3 };
 
 function plan(): Array<{ store: StoreKind; seeds: number[] }> {
   const env = process.env;
