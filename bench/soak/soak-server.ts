@@ -51,7 +51,7 @@ export async function startSoakServer(env: Record<string, string>): Promise<Soak
     child.on('exit', (code) => reject(new Error(`server exited with ${code}; stderr:\n${stderr}`)));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

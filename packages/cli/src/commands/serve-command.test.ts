@@ -16,7 +16,8 @@ describe('quran-sync serve', () => {
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-serve-'));
     // A fixed issuer: with --port 0 the default one (from host and port) is not known in advance.
-    serve = await startServeProcess(['--port', '0', '--data-dir', dataDir, '--lenient-direct-writes'], { env: { QS_ISSUER: ISSUER } });
+    // At the default log level, as a user runs it; stdout is a pipe here, so it carries JSON lines.
+    serve = await startServeProcess(['--port', '0', '--data-dir', dataDir, '--lenient-direct-writes'], { env: { QS_ISSUER: ISSUER, LOG_LEVEL: 'info' } });
   }, 180_000);
   afterAll(async () => {
     await serve?.stop('SIGKILL');
@@ -50,6 +51,22 @@ describe('quran-sync serve', () => {
     });
     expect(res.status).toBe(200);
     expect(Number(res.headers.get('x-mutation-at'))).toBeGreaterThan(0);
+  });
+
+  it('announces itself once ready in one JSON line', async () => {
+    const lines = serve.stdout().trim().split('\n');
+    // Off a terminal stdout stays a JSON log stream: the banner is one of its lines, not plain text.
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const banners = entries.filter((e) => typeof e.msg === 'string' && e.msg.startsWith('quran-sync listening on '));
+    expect(banners).toHaveLength(1);
+    expect(banners[0]).toMatchObject({
+      level: 30,
+      msg: `quran-sync listening on ${serve.url}`,
+      url: serve.url,
+      docsUrl: `${serve.url}/docs`,
+      devCredentials: true,
+      tokenCommand: expect.stringMatching(/^npx quran-sync token --user dev --scopes "sync bookmark collection note reading_session preference" --data-dir /),
+    });
   });
 
   it('refuses a second server on the same data directory with a clear message', async () => {

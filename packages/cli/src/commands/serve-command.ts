@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
 import { buildApp, isServerWorker, redactUrl, serveAsWorker, startServerWorkers, type ServerConfig } from '@quran-sync/server';
+import { assertPortFree, PortInUseError } from './port-check.js';
+import { printBanner, serveBanner } from './serve-banner.js';
 import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from './server-options.js';
 
 interface ServeFlags extends DatabaseFlags {
@@ -16,7 +18,7 @@ export function registerServeCommand(program: Command): void {
   addDatabaseOptions(
     program
       .command('serve')
-      .description('migrate the database, then serve every API; prints the URL when ready')
+      .description('migrate the database, then serve every API; prints where to start when ready')
       .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
       .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('PORT').default('8080'))
       .addOption(new Option('--public-url <url>', 'base URL clients reach the server at (issuer, discovery links)').env('QS_PUBLIC_URL'))
@@ -40,7 +42,9 @@ QS_INTROSPECTION_URL, QS_JWKS_REFETCH_INTERVAL_MS, QS_RATE_LIMIT_PER_CLIENT, QS_
 QS_CLIENT_AUTH_FAILURES_PER_CLIENT, QS_CLIENT_AUTH_FAILURES_PER_ADDRESS, QS_CLIENT_AUTH_FAILURE_WINDOW_MS,
 QS_BODY_LIMIT, QS_SEND_TIMEOUT_MS, QS_METRICS_PUBLIC, QS_METRICS_TOKEN, QS_METRICS_PORT, QS_METRICS_HOST,
 QS_CONTENT_RETENTION_DAYS, QS_CORS_ORIGINS, QS_APP_STATE_CONFIG (App State collections and limits, a JSON
-file; see docs/app-state.md), LOG_LEVEL (see README).`,
+file; see docs/app-state.md), LOG_LEVEL (see README).
+
+A port another process holds is reported before anything else is done, and the command exits with 1.`,
     )
     .action(async (flags: ServeFlags) => {
       const config = configFromFlags({
@@ -50,13 +54,18 @@ file; see docs/app-state.md), LOG_LEVEL (see README).`,
       });
       // One worker of `--workers N`: a whole server on the shared port; the primary prints the URL.
       if (isServerWorker()) return untilStopSignal((await serveAsWorker(config)).stop);
+      // Before the database is opened (on a first start: created, migrated and seeded, which takes a while).
+      await assertPortFree(config.host, config.port);
       const where = config.database.kind === 'postgres' ? redactUrl(config.database.url) : `embedded database in ${config.database.dataDir}`;
       if (config.workers > 1) return serveWithWorkers(config, where);
       process.stderr.write(`quran-sync: starting on ${where}\n`);
       const server = await buildApp(config);
-      const url = await server.listen();
-      process.stdout.write(`quran-sync listening on ${url}\n`);
-      if (config.readerDir) process.stderr.write(`quran-sync: reader at ${config.publicUrl ?? url}/reader/\n`);
+      const url = await server.listen().catch(async (error: unknown) => {
+        // Another process took the port since the check: close the database, or it keeps this process alive.
+        await server.close().catch(() => {});
+        throw listenError(error, config);
+      });
+      printBanner(serveBanner(config, url));
       await untilStopSignal(() => server.close());
     });
 }
@@ -65,9 +74,14 @@ file; see docs/app-state.md), LOG_LEVEL (see README).`,
 async function serveWithWorkers(config: ServerConfig, where: string): Promise<void> {
   process.stderr.write(`quran-sync: starting ${config.workers} server processes on ${where}\n`);
   const pool = await startServerWorkers(config, (line) => process.stderr.write(`quran-sync: ${line}\n`));
-  process.stdout.write(`quran-sync listening on ${pool.url}\n`);
-  if (config.readerDir) process.stderr.write(`quran-sync: reader at ${config.publicUrl ?? pool.url}/reader/\n`);
+  printBanner(serveBanner(config, pool.url));
   await untilStopSignal(() => pool.stop());
+}
+
+/** A port taken between the check and the bind gets the same hint as one taken before. */
+function listenError(error: unknown, config: ServerConfig): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EADDRINUSE' || code === 'EACCES' ? new PortInUseError(config.host, config.port, code) : error;
 }
 
 /** Graceful shutdown: stop accepting, drain in-flight requests, close the pool. A second signal forces it. */

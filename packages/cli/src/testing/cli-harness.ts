@@ -93,7 +93,7 @@ export function startServeProcess(args: readonly string[], options: { env?: Reco
     });
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(stdout);
       if (!match) return;
       clearTimeout(timer);
       resolve({

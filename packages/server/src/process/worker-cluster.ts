@@ -36,7 +36,11 @@ export const isServerWorker = (): boolean => cluster.isWorker;
  */
 export async function serveAsWorker(config: ServerConfig): Promise<{ stop(): Promise<void> }> {
   const server = await buildApp(config);
-  const url = await server.listen();
+  const url = await server.listen().catch(async (error: unknown) => {
+    // A worker that cannot bind exits (the primary then reports it) instead of idling on an open database.
+    await server.close().catch(() => {});
+    throw error;
+  });
   const message: ListeningMessage = { qs: 'listening', url };
   process.send?.(message);
   return {
