@@ -94,6 +94,36 @@ describe.each(STORE_KINDS)('content integrity (%s store)', (kind) => {
     }
   });
 
+  it('the check after an incremental run compares the digests the store kept and reads no rows', async () => {
+    await seed();
+    const inner = await createStore(kind);
+    let rowsRead = 0;
+    const store = new Proxy(inner, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (property === 'listRows') rowsRead++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const client = newClient(store);
+    try {
+      expect((await client.sync()).integrity).toMatchObject({ full: true, checked: 2, repairs: [] });
+      await fx.editor.rows('translations', 1, { upsert: [rows.translation(2, 2, 't1-2 edited'), rows.translation(6, 6, 't1-6')], delete: [{ record_type: 'translation', id: 3 }] });
+      rowsRead = 0;
+      const incremental = await client.sync();
+      expect(incremental.mode).toBe('incremental');
+      expect(incremental.integrity).toMatchObject({ full: false, checked: 2, repairs: [] });
+      expect(rowsRead).toBe(0);
+      expect(await storeState(store)).toEqual(await serverPublicState(fx.server, FILTER));
+    } finally {
+      await client.close();
+      await store.close();
+    }
+  });
+
   it('a resource missing from the store is fetched again', async () => {
     await seed();
     const store = await createStore(kind);

@@ -1,6 +1,9 @@
-import { CONTENT_LINK_PREFIX, contentRowHash, MultisetDigest, sameDigest, type ResourceGroupName, type SetDigest } from '@quran-sync/protocol';
+import { CONTENT_LINK_PREFIX, sameDigest, type ResourceGroupName, type SetDigest } from '@quran-sync/protocol';
 import type { ContentStore, StoredResource } from './content-store.js';
 import type { ContentSyncApi } from './content-sync-api.js';
+import { computeStoredDigest } from './content-store-digests.js';
+
+export { computeStoredDigest };
 
 /**
  * Verification of the local copy against the server's integrity digests (docs/integrity.md), after a run.
@@ -12,11 +15,12 @@ import type { ContentSyncApi } from './content-sync-api.js';
  *   does not list (not public at the checkpoint) → removed;
  * - a resource changed after the checkpoint (`digest: null`) is skipped: the next run brings its changes.
  *
- * Local digests are kept per resource, keyed by the resource's stored `sequence`: only resources a run
- * changed are read and hashed again, so a check after an incremental run costs the rows it touched plus one
- * request. A full check (every resource re-read) runs on the client's first run and then at most every
- * `fullCheckIntervalMs`: that is what notices a store changed behind the client's back (a restored backup,
- * an interrupted write, a botched migration).
+ * The local side of a check after a run is the digest the store keeps per resource, moved by every write
+ * in the write's transaction (`content-store-digests.ts`): no row is read, so the check costs one request
+ * whatever the run changed. A full check recomputes every resource's digest from its rows; it runs on the
+ * client's first run and then at most every `fullCheckIntervalMs`: that is what notices a store changed
+ * behind the client's back (a restored backup, an interrupted write, a botched migration). For a store that
+ * keeps no digests, digests computed from rows are remembered per resource `sequence` instead.
  */
 export interface ContentIntegrityRepair {
   readonly group: ResourceGroupName;
@@ -109,13 +113,13 @@ export class ContentIntegrityChecker {
         repairs.push(await this.repair(group, s.resource_id, 'missing', null, expected, s.last_sequence, local, options.signal));
         continue;
       }
-      const digest = await this.localDigest(local);
+      const digest = await this.localDigest(local, full);
       if (!sameDigest(digest, expected)) repairs.push(await this.repair(group, s.resource_id, 'digest_mismatch', digest, expected, s.last_sequence, local, options.signal));
     }
     for (const [key, r] of stored) {
       if (listed.has(key) || r.status !== 'available') continue;
       checked++;
-      const local = await this.localDigest(r);
+      const local = await this.localDigest(r, full);
       await this.store.write([{ op: 'removeResource', group: r.group, resourceId: r.id }]);
       this.cache.delete(key);
       repairs.push({ group: r.group, id: r.id, problem: 'stray', local, server: null, healed: (await this.store.getResource(r.group, r.id)) === null });
@@ -124,7 +128,12 @@ export class ContentIntegrityChecker {
     return { full, sequence: server.sequence, checked, skipped, repairs, durationMs: this.now() - started };
   }
 
-  private async localDigest(r: StoredResource): Promise<SetDigest> {
+  /** The kept digest, or (full checks, stores without one) the digest of the stored rows. */
+  private async localDigest(r: StoredResource, full: boolean): Promise<SetDigest> {
+    if (!full && this.store.readDigest) {
+      const kept = await this.store.readDigest(r.group, r.id);
+      if (kept) return kept;
+    }
     const key = `${r.group}:${r.id}`;
     const cached = this.cache.get(key);
     if (cached && cached.sequence === r.sequence && cached.status === r.status) return cached.digest;
@@ -161,14 +170,8 @@ export class ContentIntegrityChecker {
       freshAt: this.now(),
     };
     await this.store.write([{ op: 'replaceResource', resource, rows: result.rows }]);
-    const after = await this.localDigest(resource);
+    const after = await this.localDigest(resource, false);
     return { group, id, problem, local, server: expected, healed: sameDigest(after, target) };
   }
 }
 
-/** The digest of the rows a store holds for one resource, per docs/integrity.md. */
-export async function computeStoredDigest(store: ContentStore, group: ResourceGroupName, id: number): Promise<SetDigest> {
-  const digest = new MultisetDigest();
-  for (const row of await store.listRows(group, id)) digest.add(contentRowHash(row.recordType, row.recordKey, row.data));
-  return digest.toJSON();
-}

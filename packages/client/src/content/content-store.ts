@@ -1,4 +1,4 @@
-import type { ResourceGroupName } from '@quran-sync/protocol';
+import type { ResourceGroupName, SetDigest } from '@quran-sync/protocol';
 
 /**
  * The local copy of synced content, as the sync engine writes it and an app reads it.
@@ -27,6 +27,12 @@ export interface ContentStore {
   /** Rows of one resource in the group's snapshot order (content-sync.md), optionally filtered. */
   listRows(group: ResourceGroupName, resourceId: number, options?: ListRowsOptions): Promise<StoredRow[]>;
   countRows(group: ResourceGroupName, resourceId: number): Promise<number>;
+  /**
+   * The integrity digest the store keeps for the resource's rows, moved by every write in the same
+   * transaction (`content-store-digests.ts`); null when it keeps none for it yet (a store written before
+   * digests were kept). Optional: without it the integrity check hashes the resource's rows.
+   */
+  readDigest?(group: ResourceGroupName, resourceId: number): Promise<SetDigest | null>;
   close(): Promise<void>;
 }
 

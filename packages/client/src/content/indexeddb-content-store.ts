@@ -1,19 +1,22 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { commitIndexedDbBatch } from '../indexeddb/indexeddb-batch.js';
 import { keyRange } from '../indexeddb/indexeddb-key-range.js';
-import type { ResourceGroupName } from '@quran-sync/protocol';
+import type { ResourceGroupName, SetDigest } from '@quran-sync/protocol';
 import type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredRow } from './content-store.js';
 import { pageBounds, rowIndexFields, validateContentStoreOps, verseIndexRange } from './content-store-ops.js';
+import { computeStoredDigest, digestReads, keptDigestChanges, resourceRefKey, rowRefKey } from './content-store-digests.js';
 
 /**
  * `ContentStore` on IndexedDB (browsers, Electron renderers), through `idb`.
  *
- * Object stores (database version 1):
+ * Object stores (database version 2):
  * - `resources`, key `[group, id]`: the `StoredResource` records;
  * - `rows`, key `[group, resourceId, recordType, recordKey]`, with index `order` on
  *   `[group, resourceId, sortKey]` (the group's snapshot order) and index `verse` on
  *   `[group, resourceId, verseIndex]` (only rows that have a verse key carry `verseIndex`);
- * - `checkpoint`, one record under the key `current`.
+ * - `checkpoint`, one record under the key `current`;
+ * - `digests` (added in version 2), key `[group, id]`: the integrity digest kept per resource
+ *   (`content-store-digests.ts`); a database from version 1 starts without and computes each one once.
  *
  * A write batch is ONE readwrite transaction over the three stores with every request issued up front, so
  * it commits whole or aborts whole; nothing else is awaited while it is open (IndexedDB would auto-commit).
@@ -32,9 +35,17 @@ interface ContentDbSchema extends DBSchema {
   resources: { key: [string, number]; value: StoredResource };
   rows: { key: [string, number, string, string]; value: RowRecord; indexes: { order: [string, number, string]; verse: [string, number, number] } };
   checkpoint: { key: string; value: ContentCheckpoint };
+  digests: { key: [string, number]; value: DigestRecord };
 }
 
-const DB_VERSION = 1;
+interface DigestRecord {
+  group: string;
+  id: number;
+  digest: string;
+  count: number;
+}
+
+const DB_VERSION = 2;
 const CHECKPOINT_KEY = 'current';
 
 /** `[group, id]` ≤ every key of the resource's rows < `[group, id, []]` (arrays sort after strings). */
@@ -69,6 +80,7 @@ export class IndexedDbContentStore implements ContentStore {
           rows.createIndex('verse', ['group', 'resourceId', 'verseIndex']);
           database.createObjectStore('checkpoint');
         }
+        if (oldVersion < 2) database.createObjectStore('digests', { keyPath: ['group', 'id'] });
       },
     });
     return new IndexedDbContentStore(db, name);
@@ -76,10 +88,21 @@ export class IndexedDbContentStore implements ContentStore {
 
   async write(ops: readonly ContentStoreOp[]): Promise<void> {
     validateContentStoreOps(ops);
-    const tx = this.db.transaction(['resources', 'rows', 'checkpoint'], 'readwrite');
+    // Read what the digests need before the write transaction, which must not wait on anything else.
+    const reads = digestReads(ops);
+    const baseDigests = new Map<string, SetDigest>();
+    for (const r of reads.resources) baseDigests.set(resourceRefKey(r.group, r.id), (await this.readDigest(r.group, r.id)) ?? (await computeStoredDigest(this, r.group, r.id)));
+    const baseRows = new Map<string, unknown>();
+    for (const r of reads.rows) {
+      const row = await this.db.get('rows', [r.group, r.resourceId, r.recordType, r.recordKey]);
+      if (row) baseRows.set(rowRefKey(r.group, r.resourceId, r.recordType, r.recordKey), row.data);
+    }
+    const digestChanges = keptDigestChanges(ops, { digests: baseDigests, rows: baseRows });
+    const tx = this.db.transaction(['resources', 'rows', 'checkpoint', 'digests'], 'readwrite');
     const resources = tx.objectStore('resources');
     const rows = tx.objectStore('rows');
     const checkpoint = tx.objectStore('checkpoint');
+    const digests = tx.objectStore('digests');
     await commitIndexedDbBatch(tx, (requests) => {
       for (const op of ops) {
         switch (op.op) {
@@ -108,6 +131,9 @@ export class IndexedDbContentStore implements ContentStore {
             requests.push(checkpoint.delete(CHECKPOINT_KEY));
             break;
         }
+      }
+      for (const { group, id, digest } of digestChanges.values()) {
+        requests.push(digest ? digests.put({ group, id, digest: digest.digest, count: digest.count }) : digests.delete([group, id]));
       }
     });
   }
@@ -147,6 +173,11 @@ export class IndexedDbContentStore implements ContentStore {
 
   async countRows(group: ResourceGroupName, resourceId: number): Promise<number> {
     return this.db.count('rows', resourceRowsRange(group, resourceId));
+  }
+
+  async readDigest(group: ResourceGroupName, resourceId: number): Promise<SetDigest | null> {
+    const d = await this.db.get('digests', [group, resourceId]);
+    return d ? { digest: d.digest, count: d.count } : null;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
-import type { ResourceGroupName } from '@quran-sync/protocol';
+import { contentRowHash, MultisetDigest, type ResourceGroupName, type SetDigest } from '@quran-sync/protocol';
 import type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredRow } from './content-store.js';
 import { pageBounds, rowIndexFields, validateContentStoreOps, verseIndexRange } from './content-store-ops.js';
+import { digestReads, keptDigestChanges, resourceRefKey, rowRefKey } from './content-store-digests.js';
 
 interface MemoryRow {
   readonly recordType: string;
@@ -21,6 +22,7 @@ const rowKey = (recordType: string, recordKey: string): string => `${recordType}
 export class MemoryContentStore implements ContentStore {
   private readonly resources = new Map<string, StoredResource>();
   private readonly rows = new Map<string, Map<string, MemoryRow>>();
+  private readonly digests = new Map<string, SetDigest>();
   private checkpoint: ContentCheckpoint | null = null;
   private closed = false;
 
@@ -34,6 +36,18 @@ export class MemoryContentStore implements ContentStore {
       if (op.op === 'upsertRow') return { op, rows: [this.memoryRow(op.group, op.recordType, op.recordKey, op.data)] };
       return { op, rows: [] };
     });
+    const reads = digestReads(ops);
+    const baseDigests = new Map<string, SetDigest>();
+    for (const r of reads.resources) {
+      const key = resourceRefKey(r.group, r.id);
+      baseDigests.set(key, this.digests.get(key) ?? this.rowsDigest(key));
+    }
+    const baseRows = new Map<string, unknown>();
+    for (const r of reads.rows) {
+      const row = this.rows.get(resourceKey(r.group, r.resourceId))?.get(rowKey(r.recordType, r.recordKey));
+      if (row) baseRows.set(rowRefKey(r.group, r.resourceId, r.recordType, r.recordKey), JSON.parse(row.json));
+    }
+    const digestChanges = keptDigestChanges(ops, { digests: baseDigests, rows: baseRows });
     for (const { op, rows } of prepared) {
       switch (op.op) {
         case 'replaceResource': {
@@ -66,6 +80,10 @@ export class MemoryContentStore implements ContentStore {
           this.checkpoint = null;
           break;
       }
+    }
+    for (const [key, { digest }] of digestChanges) {
+      if (digest) this.digests.set(key, digest);
+      else this.digests.delete(key);
     }
   }
 
@@ -107,8 +125,21 @@ export class MemoryContentStore implements ContentStore {
     return this.rows.get(resourceKey(group, resourceId))?.size ?? 0;
   }
 
+  async readDigest(group: ResourceGroupName, resourceId: number): Promise<SetDigest | null> {
+    this.assertOpen();
+    const d = this.digests.get(resourceKey(group, resourceId));
+    return d ? { ...d } : null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** A resource's digest from its rows, for one the store keeps none for yet. */
+  private rowsDigest(key: string): SetDigest {
+    const digest = new MultisetDigest();
+    for (const r of this.rows.get(key)?.values() ?? []) digest.add(contentRowHash(r.recordType, r.recordKey, JSON.parse(r.json)));
+    return digest.toJSON();
   }
 
   private memoryRow(group: ResourceGroupName, recordType: string, recordKey: string, data: Readonly<Record<string, unknown>>): MemoryRow {

@@ -34,6 +34,15 @@ export const SQLITE_CONTENT_SCHEMA: readonly string[] = [
   )`,
   `create index if not exists qs_content_rows_order on qs_content_rows (resource_group, resource_id, sort_key, record_type, record_key)`,
   `create index if not exists qs_content_rows_verse on qs_content_rows (resource_group, resource_id, verse_index) where verse_index is not null`,
+  // The integrity digest kept per resource (content-store-digests.ts). Added without a version change: the
+  // statement runs on every open, and a store that lacks a resource's digest computes it once from the rows.
+  `create table if not exists qs_content_digests (
+    resource_group text not null,
+    resource_id integer not null,
+    digest text not null,
+    row_count integer not null,
+    primary key (resource_group, resource_id)
+  )`,
   `create table if not exists qs_content_checkpoint (
     id integer primary key check (id = 1),
     filter text not null,

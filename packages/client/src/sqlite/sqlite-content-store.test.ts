@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeContentStoreConformance } from '../testing/content-store-conformance.js';
 import { namedDatabaseStores } from '../testing/named-database-stores.js';
+import { computeStoredDigest } from '../content/content-store-digests.js';
 import { betterSqlite3Database } from './better-sqlite3-database.js';
 import { SqliteContentStore } from './sqlite-content-store.js';
 
@@ -30,5 +31,20 @@ describe('SQLite content store schema', () => {
     db.prepare("update qs_content_meta set value = '99' where key = 'schema_version'").run();
     await expect(SqliteContentStore.open(betterSqlite3Database(db))).rejects.toThrow(/schema 99/);
     await store.close();
+  });
+
+  it('a database from before kept digests gets the table on open, and each digest computed once from the rows when first moved', async () => {
+    const db = new Database(':memory:');
+    const store = await SqliteContentStore.open(betterSqlite3Database(db));
+    const row = (id: number, text: string) => ({ recordType: 'translation', recordKey: String(id), data: { id, resource_content_id: 19, verse_key: `1:${id}`, text } });
+    await store.write([{ op: 'replaceResource', resource: { group: 'translations', id: 19, resourceContentId: 19, status: 'available', unavailableReason: null, etag: null, sequence: 1, changedAt: null, freshAt: 1 }, rows: [row(1, 'a'), row(2, 'b')] }]);
+    // What a store written by an SDK without digests looks like.
+    db.exec('drop table qs_content_digests');
+    const reopened = await SqliteContentStore.open(betterSqlite3Database(db));
+    expect(await reopened.readDigest('translations', 19)).toBeNull();
+    await reopened.write([{ op: 'upsertRow', group: 'translations', resourceId: 19, ...row(2, 'b, edited') }]);
+    expect(await reopened.readDigest('translations', 19)).toEqual(await computeStoredDigest(reopened, 'translations', 19));
+    expect((await reopened.readDigest('translations', 19))?.count).toBe(2);
+    await reopened.close();
   });
 });

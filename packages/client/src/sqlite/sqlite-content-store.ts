@@ -1,6 +1,7 @@
-import type { ResourceGroupName } from '@quran-sync/protocol';
+import type { ResourceGroupName, SetDigest } from '@quran-sync/protocol';
 import type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredResourceStatus, StoredRow } from '../content/content-store.js';
 import { ContentStoreError, pageBounds, rowIndexFields, validateContentStoreOps, verseIndexRange } from '../content/content-store-ops.js';
+import { computeStoredDigest, digestReads, keptDigestChanges, resourceRefKey, rowRefKey } from '../content/content-store-digests.js';
 import { SQLITE_CONTENT_SCHEMA, SQLITE_CONTENT_SCHEMA_VERSION } from './sqlite-content-schema.js';
 import { installSqliteSchema } from './sqlite-schema-install.js';
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-database.js';
@@ -51,6 +52,15 @@ export class SqliteContentStore implements ContentStore {
   async write(ops: readonly ContentStoreOp[]): Promise<void> {
     validateContentStoreOps(ops);
     const statements: SqliteStatement[] = [];
+    // The adapter runs a list of statements, so what the digests need is read first (one writer per store).
+    const reads = digestReads(ops);
+    const baseDigests = new Map<string, SetDigest>();
+    for (const r of reads.resources) baseDigests.set(resourceRefKey(r.group, r.id), (await this.readDigest(r.group, r.id)) ?? (await computeStoredDigest(this, r.group, r.id)));
+    const baseRows = new Map<string, unknown>();
+    for (const r of reads.rows) {
+      const row = await this.getRow(r.group, r.resourceId, r.recordType, r.recordKey);
+      if (row) baseRows.set(rowRefKey(r.group, r.resourceId, r.recordType, r.recordKey), row.data);
+    }
     for (const op of ops) {
       switch (op.op) {
         case 'replaceResource':
@@ -84,6 +94,13 @@ export class SqliteContentStore implements ContentStore {
           statements.push({ sql: 'delete from qs_content_checkpoint', params: [] });
           break;
       }
+    }
+    for (const { group, id, digest } of keptDigestChanges(ops, { digests: baseDigests, rows: baseRows }).values()) {
+      statements.push(
+        digest
+          ? { sql: 'insert or replace into qs_content_digests (resource_group, resource_id, digest, row_count) values (?, ?, ?, ?)', params: [group, id, digest.digest, digest.count] }
+          : { sql: 'delete from qs_content_digests where resource_group = ? and resource_id = ?', params: [group, id] },
+      );
     }
     if (statements.length > 0) await this.db.transaction(statements);
   }
@@ -136,6 +153,11 @@ export class SqliteContentStore implements ContentStore {
   async countRows(group: ResourceGroupName, resourceId: number): Promise<number> {
     const rows = await this.db.all<{ n: number }>('select count(*) as n from qs_content_rows where resource_group = ? and resource_id = ?', [group, resourceId]);
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async readDigest(group: ResourceGroupName, resourceId: number): Promise<SetDigest | null> {
+    const rows = await this.db.all<{ digest: string; row_count: number }>('select digest, row_count from qs_content_digests where resource_group = ? and resource_id = ?', [group, resourceId]);
+    return rows[0] ? { digest: rows[0].digest, count: Number(rows[0].row_count) } : null;
   }
 
   async close(): Promise<void> {
