@@ -27,6 +27,7 @@ import { clientErrorHandler } from './http/client-error-handler.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { frameworkErrorHandler } from './http/framework-errors.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerLandingPage } from './http/landing-page.js';
 import { listeningUrl } from './http/listening-url.js';
 import { createMetricsListener, installMetrics } from './http/metrics.js';
 import { installOpenApi } from './http/openapi.js';
@@ -179,6 +180,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     services.onStop('rate limits', await installRateLimits(app, config.rateLimit, config.redisUrl));
     installMetrics(app, database, ctx.metrics, config.metrics);
     registerHealthRoutes(app, database, readiness, services);
+    registerLandingPage(app, { version: SERVER_VERSION, readerEnabled: config.readerDir !== null, builtinIssuer: config.auth.mode === 'builtin' });
     const metricsListener =
       config.metrics.port === null
         ? null
