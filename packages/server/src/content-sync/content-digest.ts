@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { contentRowHash, DIGEST_MODULUS, digestHex, MultisetDigest, type SetDigest } from '@quran-sync/protocol';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 /**
  * Per-resource content digests (docs/integrity.md), kept in `content_resources.row_digest` (the sum as an
@@ -51,6 +51,18 @@ export async function applyDigestDelta(db: Kysely<any>, group: string, id: numbe
     update content_resources
     set row_digest = mod(row_digest + ${delta.addend}::numeric, ${MODULUS}::numeric), row_count = row_count + ${delta.rows}
     where resource_group = ${group} and resource_id = ${id}`.execute(db);
+}
+
+/**
+ * `delta` as column assignments for an UPDATE of the resource row the write sends anyway (its new
+ * `last_sequence`), so keeping the digest adds no statement; empty when the delta moves nothing.
+ */
+export function digestDeltaColumns(delta: DigestDelta): { row_digest?: RawBuilder<string>; row_count?: RawBuilder<number> } {
+  if (delta.empty) return {};
+  return {
+    row_digest: sql<string>`mod(row_digest + ${delta.addend}::numeric, ${MODULUS}::numeric)`,
+    row_count: sql<number>`row_count + ${delta.rows}`,
+  };
 }
 
 /** The digest of a resource's stored rows, computed from the rows themselves. */

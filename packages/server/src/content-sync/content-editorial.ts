@@ -11,7 +11,7 @@ import {
   type ResourceStatus,
 } from '@quran-sync/protocol';
 import { standardError } from '../http/api-error.js';
-import { applyDigestDelta, DigestDelta, storeRecomputedDigest } from './content-digest.js';
+import { applyDigestDelta, DigestDelta, digestDeltaColumns, storeRecomputedDigest } from './content-digest.js';
 import type { FeedWriter } from './content-feed-writer.js';
 import type { ContentResourceTable } from './content-tables.js';
 import { sql, type Selectable } from 'kysely';
@@ -341,11 +341,14 @@ export async function applyRowChanges(
     }
   }
 
-  await applyDigestDelta(writer.trx, group, resource.resource_id, digest);
-  if (lastSequence === resource.last_sequence) return { resource, counts };
+  if (lastSequence === resource.last_sequence) {
+    // Not public (nothing emitted): the digest still moves, in a statement of its own.
+    await applyDigestDelta(writer.trx, group, resource.resource_id, digest);
+    return { resource, counts };
+  }
   const updated = await writer.trx
     .updateTable('content_resources')
-    .set({ last_sequence: lastSequence, updated_at: writer.now })
+    .set({ last_sequence: lastSequence, updated_at: writer.now, ...digestDeltaColumns(digest) })
     .where('resource_group', '=', group)
     .where('resource_id', '=', resource.resource_id)
     .returningAll()

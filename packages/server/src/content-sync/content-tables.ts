@@ -30,8 +30,8 @@ export interface ContentResourceTable {
   /** Sequence of the `RESOURCE_CREATE` that last made it public; null while not public. */
   public_since_sequence: number | null;
   /** Sum of the rows' SHA-256 values modulo 2^256 (docs/integrity.md), kept by the writing transaction. */
-  row_digest: ColumnType<string | null, never, never>;
-  row_count: ColumnType<number | null, never, never>;
+  row_digest: ColumnType<string | null, never, string>;
+  row_count: ColumnType<number | null, never, number>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
