@@ -3,7 +3,8 @@ import { forgetSession, loadSession, startSignIn } from './auth-session.js';
 import { h, mount } from './dom.js';
 import type { ReaderContext, View } from './reader-context.js';
 import { BASE_URL, CLIENT_ID, CONTENT_SYNC_INTERVAL_MS, REDIRECT_URI } from './reader-config.js';
-import { chosenTranslations, openReaderServices } from './reader-services.js';
+import { chosenTranslations, openReaderServices, saveChosenTranslations, TRANSLATIONS_KEY } from './reader-services.js';
+import { contentFilter } from './translation-catalogue.js';
 import { openDialog } from './ui/dialog.js';
 import { logo } from './ui/logo.js';
 import { SyncStatusIndicator } from './ui/sync-status.js';
@@ -76,6 +77,42 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
     addEventListener('online', () => void content.sync().catch(() => undefined));
   };
 
+  /**
+   * The chosen translations as the user's App State setting: read at start, sent or read again when the
+   * connection comes back and when the tab is shown again. A choice made on another device is applied here
+   * by downloading it; a change made here and not yet sent wins until the server has it.
+   */
+  const syncTranslationsSetting = async (): Promise<void> => {
+    const setting = services.translationsSetting;
+    try {
+      const outcome = await setting.sync();
+      const applied = chosenTranslations();
+      // A choice made before the setting existed becomes the setting.
+      if (outcome === 'absent' && applied) await setting.set(applied);
+      const wanted = setting.value();
+      if (!started || !wanted || setting.pending() || sameIds(wanted, applied)) return;
+      saveChosenTranslations(wanted);
+      content.setResources(contentFilter(wanted));
+      ctx.notify('Translations changed on another device: downloading them');
+      // The view refreshes on the content sync's `synced` event. A run already in progress (the loop's, or
+      // the one coming back online starts) is joined and uses the old filter; the next one uses the new.
+      await content.sync().catch(() => undefined);
+      await content.sync();
+    } catch (cause) {
+      console.warn('translations setting not synced', cause);
+    }
+  };
+  addEventListener('online', () => void syncTranslationsSetting());
+  // Another tab of this browser applied other translations (chosen there, or adopted from the setting): follow
+  // it, so no two tabs sync the shared content database with different filters, each undoing the other.
+  addEventListener('storage', (event) => {
+    const ids = event.key === TRANSLATIONS_KEY ? chosenTranslations() : null;
+    if (!ids) return;
+    content.setResources(contentFilter(ids));
+    void current?.refresh?.('content');
+  });
+  document.addEventListener('visibilitychange', () => void (document.visibilityState === 'visible' && syncTranslationsSetting()));
+
   const route = async (): Promise<void> => {
     if (!started) return;
     const parts = location.hash.replace(/^#\/?/, '').split('/');
@@ -132,7 +169,10 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
   if (ready) {
     startBackgroundSync();
     await route();
+    void syncTranslationsSetting();
   } else {
+    // The picker offers the choice the user made on another device: give the read a moment, no more.
+    await Promise.race([syncTranslationsSetting(), new Promise((resolve) => setTimeout(resolve, 3000))]);
     show(
       translationsView(
         ctx,
@@ -144,4 +184,8 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
       ),
     );
   }
+}
+
+function sameIds(a: readonly number[], b: readonly number[] | null): boolean {
+  return b !== null && a.length === b.length && a.every((id, i) => id === b[i]);
 }

@@ -1,9 +1,11 @@
 import { ContentSyncClient, IndexedDbContentStore, IndexedDbUserStore, UserSessionTokenProvider, UserSyncClient, type UserSession } from '@quran-sync/client';
 import { sessionUser, sharedSessionStorage } from './auth-session.js';
 import { BASE_URL, CLIENT_ID } from './reader-config.js';
+import type { AppStateSetting } from './app-state-setting.js';
 import { contentFilter } from './translation-catalogue.js';
+import { translationsSetting } from './translations-setting.js';
 
-const TRANSLATIONS_KEY = 'quran-reader:translations';
+export const TRANSLATIONS_KEY = 'quran-reader:translations';
 
 /** Everything the views use: the two SDK clients over their IndexedDB stores, for one signed-in user. */
 export interface ReaderServices {
@@ -12,6 +14,8 @@ export interface ReaderServices {
   readonly contentStore: IndexedDbContentStore;
   readonly content: ContentSyncClient;
   readonly userData: UserSyncClient;
+  /** The chosen translations as the user's App State setting (the choice applied on this device is `chosenTranslations`). */
+  readonly translationsSetting: AppStateSetting<number[]>;
 }
 
 /**
@@ -27,10 +31,13 @@ export async function openReaderServices(session: UserSession): Promise<ReaderSe
   const content = new ContentSyncClient({ baseUrl: BASE_URL, resources: contentFilter(chosenTranslations() ?? []), store: contentStore, tokenProvider: tokens });
   const userStore = await IndexedDbUserStore.open({ name: `quran-reader-user:${user.id}` });
   const userData = new UserSyncClient({ store: userStore, baseUrl: BASE_URL, tokenProvider: tokens, conflictPolicy: 'last-writer-wins' });
-  return { user, tokens, contentStore, content, userData };
+  return { user, tokens, contentStore, content, userData, translationsSetting: translationsSetting({ baseUrl: BASE_URL, tokens, userId: user.id }) };
 }
 
-/** The translations the user picked (null before the first choice). Per browser, like the downloaded content. */
+/**
+ * The translations applied on this browser, the ones downloaded (null before the first download). The user's
+ * choice travels between devices as an App State setting; a device applies it by downloading (reader-app.ts).
+ */
 export function chosenTranslations(): number[] | null {
   try {
     const value = JSON.parse(localStorage.getItem(TRANSLATIONS_KEY) ?? 'null') as unknown;

@@ -7,10 +7,12 @@ import { TRANSLATIONS, contentFilter } from '../translation-catalogue.js';
 /**
  * The translation picker and the download with its progress bar. The first download (a bootstrap of the
  * Quran text and the chosen translations) must finish before reading; a later change downloads only what is
- * new (the SDK keeps resources still in the filter).
+ * new (the SDK keeps resources still in the filter). A completed choice is also the user's App State setting,
+ * so the user's other devices offer and apply it.
  */
 export function translationsView(ctx: ReaderContext, onReady: () => void, firstRun: boolean): View {
-  const chosen = new Set(chosenTranslations() ?? [20]);
+  // The user's choice as last synced or changed here (it may come from another device), else what is applied.
+  const chosen = new Set(ctx.services.translationsSetting.value() ?? chosenTranslations() ?? [20]);
   const options = TRANSLATIONS.map((t) =>
     h(
       'label',
@@ -56,6 +58,8 @@ export function translationsView(ctx: ReaderContext, onReady: () => void, firstR
       content.setResources(contentFilter(ids));
       const summary = await content.sync();
       saveChosenTranslations(ids);
+      // The choice follows the user; offline or refused, it stays pending here and is sent by a later sync.
+      ctx.services.translationsSetting.set(ids).catch((cause: unknown) => console.warn('translations setting not saved to App State', cause));
       bar.style.width = '100%';
       progress.setAttribute('aria-valuenow', '100');
       progressText.textContent = `Done: ${formatNumber(summary.rowsWritten)} records in ${(summary.durationMs / 1000).toFixed(1)} s. Everything is on this device now.`;
