@@ -9,19 +9,18 @@
  *   edited row, with integrity checks on against `integrity: false`, alternating A/B in every round;
  * - snapshot serving: the digest is read with the resource row the route reads anyway, so there is no switch
  *   to compare with; the header's own work (formatting it) is timed in isolation against a snapshot request;
- * - editorial writes: the digest work of a 100-row update (hashing the old and new rows, the one UPDATE of the
+ * - editorial writes: the digest work of a 100-row update (hashing the old and new rows; the delta rides on the
  *   resource's digest) timed in isolation against the whole `POST /admin/v1/…/rows` request.
  *
  * The server runs in this process on PostgreSQL (`QS_BENCH_DATABASE_URL`, default
  * postgres://postgres@127.0.0.1:5432/qs_bench_integrity, created if missing; a fresh schema per run), with
  * the bundled content seeded. `QS_BENCH_ROUNDS` (default 12) sets the A/B rounds. Run: `npm run bench:integrity`.
  */
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { contentRowHash, DIGEST_MODULUS, formatResourceDigestHeader, verseAt } from '@quran-sync/protocol';
-import { seedContent } from '@quran-sync/server';
+import { DIGEST_MODULUS, formatResourceDigestHeader, verseAt } from '@quran-sync/protocol';
+import { nativeRecordHash, seedContent } from '@quran-sync/server';
 import { startTestServer } from '@quran-sync/server/testing';
 import { ContentSyncClient, MemoryContentStore, type TokenProvider } from '@quran-sync/client';
 import { median } from '../lib/median.js';
@@ -37,7 +36,6 @@ const RESOURCE = 20;
 const FILTER = `${GROUP}:${RESOURCE}`;
 const TARGET = 0.03;
 
-const nativeSha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 const ms = (v: number): string => `${v.toFixed(2)} ms`;
 const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
@@ -236,8 +234,8 @@ async function main(): Promise<void> {
     const newRows = oldRows.map((r) => ({ ...r, text: `${String(r.text)} [edit]` }));
     const hashMs = await phase(PER_PHASE, async () => {
       let sum = 0n;
-      for (const r of oldRows) sum -= contentRowHash('translation', String(r.id), r, nativeSha256);
-      for (const r of newRows) sum += contentRowHash('translation', String(r.id), r, nativeSha256);
+      for (const r of oldRows) sum -= nativeRecordHash('translation', String(r.id), r);
+      for (const r of newRows) sum += nativeRecordHash('translation', String(r.id), r);
       return sum;
     });
     // The UPDATE the write adds, applied and undone in pairs so the stored digest stays right.
@@ -249,13 +247,15 @@ async function main(): Promise<void> {
       await update(addend);
       await update(DIGEST_MODULUS - addend);
     })) / 2;
-    const editorialRatio = 1 + (hashMs + updateMs) / writeMs.a;
+    // The digest delta rides on the resource UPDATE the write sends anyway (a column expression more): the
+    // statement timed alone above is an upper bound of that, not a cost the write pays.
+    const editorialRatio = 1 + hashMs / writeMs.a;
     rows.push({
       measure: `editorial write, ${batch} rows updated (POST /admin/v1/…/rows)`,
       with: ms(writeMs.a),
-      without: `${ms(writeMs.a - hashMs - updateMs)} (digest work removed)`,
+      without: `${ms(writeMs.a - hashMs)} (hashing removed)`,
       overhead: pct(editorialRatio),
-      note: `digest work in isolation: hashing ${batch} old and ${batch} new rows ${ms(hashMs)}, the digest UPDATE ${ms(updateMs)} (a statement of its own here; in the write it shares the transaction)`,
+      note: `digest work in isolation: hashing ${batch} old and ${batch} new rows ${ms(hashMs)}, the digest delta rides on the resource UPDATE the write sends anyway (timed alone as a statement: ${ms(updateMs)}, an upper bound)`,
     });
     targets.push({ target: 'editorial write with digest maintenance within 3% of without', measured: pct(editorialRatio), met: editorialRatio <= 1 + TARGET });
   } finally {

@@ -10,4 +10,5 @@ export { DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_PASSWORD, DEV_USERNAME } from './
 export { signAccessToken, type AccessTokenRequest, type SignedAccessToken } from './auth/access-token-signer.js';
 export { SERVER_VERSION } from './version.js';
 export { seedContent, type SeedReport } from './content-sync/content-seed.js';
+export { nativeRecordHash } from './integrity/native-record-hash.js';
 export { isServerWorker, serveAsWorker, startServerWorkers, type WorkerPool } from './process/worker-cluster.js';

@@ -1,17 +1,15 @@
-import { createHash } from 'node:crypto';
-import { contentRowHash, DIGEST_MODULUS, digestHex, MultisetDigest, type SetDigest } from '@quran-sync/protocol';
+import { DIGEST_MODULUS, digestHex, MultisetDigest, type SetDigest } from '@quran-sync/protocol';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { nativeRecordHash } from '../integrity/native-record-hash.js';
 
 /**
  * Per-resource content digests (docs/integrity.md), kept in `content_resources.row_digest` (the sum as an
  * exact `numeric`) and `row_count` by the transaction that writes the rows: each write adds the new rows'
  * hashes and subtracts the replaced or deleted ones', so serving a digest is a column read.
  */
-const nativeSha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
-
 /** A stored row's hash; `data` as the database returns it (parsed JSON) or as the editor sent it. */
 export function storedRowHash(recordType: string, recordKey: string, data: unknown): bigint {
-  return contentRowHash(recordType, recordKey, data, nativeSha256);
+  return nativeRecordHash(recordType, recordKey, data);
 }
 
 /** What a write does to a resource's digest: the sum of hashes added minus those removed, and the row delta. */

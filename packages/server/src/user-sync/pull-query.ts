@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import {
   INTEGRITY_ALGORITHM,
   MultisetDigest,
   parseCollectionBookmarkId,
-  userRecordHash,
   type MutationType,
   type SyncMutationEntry,
   type UserResource,
@@ -11,6 +9,7 @@ import {
 } from '@quran-sync/protocol';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { nativeRecordHash } from '../integrity/native-record-hash.js';
 import {
   bookmarkPayload,
   collectionPayload,
@@ -133,8 +132,6 @@ export async function pullMutations(db: Kysely<Database>, request: PullRequest):
     });
 }
 
-const nativeSha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
-
 /**
  * The digest of a user's compacted state per resource type (docs/integrity.md): every live record as a full
  * pull would deliver it — `[resource, id, data]`, `data` exactly as serialised on the wire — in the same
@@ -158,7 +155,7 @@ export async function userStateDigest(db: Kysely<Database>, userId: string, reso
           if (payload === undefined) continue;
           // The wire form: what JSON serialisation makes of the payload is what the client stores.
           const wire: unknown = JSON.parse(JSON.stringify(payload));
-          digests.get(entry.resource)!.add(userRecordHash(entry.resource, entry.resource_id as string, wire, nativeSha256));
+          digests.get(entry.resource)!.add(nativeRecordHash(entry.resource, entry.resource_id as string, wire));
         }
       }
       return {
