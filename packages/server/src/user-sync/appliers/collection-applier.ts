@@ -78,7 +78,6 @@ export async function upsertCollection(ctx: ApplierContext, id: string, input: C
     return insertCollection(ctx, id, input.name, input);
   }
   if (row.is_default && input.name !== undefined && input.name !== row.name) throw new ApplyError('default-rename');
-  const revived = row.deleted_at !== null;
   const name = input.name ?? row.name;
   const next = {
     name,

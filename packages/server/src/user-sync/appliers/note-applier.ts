@@ -49,7 +49,6 @@ export async function upsertNote(ctx: ApplierContext, id: string | null, input: 
     deferRanges(ctx, noteId, input.ranges);
     return applied(inserted, timestamp);
   }
-  const revived = row.deleted_at !== null;
   const next = {
     body: input.body ?? row.body,
     ranges: input.ranges ?? row.ranges,

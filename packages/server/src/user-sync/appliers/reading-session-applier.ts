@@ -48,7 +48,6 @@ export async function upsertSession(ctx: ApplierContext, id: string, input: Read
 }
 
 async function writeSession(ctx: ApplierContext, row: ReadingSessionRow, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
-  const revived = row.deleted_at !== null;
   const next = {
     chapter_number: input.chapterNumber ?? row.chapter_number,
     verse_number: input.verseNumber ?? row.verse_number,

@@ -7,6 +7,7 @@ import { ApplyError, applyErrorToSync } from '../apply-error.js';
 import type { IdempotencyRequest } from '../idempotency-store.js';
 import type { ApplierContext } from './applier-context.js';
 import { BatchGuesses } from './batch-guesses.js';
+import type { AppliedResource } from '../appliers/applied-resource.js';
 import { applyMutation } from './mutation-dispatch.js';
 import { runLocked, runSpeculative, type UserWriteOutcome, type UserWriteRequest } from './write-transaction.js';
 
@@ -112,7 +113,7 @@ export class UserWriteEngine {
 async function applyBatch(ctx: ApplierContext, mutations: readonly ValidatedMutation[]): Promise<SyncMutationEntry[]> {
   const acks: SyncMutationEntry[] = [];
   for (const mutation of mutations) {
-    let result;
+    let result: AppliedResource;
     try {
       result = await applyMutation(ctx, mutation);
     } catch (error) {
