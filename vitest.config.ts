@@ -13,5 +13,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['packages/server/src/testing/vitest-global-setup.ts'],
+    // The default reporter counts skipped tests; this one also says which, and why.
+    reporters: ['default', './packages/server/src/testing/skip-reasons-reporter.ts'],
   },
 });

@@ -7,7 +7,7 @@ import { testPostgresUrl } from '@quran-sync/server/testing';
 import { runCliInProcess } from '../testing/cli-harness.js';
 
 /** `quran-sync seed` on a real embedded data directory: seeds once, then leaves the data alone. */
-describe.skipIf(testPostgresUrl() !== null)('quran-sync seed (embedded database)', () => {
+describe.skipIf(testPostgresUrl() !== null)('quran-sync seed (embedded database; not run when QS_TEST_DATABASE_URL is set)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-seed-cli-'));

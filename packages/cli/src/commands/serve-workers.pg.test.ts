@@ -31,7 +31,7 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30
   }
 }
 
-describe.skipIf(!testPostgresUrl())('quran-sync serve --workers (PostgreSQL)', () => {
+describe.skipIf(!testPostgresUrl())('quran-sync serve --workers (PostgreSQL: needs QS_TEST_DATABASE_URL)', () => {
   let dataDir: string;
   let schema: Awaited<ReturnType<typeof createPostgresSchema>>;
   let serve: ServeProcess;

@@ -34,7 +34,7 @@ interface Sample {
   readonly body: string;
 }
 
-describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real serve process)', () => {
+describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real serve process; slow: needs QS_SLOW_TESTS=1 and initdb/pg_ctl)', () => {
   let pg: PrivatePostgres;
   let dataDir: string;
   let serve: ServeProcess;

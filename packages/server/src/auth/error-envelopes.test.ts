@@ -54,7 +54,7 @@ describe('rate limiting answers 429 with Retry-After in the standard envelope', 
     });
   }
 
-  it.skipIf(!redisUrl)('shares the counters between nodes through Redis', async () => {
+  it.skipIf(!redisUrl)('shares the counters between nodes through Redis (needs QS_TEST_REDIS_URL)', async () => {
     const a = await startTestServer({ redisUrl, rateLimit: { enabled: true, perClient: 2, windowMs: 60_000 } });
     const b = await startTestServer({ redisUrl, rateLimit: { enabled: true, perClient: 2, windowMs: 60_000 } });
     try {

@@ -11,7 +11,7 @@ import { readFeedHead, withFeedWriter } from './content-feed-writer.js';
  * poll the committed head and read the feed up to it. Every read must see exactly the sequences 1..head —
  * a hole (a sequence committed later than a larger one) would show up as a gap that later fills in.
  */
-describe.skipIf(!testPostgresUrl())('feed writer on PostgreSQL: sequence order == commit order', () => {
+describe.skipIf(!testPostgresUrl())('feed writer on PostgreSQL: sequence order == commit order (needs QS_TEST_DATABASE_URL)', () => {
   let database: DatabaseHandle;
 
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import { contentTestClient, type ContentTestClient } from './testing/content-tes
  * head (separate database handles, so nothing in memory is shared): a write through A reaches B by NOTIFY,
  * and B never refuses (410) a token A issued at a head B has not heard of yet.
  */
-describe.skipIf(!testPostgresUrl())('feed head cache across processes (PostgreSQL)', () => {
+describe.skipIf(!testPostgresUrl())('feed head cache across processes (PostgreSQL: needs QS_TEST_DATABASE_URL)', () => {
   let a: TestServer;
   let b: TestServer;
   let second: DatabaseHandle;

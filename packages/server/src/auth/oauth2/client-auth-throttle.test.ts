@@ -126,7 +126,7 @@ describe('failed client authentications are throttled', () => {
   });
 
   const redisUrl = process.env.QS_TEST_REDIS_URL || null;
-  it.skipIf(!redisUrl)('shares the counters between nodes through Redis', async () => {
+  it.skipIf(!redisUrl)('shares the counters between nodes through Redis (needs QS_TEST_REDIS_URL)', async () => {
     const rateLimit = { ...generous, clientAuthFailuresPerClient: 3, clientAuthFailuresPerAddress: 1_000_000, clientAuthFailureWindowMs: 60_000 };
     const a = await startTestServer({ redisUrl, rateLimit });
     const b = await startTestServer({ redisUrl, rateLimit, database: a.database });
