@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the `source` export condition, so tests
@@ -15,7 +16,7 @@ export default defineConfig({
     // Vitest's default is one worker less than the CPUs: one on a 2-core machine, where most test time is
     // spent waiting (HTTP, databases, child processes). Two workers there halved the wall time of a mixed set
     // of files for the same CPU time; three were no faster (docs/testing.md).
-    maxWorkers: 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ['packages/server/src/testing/vitest-global-setup.ts'],
     // The default reporter counts skipped tests; this one also says which, and why.
     reporters: ['default', './packages/server/src/testing/skip-reasons-reporter.ts'],
