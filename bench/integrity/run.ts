@@ -201,7 +201,7 @@ async function main(): Promise<void> {
       with: ms(median(incA)),
       without: ms(median(incB)),
       overhead: pct(incRatio),
-      note: 'the check: one digests request and the changed resource\'s rows read and hashed again',
+      note: 'the check: one digests request; the device compares the digest it kept while applying the change (no rows re-read)',
     });
 
     // ------------------------------------------------------------ snapshot serving: the header in isolation
