@@ -103,12 +103,17 @@ describe('user sync: push validation', () => {
     const malformed = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: '{"mutations": [' });
     expect(malformed.status).toBe(422);
     expect(malformed.body.error).toMatchObject({ code: 'ValidationError', message: 'Invalid mutations' });
-    expect(malformed.body.error.details).toMatch(/^body is not valid JSON: .*(JSON|position)/);
+    expect(malformed.body.error.details).toBe('body is not valid JSON: Unexpected end of JSON input');
+    const misplaced = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: '{"mutations" []}' });
+    expect(misplaced.body).toEqual(refused("body is not valid JSON: Expected ':' after property name in JSON at position 13"));
+    const poisoned = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: '{"mutations": [], "__proto__": {"x": 1}}' });
+    expect(poisoned.status).toBe(422);
+    expect(poisoned.body.error.details).toMatch(/^body is not valid JSON: /);
     // A large body that is not JSON at all: the reason quotes only the start of it.
     const junk = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: 'x'.repeat(2_000_000) });
     expect(junk.status).toBe(422);
     expect(junk.body.error.message).toBe('Invalid mutations');
-    expect(junk.body.error.details).toMatch(/^body is not valid JSON: /);
+    expect(junk.body.error.details).toMatch(/^body is not valid JSON: Unexpected token 'x', "xxxxxxxxxx"\.\.\. is not valid JSON$/);
     expect(junk.body.error.details.length).toBeLessThanOrEqual(200);
     const deep = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: `{"mutations": ${'['.repeat(100)}${']'.repeat(100)}}` });
     expect(deep.body).toEqual(refused('Request body nests deeper than 64 levels'));
