@@ -28,10 +28,10 @@ export async function readerRoutes(app: FastifyInstance, options: { readonly dir
     index: ['index.html'],
     // Our own Cache-Control below; ETag/Last-Modified and 304s come from the plugin.
     cacheControl: false,
-    setHeaders(reply, filePath) {
-      reply.header('content-security-policy', READER_CSP);
+    setHeaders(res, filePath) {
+      res.setHeader('content-security-policy', READER_CSP);
       const immutable = filePath.split(/[\\/]/).includes('assets');
-      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
 }
