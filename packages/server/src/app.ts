@@ -38,6 +38,7 @@ import { installRequestInputGuard } from './http/request-input-guard.js';
 import { requestIdOptions } from './http/request-id.js';
 import { installSendTimeout } from './http/send-timeout.js';
 import { applySecurityHeaders } from './http/security-headers.js';
+import { serverLoggerOptions } from './http/server-logger.js';
 import { seedWhileServing } from './http/startup-seeding.js';
 import { ensureReaderClient } from './reader/reader-client.js';
 import { readerRoutes } from './reader/reader-routes.js';
@@ -77,15 +78,6 @@ export interface QuranSyncApp {
   close(): Promise<void>;
 }
 
-/** Pino paths never written to logs: credentials travel in these. */
-const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-auth-token"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers["x-auth-token"]',
-];
-
 /** How often revocations made by other nodes are picked up. */
 const REVOCATION_REFRESH_MS = 5_000;
 
@@ -107,7 +99,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     if (settled) config = { ...config, issuer: settled.issuer };
 
     const app = Fastify({
-      logger: { level: config.logLevel, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } },
+      ...serverLoggerOptions(config),
       // With logging off, a per-request child logger (its bindings serialised for lines never written) is
       // pure cost on every answer.
       childLoggerFactory: (logger, bindings, options) => (config.logLevel === 'silent' && !options.level ? logger : logger.child(bindings, options)),

@@ -53,7 +53,7 @@ describe('quran-sync serve', () => {
     expect(Number(res.headers.get('x-mutation-at'))).toBeGreaterThan(0);
   });
 
-  it('announces itself once ready in one JSON line', async () => {
+  it('announces itself once ready in one JSON line, and logs no line per request by default', async () => {
     const lines = serve.stdout().trim().split('\n');
     // Off a terminal stdout stays a JSON log stream: the banner is one of its lines, not plain text.
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -67,6 +67,8 @@ describe('quran-sync serve', () => {
       devCredentials: true,
       tokenCommand: expect.stringMatching(/^npx quran-sync token --user dev --scopes "sync bookmark collection note reading_session preference" --data-dir /),
     });
+    // Requests were answered above; none of them left a line.
+    expect(entries.filter((e) => e.msg === 'incoming request' || e.msg === 'request completed')).toEqual([]);
   });
 
   it('refuses a second server on the same data directory with a clear message', async () => {

@@ -42,7 +42,9 @@ QS_INTROSPECTION_URL, QS_JWKS_REFETCH_INTERVAL_MS, QS_RATE_LIMIT_PER_CLIENT, QS_
 QS_CLIENT_AUTH_FAILURES_PER_CLIENT, QS_CLIENT_AUTH_FAILURES_PER_ADDRESS, QS_CLIENT_AUTH_FAILURE_WINDOW_MS,
 QS_BODY_LIMIT, QS_SEND_TIMEOUT_MS, QS_METRICS_PUBLIC, QS_METRICS_TOKEN, QS_METRICS_PORT, QS_METRICS_HOST,
 QS_CONTENT_RETENTION_DAYS, QS_CORS_ORIGINS, QS_APP_STATE_CONFIG (App State collections and limits, a JSON
-file; see docs/app-state.md), LOG_LEVEL (see README).
+file; see docs/app-state.md), LOG_LEVEL, QS_LOG_FORMAT (auto | json | pretty; auto: readable lines on a
+terminal, JSON lines otherwise), QS_LOG_REQUESTS (a log line per request; by default only at LOG_LEVEL debug
+or trace) (see README).
 
 A port another process holds is reported before anything else is done, and the command exits with 1.`,
     )

@@ -46,6 +46,10 @@ export interface ServerConfig {
   /** Built reader app (`apps/reader/dist`) served at `/reader/`; null: not served. See config/reader-dir.ts. */
   readonly readerDir: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `json`: one object a line; `pretty`: readable lines; `auto`: pretty when stdout is a terminal (`QS_LOG_FORMAT`). */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
+  /** A log line per request received and answered (`QS_LOG_REQUESTS`; default: at the debug and trace levels). */
+  readonly logRequests: boolean;
   /**
    * Server processes `quran-sync serve` runs on one port (node:cluster; process/worker-cluster.ts). More than one
    * needs PostgreSQL: the embedded database belongs to a single process.
@@ -169,6 +173,8 @@ export type ServerConfigInput = {
   /** Directory of the built reader app; `false` turns the reader off; default: the repository's build, when there is one. */
   readerDir?: string | false;
   logLevel?: string;
+  logFormat?: string;
+  logRequests?: boolean;
   /** A count, or `auto`: one per CPU the process may use. */
   workers?: number | string;
   /** Use an in-memory PGlite database (tests). */
@@ -184,6 +190,7 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 /**
  * Merges explicit values (flags, test code) over environment variables over defaults, and validates
@@ -319,6 +326,9 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   const corsOrigins = (typeof corsRaw === 'string' ? corsRaw.split(',') : [...corsRaw]).map((s) => s.trim()).filter(Boolean);
   const logLevel = (str(input.logLevel, env.LOG_LEVEL) ?? 'info') as ServerConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`log level (LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (str(input.logFormat, env.QS_LOG_FORMAT) ?? 'auto') as ServerConfig['logFormat'];
+  if (!LOG_FORMATS.includes(logFormat)) problems.push(`log format (QS_LOG_FORMAT) must be one of ${LOG_FORMATS.join(', ')}`);
+  const logRequests = bool('QS_LOG_REQUESTS', input.logRequests, env.QS_LOG_REQUESTS, logLevel === 'debug' || logLevel === 'trace');
 
   const workers =
     (input.workers ?? env.QS_WORKERS) === 'auto' ? os.availableParallelism() : int('server processes (QS_WORKERS, a count or auto)', input.workers, env.QS_WORKERS, 1, 1, 256);
@@ -348,6 +358,8 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     readerDir: resolveReaderDir(input.readerDir, env.QS_READER_DIR),
     metrics,
     logLevel,
+    logFormat,
+    logRequests,
     workers,
   };
 }
