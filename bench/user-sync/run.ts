@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     tables: [
       {
         title: 'Push and pull, HTTP end to end (server in its own process, on PostgreSQL)',
-        note: `Push: each user pushes 100 new bookmarks per POST /v1/sync, one after another; the raw baseline writes the same rows (100 bookmarks, 100 change-index entries, the head) in one transaction per batch at the same concurrency. ${ROUNDS} adjacent pairs of phases, the order flipping every round; rates are the median phase, ours/raw the median of the rounds\' ratios. The server runs as ${WORKERS} process${WORKERS > 1 ? 'es' : ''} (\`--workers\`, one per CPU) with ${Math.ceil(CONNECTIONS / WORKERS)} database connections each; the baseline's pool has ${CONNECTIONS}. Pull: one probe user among 10 k others, beside the raw index range scan for the same page.`,
+        note: `Push: each user pushes 100 new bookmarks per POST /v1/sync, one after another; the raw baseline writes the same rows (100 bookmarks, 100 change-index entries, the head) in one transaction per batch at the same concurrency. ${ROUNDS} adjacent pairs of phases, the order flipping every round; rates are the median phase, ours/raw the median of the rounds' ratios. The server runs as ${WORKERS} process${WORKERS > 1 ? 'es' : ''} (\`--workers\`, one per CPU) with ${Math.ceil(CONNECTIONS / WORKERS)} database connections each; the baseline's pool has ${CONNECTIONS}. Pull: one probe user among 10 k others, beside the raw index range scan for the same page.`,
         columns: ['measure', 'Quran Sync (HTTP, end to end)', 'raw PostgreSQL baseline', 'note'],
         rows: rows.map((r) => [r.measure, r.quranSync, r.baseline, r.note]),
       },

@@ -142,7 +142,7 @@ export class AppStateSetting<T> {
         const latest = this.options.storage.load();
         // Acknowledged unless the user changed the setting again while it travelled: then that change stays
         // pending, now based on the document just written.
-        const superseded = latest !== null && latest.pending && latest.idempotencyKey !== record.idempotencyKey;
+        const superseded = latest?.pending && latest.idempotencyKey !== record.idempotencyKey;
         this.options.storage.save(superseded ? { ...latest, etag } : { value: record.value, etag, pending: false, idempotencyKey: null });
         if (superseded) this.again = true;
         return 'pushed';

@@ -19,6 +19,7 @@ describe('serve banner', () => {
     expect(text).toContain('npx quran-sync token --user dev --scopes "sync bookmark collection note reading_session preference" --data-dir /tmp/qs-walk');
     expect(text).toContain('QS_DEV_CREDENTIALS=false');
     // Plain text for a terminal: no JSON, no escape codes.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts a terminal escape code
     expect(text).not.toMatch(/[{}\u001b]/);
   });
 

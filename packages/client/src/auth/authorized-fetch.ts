@@ -16,7 +16,9 @@ export function authorizedFetch(provider: TokenProvider, options: { fetch?: Fetc
     const replayable = !(init?.body instanceof ReadableStream) && !(input instanceof Request && input.body !== null && init?.body === undefined);
     const send = async (accessToken: string, clientId: string): Promise<Response> => {
       const headers = new Headers(input instanceof Request ? input.headers : undefined);
-      new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
+      new Headers(init?.headers).forEach((value, name) => {
+        headers.set(name, value);
+      });
       headers.set('x-auth-token', accessToken);
       headers.set('x-client-id', clientId);
       return fetchImpl(input instanceof Request ? input.clone() : input, { ...init, headers });

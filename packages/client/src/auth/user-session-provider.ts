@@ -105,7 +105,7 @@ export class UserSessionTokenProvider implements TokenProvider {
       throw new SessionEndedError('the access token expired and the session has no refresh token (offline_access was not granted): sign in again');
     }
     const requestedAt = this.now();
-    let response;
+    let response: Awaited<ReturnType<typeof requestToken>>;
     try {
       response = await requestToken(this.options, { clientId: this.options.clientId, clientSecret: this.options.clientSecret ?? null }, { grant_type: 'refresh_token', refresh_token: session.refreshToken }, 'before-send');
     } catch (error) {

@@ -109,7 +109,7 @@ export class ContentIntegrityChecker {
       const expected = { count: s.row_count, digest: s.digest };
       const local = stored.get(key);
       checked++;
-      if (!local || local.status !== 'available') {
+      if (local?.status !== 'available') {
         repairs.push(await this.repair(group, s.resource_id, 'missing', null, expected, s.last_sequence, local, options.signal));
         continue;
       }

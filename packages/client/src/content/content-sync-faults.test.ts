@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, NetworkError } from '../http/api-error.js';
+import { type ApiError, NetworkError } from '../http/api-error.js';
 import type { RetryInfo } from '../http/transport.js';
 import { resetContent, rows, serverPublicState, startContentFixture, storeState, type ContentFixture } from '../testing/content-sync-fixture.js';
 import { closedPort, startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';

@@ -8,6 +8,7 @@ import type { IDBPTransaction } from 'idb';
  * transaction is aborted, so nothing of the batch lands. Every request's own rejection is also reported
  * through `tx.done`, so all of them are settled here and none is left unhandled.
  */
+// biome-ignore lint/suspicious/noExplicitAny: any database schema, store list and mode: only `done` is used
 export async function commitIndexedDbBatch(tx: IDBPTransaction<any, any, any>, issue: (requests: Promise<unknown>[]) => void): Promise<void> {
   const requests: Promise<unknown>[] = [];
   try {

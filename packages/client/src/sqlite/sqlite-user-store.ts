@@ -50,28 +50,7 @@ export class SqliteUserStore implements UserStore, BatchReads {
 
   async write(ops: readonly UserStoreOp[]): Promise<void> {
     validateUserStoreOps(ops);
-    const statements: SqliteStatement[] = ops.map((op) => {
-      switch (op.op) {
-        case 'putRecord': {
-          const r = op.record;
-          return { sql: UPSERT_RECORD, params: [r.resource, r.id, json(r.data), json(r.base), r.baseTimestamp, r.naturalKey, r.updatedAt] };
-        }
-        case 'deleteRecord':
-          return { sql: 'delete from qs_user_records where resource = ? and id = ?', params: [op.resource, op.id] };
-        case 'putOutbox': {
-          const e = op.entry;
-          return { sql: UPSERT_OUTBOX, params: [e.seq, e.type, e.resource, e.id, e.sendId ? 1 : 0, json(e.data), e.createdAt] };
-        }
-        case 'deleteOutbox':
-          return { sql: 'delete from qs_user_outbox where seq = ?', params: [op.seq] };
-        case 'putQuarantine':
-          return { sql: 'insert or replace into qs_user_quarantine (seq, entry) values (?, ?)', params: [op.entry.seq, JSON.stringify(op.entry)] };
-        case 'deleteQuarantine':
-          return { sql: 'delete from qs_user_quarantine where seq = ?', params: [op.seq] };
-        case 'putMeta':
-          return { sql: 'insert or replace into qs_user_meta (key, value) values (?, ?)', params: [SYNC_META_KEY, JSON.stringify(op.meta)] };
-      }
-    });
+    const statements = ops.map(statementOf);
     if (statements.length > 0) await this.db.transaction(statements);
   }
 
@@ -183,4 +162,28 @@ function toEntry(r: OutboxColumns): OutboxEntry {
     data: parse(r.data),
     createdAt: Number(r.created_at),
   };
+}
+
+/** The SQLite statement of one store operation. */
+function statementOf(op: UserStoreOp): SqliteStatement {
+  switch (op.op) {
+    case 'putRecord': {
+      const r = op.record;
+      return { sql: UPSERT_RECORD, params: [r.resource, r.id, json(r.data), json(r.base), r.baseTimestamp, r.naturalKey, r.updatedAt] };
+    }
+    case 'deleteRecord':
+      return { sql: 'delete from qs_user_records where resource = ? and id = ?', params: [op.resource, op.id] };
+    case 'putOutbox': {
+      const e = op.entry;
+      return { sql: UPSERT_OUTBOX, params: [e.seq, e.type, e.resource, e.id, e.sendId ? 1 : 0, json(e.data), e.createdAt] };
+    }
+    case 'deleteOutbox':
+      return { sql: 'delete from qs_user_outbox where seq = ?', params: [op.seq] };
+    case 'putQuarantine':
+      return { sql: 'insert or replace into qs_user_quarantine (seq, entry) values (?, ?)', params: [op.entry.seq, JSON.stringify(op.entry)] };
+    case 'deleteQuarantine':
+      return { sql: 'delete from qs_user_quarantine where seq = ?', params: [op.seq] };
+    case 'putMeta':
+      return { sql: 'insert or replace into qs_user_meta (key, value) values (?, ?)', params: [SYNC_META_KEY, JSON.stringify(op.meta)] };
+  }
 }

@@ -38,7 +38,7 @@ export async function enqueue(tx: UserStoreTransaction, ctx: EnqueueContext, ent
 
 /** The mutation as pushed. Links travel by collection id + bookmark details (found or created by the server). */
 export function toWireMutation(entry: OutboxEntry): PushMutation {
-  let data: Record<string, unknown> | null = entry.data ? { ...entry.data } : null;
+  const data: Record<string, unknown> | null = entry.data ? { ...entry.data } : null;
   if (entry.resource === 'COLLECTION_BOOKMARK' && data) delete data.bookmarkId;
   return { type: entry.type, resource: entry.resource, ...(entry.sendId ? { resourceId: entry.id } : {}), ...(data ? { data } : {}) };
 }

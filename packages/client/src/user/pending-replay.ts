@@ -112,28 +112,29 @@ export function replayEntry(view: ReplayView, entry: OutboxEntry): void {
   const data = entry.data;
   switch (entry.resource) {
     case 'BOOKMARK':
-      if (entry.type === 'DELETE') return deleteBookmark(view, entry.id);
-      if (data) return writeBookmark(view, entry.id, data, entry.type === 'CREATE');
+      if (entry.type === 'DELETE') deleteBookmark(view, entry.id);
+      else if (data) writeBookmark(view, entry.id, data, entry.type === 'CREATE');
       return;
     case 'COLLECTION':
-      if (entry.type === 'DELETE') return deleteCollection(view, entry.id);
-      if (data) return writeCollection(view, entry.id, data, entry.type === 'CREATE' && !entry.sendId);
+      if (entry.type === 'DELETE') deleteCollection(view, entry.id);
+      else if (data) writeCollection(view, entry.id, data, entry.type === 'CREATE' && !entry.sendId);
       return;
     case 'COLLECTION_BOOKMARK':
       if (!data) return;
-      if (entry.type === 'DELETE') return unlinkByDetails(view, data);
-      return link(view, data);
+      if (entry.type === 'DELETE') unlinkByDetails(view, data);
+      else link(view, data);
+      return;
     case 'NOTE':
     case 'READING_SESSION':
-      if (entry.type === 'DELETE') return view.delete(entry.resource, entry.id);
-      if (data) {
+      if (entry.type === 'DELETE') view.delete(entry.resource, entry.id);
+      else if (data) {
         if (entry.resource === 'READING_SESSION' && entry.type === 'CREATE' && sessionAt(view, data, entry.id)) return;
         view.put(entry.resource, entry.id, { ...(view.get(entry.resource, entry.id) ?? {}), ...data });
       }
       return;
     case 'PREFERENCE':
-      if (entry.type === 'DELETE') return view.delete('PREFERENCE', entry.id);
-      if (data) view.put('PREFERENCE', entry.id, { group: entry.id, value: data.value ?? {} });
+      if (entry.type === 'DELETE') view.delete('PREFERENCE', entry.id);
+      else if (data) view.put('PREFERENCE', entry.id, { group: entry.id, value: data.value ?? {} });
       return;
   }
 }

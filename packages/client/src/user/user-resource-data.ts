@@ -1,5 +1,4 @@
 import { collectionBookmarkId, type UserResource } from '@quran-sync/protocol';
-import type { RecordData } from './user-store.js';
 
 /**
  * How the SDK reads the `data` of each resource (user-sync.md, "Resources"): which record a pulled entry is

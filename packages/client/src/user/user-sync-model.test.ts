@@ -126,7 +126,7 @@ describe('user sync model (fast-check, real server, real faults)', () => {
                 break;
               }
               case 'syncAll':
-                devices.forEach((d, i) => arm(d, command.faults[i]!));
+                for (const [i, d] of devices.entries()) arm(d, command.faults[i]!);
                 await Promise.all(devices.map(trySync));
                 devices.forEach(heal);
                 break;

@@ -20,7 +20,7 @@ const device = closingDevices();
 /** A store whose outbox already holds a valid note, a poison one (an older app version wrote it) and another valid one. */
 async function storeWithPoison(): Promise<MemoryUserStore> {
   const store = new MemoryUserStore();
-  const note = (id: string, body: string) => ({ body, ranges: ['1:1-1:1'], saveToQR: false, attachedEntities: [], clientCreatedAt: '2026-01-01T00:00:00.000Z', clientUpdatedAt: '2026-01-01T00:00:00.000Z' });
+  const note = (_id: string, body: string) => ({ body, ranges: ['1:1-1:1'], saveToQR: false, attachedEntities: [], clientCreatedAt: '2026-01-01T00:00:00.000Z', clientUpdatedAt: '2026-01-01T00:00:00.000Z' });
   const ops = (['good1', 'poison', 'good2'] as const).flatMap((id, i) => {
     const data = note(id, id === 'poison' ? 'tiny' : `a valid note ${id}`);
     return [

@@ -35,6 +35,7 @@ export function appStateKeyProblem(key: string): string | null {
   if (key.length === 0) return 'The key is empty';
   if (!(key as string & { isWellFormed(): boolean }).isWellFormed()) return 'The key contains a lone surrogate';
   // Control characters, DEL, and both separators.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u001f\u007f/\\]/.test(key)) return 'The key contains a control character, a slash or a backslash';
   let scalars = 0;
   for (const _ of key) scalars += 1;

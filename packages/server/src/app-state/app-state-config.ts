@@ -90,7 +90,7 @@ function parseAppStateConfig(raw: unknown, problems: string[]): AppStateConfig {
         return {
           name: typeof name === 'string' ? name : '',
           maxDocumentsPerUser: positive(`${where}.maxDocumentsPerUser`, entry.maxDocumentsPerUser, limits.maxDocumentsPerUser),
-          requiresPrecondition: entry.requiresPrecondition === false ? false : true,
+          requiresPrecondition: entry.requiresPrecondition !== false,
         };
       });
     }

@@ -66,7 +66,7 @@ describe('App State HTTP API', () => {
     const longKey = '😀'.repeat(512);
     expect((await put(`/v1/app-state/free/${encodeURIComponent(longKey)}`, 'ok')).status).toBe(201);
     const cases: Array<[string, string]> = [
-      [`/v1/app-state/free/${encodeURIComponent(longKey + 'x')}`, 'invalid_key'],
+      [`/v1/app-state/free/${encodeURIComponent(`${longKey}x`)}`, 'invalid_key'],
       ['/v1/app-state/free/a%2Fb', 'invalid_key'],
       ['/v1/app-state/free/a/b', 'invalid_key'],
       ['/v1/app-state/free/a%5Cb', 'invalid_key'],

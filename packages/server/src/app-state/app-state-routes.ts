@@ -19,8 +19,7 @@ import {
   type AppStateCollection,
 } from '@quran-sync/protocol';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app-context.js';
+import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAuth } from '../auth/auth-guard.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { HANDLER_VALIDATED } from '../http/handler-validated.js';

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveServerConfig } from '../config/server-config.js';
 // The default issuer depends on the port, so these tests start servers on real, known ports.

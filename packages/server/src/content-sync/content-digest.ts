@@ -1,6 +1,7 @@
 import { DIGEST_MODULUS, digestHex, MultisetDigest, type SetDigest } from '@quran-sync/protocol';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { nativeRecordHash } from '../integrity/native-record-hash.js';
+import type { ContentDb } from './content-db.js';
 
 /**
  * Per-resource content digests (docs/integrity.md), kept in `content_resources.row_digest` (the sum as an
@@ -43,7 +44,7 @@ const MODULUS = DIGEST_MODULUS.toString();
  * Applies `delta` to the stored digest of one resource (inside the writing transaction). A digest not
  * computed yet stays null (null plus anything is null) until `ensureResourceDigest` computes it.
  */
-export async function applyDigestDelta(db: Kysely<any>, group: string, id: number, delta: DigestDelta): Promise<void> {
+export async function applyDigestDelta(db: ContentDb, group: string, id: number, delta: DigestDelta): Promise<void> {
   if (delta.empty) return;
   await sql`
     update content_resources
@@ -64,7 +65,7 @@ export function digestDeltaColumns(delta: DigestDelta): { row_digest?: RawBuilde
 }
 
 /** The digest of a resource's stored rows, computed from the rows themselves. */
-export async function computeResourceDigest(db: Kysely<any>, group: string, id: number): Promise<SetDigest & { readonly value: bigint }> {
+export async function computeResourceDigest(db: ContentDb, group: string, id: number): Promise<SetDigest & { readonly value: bigint }> {
   const digest = new MultisetDigest();
   let after: { record_type: string; record_key: string } | null = null;
   for (;;) {
@@ -81,7 +82,7 @@ export async function computeResourceDigest(db: Kysely<any>, group: string, id: 
 }
 
 /** Recomputes and stores a resource's digest from its rows (after a change made by SQL, not row by row). */
-export async function storeRecomputedDigest(db: Kysely<any>, group: string, id: number): Promise<void> {
+export async function storeRecomputedDigest(db: ContentDb, group: string, id: number): Promise<void> {
   const d = await computeResourceDigest(db, group, id);
   await sql`update content_resources set row_digest = ${d.value.toString()}::numeric, row_count = ${d.count}
     where resource_group = ${group} and resource_id = ${id}`.execute(db);
@@ -97,7 +98,7 @@ export function storedDigest(rowDigest: string | null, rowCount: number | null):
  * digest columns). Runs under the feed-head lock, as writers do, so no write's delta can fall between the
  * computation and the store. Null when the resource does not exist.
  */
-export async function ensureResourceDigest(db: Kysely<any>, group: string, id: number): Promise<SetDigest | null> {
+export async function ensureResourceDigest(db: ContentDb, group: string, id: number): Promise<SetDigest | null> {
   return db.transaction().execute(async (trx) => {
     await sql`select sequence from content_feed_head where id = 1 for update`.execute(trx);
     const row = await sql<{ row_digest: string | null; row_count: number | null }>`

@@ -228,7 +228,9 @@ export function* seedResources(updatedAt: string = new Date().toISOString()): Ge
   };
   // Word ids are positions in the real Arabic text of Al-Fatihah (split on spaces), counted across the surah.
   const words: { wordId: number; verseKey: string; position: number; verseId: number }[] = [];
-  fatiha.forEach((v, verseIndex) => v.text.split(' ').filter(Boolean).forEach((_, p) => words.push({ wordId: words.length + 1, verseKey: `${v.surah}:${v.ayah}`, position: p + 1, verseId: verseIndex + 1 })));
+  for (const [verseIndex, v] of fatiha.entries()) {
+    for (const [p] of v.text.split(' ').filter(Boolean).entries()) words.push({ wordId: words.length + 1, verseKey: `${v.surah}:${v.ayah}`, position: p + 1, verseId: verseIndex + 1 });
+  }
   for (const [group, id, kind] of [
     ['word_by_word_translations', 9501, 'translation'],
     ['word_by_word_transliterations', 9601, 'transliteration'],

@@ -47,7 +47,7 @@ export async function resolveSnapshot(db: ContentDb, group: string, idParam: str
     .where('resource_group', '=', group)
     .where('resource_id', '=', id)
     .executeTakeFirst();
-  if (!resource || resource.status !== 'public') throw contentSyncError('snapshot_not_found', `no public resource ${group}:${id}`);
+  if (resource?.status !== 'public') throw contentSyncError('snapshot_not_found', `no public resource ${group}:${id}`);
   const schemaVersion = resourceGroupDefinition(group).schemaVersion;
   const lastSequence = Number(resource.last_sequence);
   // Resources older than the digest columns get theirs computed once, on first use.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseContentFilter, RESOURCE_STATUSES } from '@quran-sync/protocol';
+import { parseContentFilter, type RESOURCE_STATUSES } from '@quran-sync/protocol';
 import { startTestServer, type TestServer } from '../testing/index.js';
 import { compactContentFeed } from './content-compaction.js';
 import { ReferenceContentClient, SimulatedCrash } from './testing/reference-content-client.js';

@@ -1,7 +1,6 @@
 import { pipeline } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { formatResourceDigestHeader, HEADERS, RESOURCE_DIGEST_HEADER } from '@quran-sync/protocol';
-import type { AppContext } from '../app-context.js';
 import type { CapabilityPlugin } from '../capability-plugin.js';
 import { sendJson } from '../http/compressed-json.js';
 import { serveContentDigests, type DigestsQuery } from './content-digests-service.js';

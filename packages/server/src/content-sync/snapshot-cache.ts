@@ -150,7 +150,7 @@ export class SnapshotCache {
           .where('resource_group', '=', head.group)
           .where('resource_id', '=', head.id)
           .executeTakeFirst();
-        if (!resource || resource.status !== 'public') return null;
+        if (resource?.status !== 'public') return null;
         const parts: Buffer[] = [];
         let bytes = 0;
         for await (const rows of snapshotRowBatches(trx, head.group, head.id, READ_BATCH_ROWS)) {

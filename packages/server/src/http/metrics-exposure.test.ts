@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, resolveServerConfig } from '../config/server-config.js';
+import { type ConfigError, resolveServerConfig } from '../config/server-config.js';
 import { startTestServer, type TestServer } from '../testing/index.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';

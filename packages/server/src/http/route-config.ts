@@ -20,5 +20,3 @@ declare module 'fastify' {
     errorEnvelope?: ErrorEnvelopeKind;
   }
 }
-
-export {};

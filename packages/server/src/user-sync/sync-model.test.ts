@@ -221,13 +221,13 @@ describe('user sync: model-based property test', () => {
 
           // The model's verdict.
           let expected: 'ok' | 409 | 'unknown' | 'duplicate' = 'ok';
-          let next = model.clone();
+          const next = model.clone();
           const created: Array<{ placeholder: string; from: 'resourceId' | 'bookmarkId'; index: number }> = [];
           if (device.head !== head) {
             expected = 409;
           } else {
             try {
-              used.forEach((p, index) => created.push(...p.model(next).map((c) => ({ ...c, index }))));
+              for (const [index, p] of used.entries()) created.push(...p.model(next).map((c) => ({ ...c, index })));
             } catch (error) {
               if (!(error instanceof ModelRefusal)) throw error;
               expected = error.reason;

@@ -201,7 +201,7 @@ export function targetValue(state: StateMap, target: string): unknown {
     }
     case 'preference': {
       const [group, key] = rest.split('.') as [string, string];
-      return ((state[`PREFERENCE:${group}`] as { value: Record<string, unknown> } | undefined)?.value ?? {})[key];
+      return (state[`PREFERENCE:${group}`] as { value: Record<string, unknown> } | undefined)?.value?.[key];
     }
     case 'collection':
       return values.some(([k, v]) => k.startsWith('COLLECTION:') && (v as { name: string }).name === rest);

@@ -141,7 +141,7 @@ async function runCommand(command: StructuralCommand, devices: readonly Structur
     }
     case 'syncTogether': {
       const ds = command.devices.map((i) => devices[i]!);
-      ds.forEach((d, i) => arm(d, command.faults[i]!));
+      for (const [i, d] of ds.entries()) arm(d, command.faults[i]!);
       const outcomes = await Promise.all(ds.map(trySync));
       ds.forEach(heal);
       return outcomes.join('; ');

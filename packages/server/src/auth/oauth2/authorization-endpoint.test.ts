@@ -179,7 +179,7 @@ describe('GET/POST /oauth2/auth', () => {
     try {
       const page = await openLoginPage(limited.url, params());
       const statuses: number[] = [];
-      for (let i = 0; i < LOGIN_ATTEMPTS_PER_MINUTE; i++) statuses.push((await submitLogin(limited.url, page, { username: 'zayd', password: 'guess-number-' + i })).status);
+      for (let i = 0; i < LOGIN_ATTEMPTS_PER_MINUTE; i++) statuses.push((await submitLogin(limited.url, page, { username: 'zayd', password: `guess-number-${i}` })).status);
       expect(statuses.every((status) => status === 401)).toBe(true);
       const blocked = await submitLogin(limited.url, page, { username: 'zayd', password: PASSWORD });
       expect(blocked.status).toBe(429);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { standardError } from '../../http/api-error.js';
 import { contentAnswer, emptyAnswer, envelopeSchema, errorAnswer, mediaAnswer } from '../../http/response-docs.js';
 import { saveAuthorizationCode } from './authorization-code-repository.js';
-import { AUTHORIZATION_PARAMETERS, checkAuthorizationRequest, clientRedirect, type AuthorizationRequest } from './authorization-request.js';
+import { type AUTHORIZATION_PARAMETERS, checkAuthorizationRequest, clientRedirect, type AuthorizationRequest } from './authorization-request.js';
 import type { IssuerDependencies } from './issuer-dependencies.js';
 import { LOGIN_COOKIE, LOGIN_FORM_TTL_S, LoginFormTokens, readCookie } from './login-form-token.js';
 import { LOGIN_PAGE_CSP, renderErrorPage, renderLoginPage } from './login-page.js';

@@ -54,7 +54,7 @@ export class OpenApiAnswerCheck {
     this.answered.set(key, seen);
     const documented = op.responses?.[String(answer.status)];
     if (!documented) return void this.problems.push(`${what}: status not documented (documented: ${Object.keys(op.responses ?? {}).join(', ')})`);
-    const media = answer.contentType?.split(';')[0]!.trim().toLowerCase() ?? null;
+    const media = (answer.contentType ? answer.contentType.split(';')[0]!.trim().toLowerCase() : null);
     if (!documented.content) {
       if (answer.text !== '') this.problems.push(`${what}: documented without a body, answered ${media}: ${answer.text.slice(0, 200)}`);
       return;
