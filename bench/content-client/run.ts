@@ -73,7 +73,15 @@ async function main(): Promise<void> {
     });
 
     // The resources and their rows, once, for the lower bounds.
-    const ids = (await server.ctx.db.selectFrom('content_resources').select('resource_id').where('resource_group', '=', 'translations').where('status', '=', 'public').orderBy('resource_id').execute()).map((r) => r.resource_id);
+    const ids = (
+      await server.ctx.db
+        .selectFrom('content_resources')
+        .select('resource_id')
+        .where('resource_group', '=', 'translations')
+        .where('status', '=', 'public')
+        .orderBy('resource_id')
+        .execute()
+    ).map((r) => r.resource_id);
     const snapshotUrl = (id: number) => `${server.url}/api/v4/resources/snapshots/translations/${id}`;
     const fetchAll = async (): Promise<{ rows: Record<string, unknown>[][]; bytes: number }> => {
       const rows: Record<string, unknown>[][] = new Array(ids.length);
@@ -112,7 +120,17 @@ async function main(): Promise<void> {
         await store.write([
           {
             op: 'replaceResource',
-            resource: { group: 'translations', id: ids[i]!, resourceContentId: ids[i]!, status: 'available', unavailableReason: null, etag: null, sequence: 1, changedAt: null, freshAt: Date.now() },
+            resource: {
+              group: 'translations',
+              id: ids[i]!,
+              resourceContentId: ids[i]!,
+              status: 'available',
+              unavailableReason: null,
+              etag: null,
+              sequence: 1,
+              changedAt: null,
+              freshAt: Date.now(),
+            },
             rows: inputs[i]!,
           },
         ]);
@@ -125,13 +143,23 @@ async function main(): Promise<void> {
     // 4. Floor: raw prepared inserts into the same table and indexes.
     const rawInsert = await repeat(async () => {
       const { db, store } = await openStore();
-      const insert = db.prepare('insert into qs_content_rows (resource_group, resource_id, record_type, record_key, sort_key, verse_index, data) values (?, ?, ?, ?, ?, ?, ?)');
+      const insert = db.prepare(
+        'insert into qs_content_rows (resource_group, resource_id, record_type, record_key, sort_key, verse_index, data) values (?, ?, ?, ?, ?, ?, ?)',
+      );
       const start = performance.now();
       for (let i = 0; i < ids.length; i++) {
         db.transaction(() => {
           for (const r of inputs[i]!) {
             const ref = parseVerseKey(r.data.verse_key);
-            insert.run('translations', ids[i]!, r.recordType, r.recordKey, rowSortKey('translations', r.recordType, r.data), ref ? verseIndex(ref) : null, JSON.stringify(r.data));
+            insert.run(
+              'translations',
+              ids[i]!,
+              r.recordType,
+              r.recordKey,
+              rowSortKey('translations', r.recordType, r.data),
+              ref ? verseIndex(ref) : null,
+              JSON.stringify(r.data),
+            );
           }
         })();
       }
@@ -142,7 +170,9 @@ async function main(): Promise<void> {
 
     const backend = testPostgresUrl() ? 'PostgreSQL' : 'PGlite';
     const line = (name: string, m: Measured) =>
-      `| ${name.padEnd(58)} | ${m.seconds.toFixed(2).padStart(6)} s | ${Math.round(m.rows / m.seconds).toLocaleString('en-US').padStart(9)} rows/s | ${m.bytes ? `${(m.bytes / 1048576 / m.seconds).toFixed(1)} MB/s` : '—'} |`;
+      `| ${name.padEnd(58)} | ${m.seconds.toFixed(2).padStart(6)} s | ${Math.round(m.rows / m.seconds)
+        .toLocaleString('en-US')
+        .padStart(9)} rows/s | ${m.bytes ? `${(m.bytes / 1048576 / m.seconds).toFixed(1)} MB/s` : '—'} |`;
     process.stdout.write(
       `\ncontent client benchmark — server on ${backend}, Node ${process.version}, ${os.cpus().length} CPUs; seeded ${seed.resources} resources / ${seed.rows} rows in ${seedSeconds.toFixed(1)} s\n` +
         `bootstrap of ${FILTER}: ${ids.length} resources, ${bootstrap.rows.toLocaleString('en-US')} rows, ${(bootstrap.bytes / 1048576).toFixed(1)} MB of JSON; snapshot concurrency ${CONCURRENCY}; median of ${RUNS}\n\n` +

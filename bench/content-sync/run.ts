@@ -145,7 +145,11 @@ function httpTarget(concurrency: number, url: string, headers: Record<string, st
  * `<file>.headers.json` for the bare server (bare-server.ts), less those Node sets itself on every answer.
  */
 async function recordAnswer(url: string, headers: Record<string, string>, file: string): Promise<{ body: Buffer }> {
-  const { status, headers: answered, body } = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+  const {
+    status,
+    headers: answered,
+    body,
+  } = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
     http
       .get(url, { headers }, (res) => {
         const chunks: Buffer[] = [];
@@ -203,7 +207,9 @@ async function main(): Promise<void> {
     const snapshotPath = `/api/v4/resources/snapshots/${largest.resource_group}/${largest.resource_id}`;
 
     const filter = 'translations:*';
-    const boot = (await (await fetch(`${oursUrl}/api/v4/resources/sync?resources=${filter}&bootstrap=true&per_page=100`, { headers })).json()) as { sync: { next_sync_token: string } };
+    const boot = (await (await fetch(`${oursUrl}/api/v4/resources/sync?resources=${filter}&bootstrap=true&per_page=100`, { headers })).json()) as {
+      sync: { next_sync_token: string };
+    };
     const syncUrl = `${oursUrl}/api/v4/resources/sync?resources=${encodeURIComponent(filter)}&sync_token=${encodeURIComponent(boot.sync.next_sync_token)}`;
 
     // The bare server answers with the exact bytes our server sends: the body and the headers (a recorded
@@ -257,16 +263,46 @@ async function main(): Promise<void> {
 
     const r = (v: number) => `${fmt(v, v < 100 ? 1 : 0)}/s`;
     const rows = CONCURRENCY.flatMap((c, i) => [
-      [`no-change incremental sync (\`${filter}\`)`, c, r(measured.sync[i]!.ours), `bare Fastify, same answer: ${r(measured.sync[i]!.floor)}`, times(measured.sync[i]!.ratio)],
-      [`snapshot, cached, gzip (${fmt(gz.length / 1_048_576, 2)} MB)`, c, r(measured.cached[i]!.ours), `bare Fastify, same answer: ${r(measured.cached[i]!.floor)}`, times(measured.cached[i]!.ratio)],
-      ['snapshot, uncached (cache off), identity', c, r(measured.uncached[i]!.ours), `raw PostgreSQL read of the rows: ${r(measured.uncached[i]!.floor)}`, times(measured.uncached[i]!.ratio)],
+      [
+        `no-change incremental sync (\`${filter}\`)`,
+        c,
+        r(measured.sync[i]!.ours),
+        `bare Fastify, same answer: ${r(measured.sync[i]!.floor)}`,
+        times(measured.sync[i]!.ratio),
+      ],
+      [
+        `snapshot, cached, gzip (${fmt(gz.length / 1_048_576, 2)} MB)`,
+        c,
+        r(measured.cached[i]!.ours),
+        `bare Fastify, same answer: ${r(measured.cached[i]!.floor)}`,
+        times(measured.cached[i]!.ratio),
+      ],
+      [
+        'snapshot, uncached (cache off), identity',
+        c,
+        r(measured.uncached[i]!.ours),
+        `raw PostgreSQL read of the rows: ${r(measured.uncached[i]!.floor)}`,
+        times(measured.uncached[i]!.ratio),
+      ],
     ]);
     const at = (series: readonly Paired[]) => CONCURRENCY.map((c, i) => `${c}: ${times(series[i]!.ratio)}`).join(', ');
     const worst = (series: readonly Paired[]) => Math.min(...series.map((p) => p.ratio));
     const targets: TargetCheck[] = [
-      { target: 'no-change incremental sync ≥ 50% of the bare-Fastify request rate (every concurrency)', measured: at(measured.sync), met: worst(measured.sync) >= 0.5 },
-      { target: 'cached snapshot ≥ 80% of the bare-Fastify rate for the same bytes (every concurrency)', measured: at(measured.cached), met: worst(measured.cached) >= 0.8 },
-      { target: 'uncached snapshot ≥ 50% of the raw PostgreSQL read rate (every concurrency)', measured: at(measured.uncached), met: worst(measured.uncached) >= 0.5 },
+      {
+        target: 'no-change incremental sync ≥ 50% of the bare-Fastify request rate (every concurrency)',
+        measured: at(measured.sync),
+        met: worst(measured.sync) >= 0.5,
+      },
+      {
+        target: 'cached snapshot ≥ 80% of the bare-Fastify rate for the same bytes (every concurrency)',
+        measured: at(measured.cached),
+        met: worst(measured.cached) >= 0.8,
+      },
+      {
+        target: 'uncached snapshot ≥ 50% of the raw PostgreSQL read rate (every concurrency)',
+        measured: at(measured.uncached),
+        met: worst(measured.uncached) >= 0.5,
+      },
     ];
     const chart = (id: string, title: string, ourName: string, our: number[], floorName: string, floor: number[]): ResultChart => ({
       id,
@@ -292,9 +328,30 @@ async function main(): Promise<void> {
       ],
       targets,
       charts: [
-        chart('content-nochange', 'No-change incremental sync vs bare Fastify (requests/s)', 'Quran Sync, no-change sync', measured.sync.map((p) => p.ours), 'bare Fastify, same answer', measured.sync.map((p) => p.floor)),
-        chart('content-snapshot-cached', 'Cached gzip snapshot vs bare Fastify, same bytes (requests/s)', 'Quran Sync, cached snapshot', measured.cached.map((p) => p.ours), 'bare Fastify, same bytes', measured.cached.map((p) => p.floor)),
-        chart('content-snapshot-uncached', 'Uncached snapshot vs raw PostgreSQL read (requests/s)', 'Quran Sync, snapshot cache off', measured.uncached.map((p) => p.ours), 'raw PostgreSQL read', measured.uncached.map((p) => p.floor)),
+        chart(
+          'content-nochange',
+          'No-change incremental sync vs bare Fastify (requests/s)',
+          'Quran Sync, no-change sync',
+          measured.sync.map((p) => p.ours),
+          'bare Fastify, same answer',
+          measured.sync.map((p) => p.floor),
+        ),
+        chart(
+          'content-snapshot-cached',
+          'Cached gzip snapshot vs bare Fastify, same bytes (requests/s)',
+          'Quran Sync, cached snapshot',
+          measured.cached.map((p) => p.ours),
+          'bare Fastify, same bytes',
+          measured.cached.map((p) => p.floor),
+        ),
+        chart(
+          'content-snapshot-uncached',
+          'Uncached snapshot vs raw PostgreSQL read (requests/s)',
+          'Quran Sync, snapshot cache off',
+          measured.uncached.map((p) => p.ours),
+          'raw PostgreSQL read',
+          measured.uncached.map((p) => p.floor),
+        ),
       ],
     };
     writeResults(results);
@@ -307,6 +364,5 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-
 
 await main();

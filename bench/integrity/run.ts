@@ -112,23 +112,35 @@ async function main(): Promise<void> {
     await sql`analyze`.execute(server.ctx.db);
 
     // ------------------------------------------------------------ user data: the stateDigest pull
-    const userHeaders = await server.authHeaders({ userId: 'bench-integrity', clientId: 'bench', scopes: ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference'] });
+    const userHeaders = await server.authHeaders({
+      userId: 'bench-integrity',
+      clientId: 'bench',
+      scopes: ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference'],
+    });
     let head = -1;
     for (let from = 0; from < RECORDS; from += 100) {
       const mutations = Array.from({ length: Math.min(100, RECORDS - from) }, (_, i) => {
         const verse = verseAt(from + i + 1);
         return { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: verse.surah, verseNumber: verse.ayah, mushaf: 1 } };
       });
-      const res = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers: { ...userHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ mutations }) });
+      const res = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, {
+        method: 'POST',
+        headers: { ...userHeaders, 'content-type': 'application/json' },
+        body: JSON.stringify({ mutations }),
+      });
       if (res.status !== 200) throw new Error(`push failed: ${res.status} ${await res.text()}`);
       head = ((await res.json()) as { data: { lastMutationAt: number } }).data.lastMutationAt;
     }
-    const digestBody = (await (await getOk(`${server.url}/v1/sync?mutationsSince=0&metadataOnly=true&stateDigest=true`, userHeaders)).json()) as { data: { stateDigest: { resources: Record<string, { count: number }> } } };
+    const digestBody = (await (await getOk(`${server.url}/v1/sync?mutationsSince=0&metadataOnly=true&stateDigest=true`, userHeaders)).json()) as {
+      data: { stateDigest: { resources: Record<string, { count: number }> } };
+    };
     if (digestBody.data.stateDigest.resources.BOOKMARK?.count !== RECORDS) throw new Error('the state digest does not count the pushed bookmarks');
     const pull = (query: string) => () => phase(PER_PHASE, async () => (await getOk(`${server.url}/v1/sync?${query}`, userHeaders)).arrayBuffer());
     const fullPull = async () => {
       for (let page = 1; ; page++) {
-        const body = (await (await getOk(`${server.url}/v1/sync?mutationsSince=0&limit=1000&page=${page}`, userHeaders)).json()) as { data: { hasMore: boolean } };
+        const body = (await (await getOk(`${server.url}/v1/sync?mutationsSince=0&limit=1000&page=${page}`, userHeaders)).json()) as {
+          data: { hasMore: boolean };
+        };
         if (!body.data.hasMore) return;
       }
     };
@@ -154,11 +166,21 @@ async function main(): Promise<void> {
     const contentToken = await server.mintToken({ userId: null, clientId: 'bench', scopes: ['content'] });
     const tokenProvider: TokenProvider = { getToken: async () => ({ accessToken: contentToken, clientId: 'bench' }), invalidate: () => undefined };
     const withDigest = new ContentSyncClient({ baseUrl: server.url, resources: FILTER, store: new MemoryContentStore(), tokenProvider, crossContext: false });
-    const withoutDigest = new ContentSyncClient({ baseUrl: server.url, resources: FILTER, store: new MemoryContentStore(), tokenProvider, crossContext: false, integrity: false });
+    const withoutDigest = new ContentSyncClient({
+      baseUrl: server.url,
+      resources: FILTER,
+      store: new MemoryContentStore(),
+      tokenProvider,
+      crossContext: false,
+      integrity: false,
+    });
     const first = await withDigest.sync();
     if (!first.integrity || first.integrity.repairs.length > 0) throw new Error('the first run did not verify cleanly');
     await withoutDigest.sync();
-    const noChange = await alternate(() => phase(PER_PHASE, () => withDigest.sync()), () => phase(PER_PHASE, () => withoutDigest.sync()));
+    const noChange = await alternate(
+      () => phase(PER_PHASE, () => withDigest.sync()),
+      () => phase(PER_PHASE, () => withoutDigest.sync()),
+    );
     rows.push({
       measure: `content sync run at the head (${FILTER}, nothing changed)`,
       with: ms(noChange.a),
@@ -168,7 +190,10 @@ async function main(): Promise<void> {
     });
     targets.push({ target: 'no-change content sync with digests within 3% of without', measured: pct(noChange.ratio), met: noChange.ratio <= 1 + TARGET });
 
-    const adminHeaders = { ...(await server.authHeaders({ userId: null, clientId: 'bench', scopes: ['content', 'content.write'] })), 'content-type': 'application/json' };
+    const adminHeaders = {
+      ...(await server.authHeaders({ userId: null, clientId: 'bench', scopes: ['content', 'content.write'] })),
+      'content-type': 'application/json',
+    };
     const snapshotUrl = `${server.url}/api/v4/resources/snapshots/${GROUP}/${RESOURCE}`;
     const contentHeaders = { 'x-auth-token': contentToken, 'x-client-id': 'bench' };
     const records = ((await (await getOk(snapshotUrl, contentHeaders)).json()) as { records: Array<Record<string, unknown> & { id: number }> }).records;
@@ -176,7 +201,11 @@ async function main(): Promise<void> {
     const editRows = async (count: number): Promise<void> => {
       edit++;
       const upsert = records.slice(0, count).map((r) => ({ ...r, text: `${String(r.text).replace(/ \[edit \d+\]$/, '')} [edit ${edit}]` }));
-      const res = await fetch(`${server.url}/admin/v1/resources/${GROUP}/${RESOURCE}/rows`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ upsert }) });
+      const res = await fetch(`${server.url}/admin/v1/resources/${GROUP}/${RESOURCE}/rows`, {
+        method: 'POST',
+        headers: adminHeaders,
+        body: JSON.stringify({ upsert }),
+      });
       if (res.status !== 200) throw new Error(`editorial write failed: ${res.status} ${await res.text()}`);
     };
     // One round: an edit, then one run of each client (the order flips with the round).
@@ -206,7 +235,8 @@ async function main(): Promise<void> {
 
     // ------------------------------------------------------------ snapshot serving: the header in isolation
     const snapshotPhases: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) snapshotPhases.push(await phase(PER_PHASE, async () => (await getOk(snapshotUrl, contentHeaders)).arrayBuffer()));
+    for (let round = 0; round < ROUNDS; round++)
+      snapshotPhases.push(await phase(PER_PHASE, async () => (await getOk(snapshotUrl, contentHeaders)).arrayBuffer()));
     const snapshotMs = median(snapshotPhases);
     const headerValue = (await getOk(snapshotUrl, contentHeaders)).headers.get('x-resource-digest');
     if (!headerValue) throw new Error('the snapshot has no X-Resource-Digest header');
@@ -229,7 +259,10 @@ async function main(): Promise<void> {
 
     // ------------------------------------------------------------ editorial writes: the digest work in isolation
     const batch = 100;
-    const writeMs = await alternate(() => phase(5, () => editRows(batch)), () => phase(5, () => editRows(batch)));
+    const writeMs = await alternate(
+      () => phase(5, () => editRows(batch)),
+      () => phase(5, () => editRows(batch)),
+    );
     const oldRows = records.slice(0, batch);
     const newRows = oldRows.map((r) => ({ ...r, text: `${String(r.text)} [edit]` }));
     const hashMs = await phase(PER_PHASE, async () => {
@@ -243,10 +276,11 @@ async function main(): Promise<void> {
     const update = (value: bigint) =>
       sql`update content_resources set row_digest = mod(row_digest + ${value.toString()}::numeric, ${DIGEST_MODULUS.toString()}::numeric), row_count = row_count + 0
           where resource_group = ${GROUP} and resource_id = ${RESOURCE}`.execute(server.ctx.db);
-    const updateMs = (await phase(PER_PHASE, async () => {
-      await update(addend);
-      await update(DIGEST_MODULUS - addend);
-    })) / 2;
+    const updateMs =
+      (await phase(PER_PHASE, async () => {
+        await update(addend);
+        await update(DIGEST_MODULUS - addend);
+      })) / 2;
     // The digest delta rides on the resource UPDATE the write sends anyway (a column expression more): the
     // statement timed alone above is an upper bound of that, not a cost the write pays.
     const editorialRatio = 1 + hashMs / writeMs.a;

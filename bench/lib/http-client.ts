@@ -19,7 +19,10 @@ export interface LeanResponse {
  * so the server still pays for compressing what real clients ask compressed, and the generator does not pay
  * for undoing it.
  */
-export function leanRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent: http.Agent; decode?: boolean }): Promise<LeanResponse> {
+export function leanRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent: http.Agent; decode?: boolean },
+): Promise<LeanResponse> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
     const request = http.request(

@@ -74,7 +74,9 @@ export function printTables(results: SuiteResults): void {
   process.stdout.write(`\n${results.title}\n${results.environment}\n`);
   for (const table of results.tables) process.stdout.write(`\n${table.title}\n\n${markdownTable(table)}\n`);
   if (results.targets?.length) {
-    process.stdout.write(`\n${markdownTable({ title: 'targets', columns: ['target', 'measured', 'met'], rows: results.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'no']) })}\n`);
+    process.stdout.write(
+      `\n${markdownTable({ title: 'targets', columns: ['target', 'measured', 'met'], rows: results.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'no']) })}\n`,
+    );
   }
 }
 

@@ -50,7 +50,9 @@ export function renderBarChart(chart: ResultChart): string {
   const height = PLOT_TOP + PLOT_HEIGHT + 40 + legendRows * LEGEND_ROW + 10;
   const plotWidth = WIDTH - PLOT_LEFT - PLOT_RIGHT;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`);
   parts.push(`<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(chart.title)}</text>`);
   if (values.length === 0) {
@@ -69,7 +71,9 @@ export function renderBarChart(chart: ResultChart): string {
     parts.push(`<line x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="#e3e3e3"/>`);
     parts.push(`<text x="${PLOT_LEFT - 6}" y="${(ty + 4).toFixed(1)}" text-anchor="end" fill="#444">${escapeXml(shortNumber(t))}</text>`);
   }
-  parts.push(`<text x="16" y="${PLOT_TOP + PLOT_HEIGHT / 2}" transform="rotate(-90 16 ${PLOT_TOP + PLOT_HEIGHT / 2})" text-anchor="middle" fill="#444">${escapeXml(chart.unit + (log ? ' (log scale)' : ''))}</text>`);
+  parts.push(
+    `<text x="16" y="${PLOT_TOP + PLOT_HEIGHT / 2}" transform="rotate(-90 16 ${PLOT_TOP + PLOT_HEIGHT / 2})" text-anchor="middle" fill="#444">${escapeXml(chart.unit + (log ? ' (log scale)' : ''))}</text>`,
+  );
   const groupWidth = plotWidth / chart.categories.length;
   const barWidth = Math.min(48, (groupWidth * 0.8) / chart.series.length);
   chart.categories.forEach((category, c) => {
@@ -79,10 +83,16 @@ export function renderBarChart(chart: ResultChart): string {
       if (v === undefined || !Number.isFinite(v) || v <= 0) return;
       const x = groupLeft + s * barWidth;
       const top = y(v);
-      parts.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(PLOT_TOP + PLOT_HEIGHT - top).toFixed(1)}" fill="${PALETTE[s % PALETTE.length]}"><title>${escapeXml(`${series.name}, ${category}: ${shortNumber(v)} ${chart.unit}`)}</title></rect>`);
-      parts.push(`<text x="${(x + (barWidth - 2) / 2).toFixed(1)}" y="${(top - 3).toFixed(1)}" text-anchor="middle" font-size="10" fill="#222">${escapeXml(shortNumber(v))}</text>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(PLOT_TOP + PLOT_HEIGHT - top).toFixed(1)}" fill="${PALETTE[s % PALETTE.length]}"><title>${escapeXml(`${series.name}, ${category}: ${shortNumber(v)} ${chart.unit}`)}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${(x + (barWidth - 2) / 2).toFixed(1)}" y="${(top - 3).toFixed(1)}" text-anchor="middle" font-size="10" fill="#222">${escapeXml(shortNumber(v))}</text>`,
+      );
     });
-    parts.push(`<text x="${(PLOT_LEFT + (c + 0.5) * groupWidth).toFixed(1)}" y="${PLOT_TOP + PLOT_HEIGHT + 18}" text-anchor="middle">${escapeXml(category)}</text>`);
+    parts.push(
+      `<text x="${(PLOT_LEFT + (c + 0.5) * groupWidth).toFixed(1)}" y="${PLOT_TOP + PLOT_HEIGHT + 18}" text-anchor="middle">${escapeXml(category)}</text>`,
+    );
   });
   parts.push(`<line x1="${PLOT_LEFT}" x2="${WIDTH - PLOT_RIGHT}" y1="${PLOT_TOP + PLOT_HEIGHT}" y2="${PLOT_TOP + PLOT_HEIGHT}" stroke="#444"/>`);
   chart.series.forEach((series, s) => {

@@ -27,7 +27,10 @@ import { peakRssMiB } from '../lib/processes.js';
 
 const [mode, target, ...rest] = process.argv.slice(2) as [string, string, ...string[]];
 const url = process.env.QS_BENCH_URL!;
-const tokenProvider: TokenProvider = { getToken: async () => ({ accessToken: process.env.QS_BENCH_TOKEN!, clientId: process.env.QS_BENCH_CLIENT_ID! }), invalidate: () => undefined };
+const tokenProvider: TokenProvider = {
+  getToken: async () => ({ accessToken: process.env.QS_BENCH_TOKEN!, clientId: process.env.QS_BENCH_CLIENT_ID! }),
+  invalidate: () => undefined,
+};
 
 function openSqlite(file: string): Database.Database {
   const db = new Database(file);
@@ -64,7 +67,9 @@ async function userClient(file: string): Promise<UserSyncClient> {
 switch (mode) {
   case 'ours-content': {
     const store = await SqliteContentStore.open(betterSqlite3Database(openSqlite(target)));
-    const { seconds, value } = await timed(() => new ContentSyncClient({ baseUrl: url, resources: 'translations:*', store, tokenProvider, snapshotConcurrency: 4 }).sync());
+    const { seconds, value } = await timed(() =>
+      new ContentSyncClient({ baseUrl: url, resources: 'translations:*', store, tokenProvider, snapshotConcurrency: 4 }).sync(),
+    );
     await store.close();
     done({ seconds, items: value.mode === 'bootstrap' ? value.rowsWritten : value.mutationsApplied, mode: value.mode, rows: value.rowsWritten });
     break;
@@ -107,8 +112,27 @@ switch (mode) {
       for (let i = 0; i < n; i++) {
         const e = edit(i, n);
         const now = new Date().toISOString();
-        if (e.kind === 'bookmark') await local.put({ _id: `bookmark:ayah:${e.surah}:${e.ayah}:4`, type: 'ayah', key: e.surah, verseNumber: e.ayah, mushaf: 4, isReading: false, clientCreatedAt: now, clientUpdatedAt: now });
-        else await local.put({ _id: `note:${i}`, body: e.body, ranges: [`${e.range}-${e.range}`], saveToQR: false, attachedEntities: [], clientCreatedAt: now, clientUpdatedAt: now });
+        if (e.kind === 'bookmark')
+          await local.put({
+            _id: `bookmark:ayah:${e.surah}:${e.ayah}:4`,
+            type: 'ayah',
+            key: e.surah,
+            verseNumber: e.ayah,
+            mushaf: 4,
+            isReading: false,
+            clientCreatedAt: now,
+            clientUpdatedAt: now,
+          });
+        else
+          await local.put({
+            _id: `note:${i}`,
+            body: e.body,
+            ranges: [`${e.range}-${e.range}`],
+            saveToQR: false,
+            attachedEntities: [],
+            clientCreatedAt: now,
+            clientUpdatedAt: now,
+          });
       }
     });
     await local.close();
@@ -142,14 +166,24 @@ switch (mode) {
     });
     const db = openSqlite(target);
     await SqliteContentStore.open(betterSqlite3Database(db)); // the store's schema: same table and indexes
-    const insert = db.prepare('insert into qs_content_rows (resource_group, resource_id, record_type, record_key, sort_key, verse_index, data) values (?, ?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare(
+      'insert into qs_content_rows (resource_group, resource_id, record_type, record_key, sort_key, verse_index, data) values (?, ?, ?, ?, ?, ?, ?)',
+    );
     let rows = 0;
     const inserted = await timed(async () => {
       for (const body of download.value) {
         db.transaction(() => {
           for (const r of body.records) {
             const ref = parseVerseKey(r.verse_key);
-            insert.run('translations', body.resource_id, 'translation', String(r.id), rowSortKey('translations', 'translation', r), ref ? verseIndex(ref) : null, JSON.stringify(r));
+            insert.run(
+              'translations',
+              body.resource_id,
+              'translation',
+              String(r.id),
+              rowSortKey('translations', 'translation', r),
+              ref ? verseIndex(ref) : null,
+              JSON.stringify(r),
+            );
             rows++;
           }
         })();
@@ -160,7 +194,12 @@ switch (mode) {
     break;
   }
   case 'floor-user': {
-    const download = await timed(async () => JSON.parse(await (await fetch(`${url}/f/${rest[0]}`)).text()) as { data: { mutations: Array<{ resource: string; resourceId: string | null; data: unknown }> } }[]);
+    const download = await timed(
+      async () =>
+        JSON.parse(await (await fetch(`${url}/f/${rest[0]}`)).text()) as {
+          data: { mutations: Array<{ resource: string; resourceId: string | null; data: unknown }> };
+        }[],
+    );
     const db = openSqlite(target);
     db.exec('create table records (resource text not null, id text not null, data text not null, primary key (resource, id))');
     const insert = db.prepare('insert into records (resource, id, data) values (?, ?, ?)');

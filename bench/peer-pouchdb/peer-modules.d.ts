@@ -8,7 +8,9 @@ declare module 'pouchdb' {
   interface Database {
     bulkDocs(docs: object[]): Promise<Array<{ ok?: boolean; id: string; rev: string; error?: string }>>;
     put(doc: object): Promise<{ id: string; rev: string }>;
-    allDocs(options?: Record<string, unknown>): Promise<{ total_rows: number; rows: Array<{ id: string; value: { rev: string }; doc?: Record<string, unknown> }> }>;
+    allDocs(
+      options?: Record<string, unknown>,
+    ): Promise<{ total_rows: number; rows: Array<{ id: string; value: { rev: string }; doc?: Record<string, unknown> }> }>;
     info(): Promise<{ doc_count: number; update_seq: number | string }>;
     close(): Promise<void>;
     destroy(): Promise<void>;

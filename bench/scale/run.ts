@@ -41,7 +41,10 @@ interface Level {
 }
 
 const SMALL: Level = { name: 'small', feedChanges: 10_000, rows: 1_000, users: 1_000 };
-const BIG: Level = process.env.QS_BENCH_SCALE === 'full' ? { name: 'full', feedChanges: 10_000_000, rows: 1_000_000, users: 100_000 } : { name: 'large', feedChanges: 1_000_000, rows: 100_000, users: 10_000 };
+const BIG: Level =
+  process.env.QS_BENCH_SCALE === 'full'
+    ? { name: 'full', feedChanges: 10_000_000, rows: 1_000_000, users: 100_000 }
+    : { name: 'large', feedChanges: 1_000_000, rows: 100_000, users: 10_000 };
 const RESOURCES_PER_USER = 100;
 /** Content rows are spread over this many translations. */
 const CONTENT_RESOURCES = 100;
@@ -70,7 +73,8 @@ async function main(): Promise<void> {
   await admin.query(`create database ${DATABASE}`);
   const keysFile = path.join(tmp, 'keys.json');
   const keys = await loadOrCreateKeyRing(keysFile);
-  const token = async (userId: string | null, scopes: string[]) => (await signAccessToken(keys, { issuer: ISSUER, clientId: 'bench', userId, scopes, ttlSeconds: 7200 })).token;
+  const token = async (userId: string | null, scopes: string[]) =>
+    (await signAccessToken(keys, { issuer: ISSUER, clientId: 'bench', userId, scopes, ttlSeconds: 7200 })).token;
   const results: Measured[] = [];
   const prepared: Prepared[] = [];
   try {
@@ -91,12 +95,26 @@ async function main(): Promise<void> {
   const ms = (v: number) => `${fmt(v, 2)} ms`;
   const change = (a: number, b: number) => `${b >= a ? '+' : ''}${fmt(((b - a) / a) * 100, 0)}%`;
   const flat = (a: Latency, b: Latency) => Math.abs(b.p50 - a.p50) / a.p50 <= 0.2;
-  const row = (label: string, pick: (m: Measured) => Latency) => [label, `p50 ${ms(pick(small).p50)}, p95 ${ms(pick(small).p95)}`, `p50 ${ms(pick(big).p50)}, p95 ${ms(pick(big).p95)}`, change(pick(small).p50, pick(big).p50)];
-  const targets: TargetCheck[] = [
-    { target: `incremental content sync, 10 new changes: flat (±20%) from ${small.level.name} to ${big.level.name}`, measured: `p50 ${change(small.content.p50, big.content.p50)} (one id), ${change(small.contentGroup.p50, big.contentGroup.p50)} (group:*)`, met: flat(small.content, big.content) && flat(small.contentGroup, big.contentGroup) },
-    { target: `user pull, 10 new mutations: flat (±20%) from ${small.level.name} to ${big.level.name}`, measured: `p50 ${change(small.user.p50, big.user.p50)}`, met: flat(small.user, big.user) },
+  const row = (label: string, pick: (m: Measured) => Latency) => [
+    label,
+    `p50 ${ms(pick(small).p50)}, p95 ${ms(pick(small).p95)}`,
+    `p50 ${ms(pick(big).p50)}, p95 ${ms(pick(big).p95)}`,
+    change(pick(small).p50, pick(big).p50),
   ];
-  const describe = (m: Measured) => `${fmt(m.level.feedChanges)} feed changes / ${fmt(m.level.rows)} rows; ${fmt(m.level.users)} users × ${RESOURCES_PER_USER} = ${fmt(m.level.users * RESOURCES_PER_USER)} resources (bulk load ${fmt(m.loadSeconds, 0)} s; ${m.tableSizes})`;
+  const targets: TargetCheck[] = [
+    {
+      target: `incremental content sync, 10 new changes: flat (±20%) from ${small.level.name} to ${big.level.name}`,
+      measured: `p50 ${change(small.content.p50, big.content.p50)} (one id), ${change(small.contentGroup.p50, big.contentGroup.p50)} (group:*)`,
+      met: flat(small.content, big.content) && flat(small.contentGroup, big.contentGroup),
+    },
+    {
+      target: `user pull, 10 new mutations: flat (±20%) from ${small.level.name} to ${big.level.name}`,
+      measured: `p50 ${change(small.user.p50, big.user.p50)}`,
+      met: flat(small.user, big.user),
+    },
+  ];
+  const describe = (m: Measured) =>
+    `${fmt(m.level.feedChanges)} feed changes / ${fmt(m.level.rows)} rows; ${fmt(m.level.users)} users × ${RESOURCES_PER_USER} = ${fmt(m.level.users * RESOURCES_PER_USER)} resources (bulk load ${fmt(m.loadSeconds, 0)} s; ${m.tableSizes})`;
   const out = {
     suite: 'scale',
     title: `Scale: per-request cost at ${small.level.name} and ${big.level.name} scale`,
@@ -120,7 +138,10 @@ async function main(): Promise<void> {
         title: `Per-request p50 latency at ${small.level.name} vs ${big.level.name} scale (ms)`,
         unit: 'ms',
         categories: ['content, one id', 'content, group:*', 'user pull'],
-        series: [small, big].map((m) => ({ name: `${m.level.name} (${fmt(m.level.feedChanges)} changes, ${fmt(m.level.users * RESOURCES_PER_USER)} user resources)`, values: [m.content.p50, m.contentGroup.p50, m.user.p50] })),
+        series: [small, big].map((m) => ({
+          name: `${m.level.name} (${fmt(m.level.feedChanges)} changes, ${fmt(m.level.users * RESOURCES_PER_USER)} user resources)`,
+          values: [m.content.p50, m.contentGroup.p50, m.user.p50],
+        })),
       },
     ],
   };
@@ -133,7 +154,14 @@ async function main(): Promise<void> {
  * The full-scale run takes far longer than `npm run bench` may, so it is run on its own and keeps its own
  * generated page, which docs/benchmarks.md links.
  */
-function writeFullScaleDoc(out: { title: string; tables: ReadonlyArray<{ title: string; note?: string; columns: readonly string[]; rows: ReadonlyArray<ReadonlyArray<string | number>> }>; targets: readonly TargetCheck[] }, environment: string): void {
+function writeFullScaleDoc(
+  out: {
+    title: string;
+    tables: ReadonlyArray<{ title: string; note?: string; columns: readonly string[]; rows: ReadonlyArray<ReadonlyArray<string | number>> }>;
+    targets: readonly TargetCheck[];
+  },
+  environment: string,
+): void {
   const lines = [
     '# Benchmarks: full scale',
     '',
@@ -147,7 +175,12 @@ function writeFullScaleDoc(out: { title: string; tables: ReadonlyArray<{ title: 
     if (table.note) lines.push(table.note, '');
     lines.push(markdownTable(table), '');
   }
-  lines.push('## Targets', '', markdownTable({ title: '', columns: ['target', 'measured', 'met'], rows: out.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**']) }), '');
+  lines.push(
+    '## Targets',
+    '',
+    markdownTable({ title: '', columns: ['target', 'measured', 'met'], rows: out.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : '**no**']) }),
+    '',
+  );
   fs.writeFileSync(path.join(benchRoot, '..', 'docs', 'benchmarks-scale-full.md'), `${lines.join('\n')}\n`);
 }
 
@@ -160,14 +193,24 @@ interface Prepared {
   close(): Promise<void>;
 }
 
-async function prepareLevel(level: Level, databaseUrl: string, keysFile: string, token: (userId: string | null, scopes: string[]) => Promise<string>): Promise<Prepared> {
+async function prepareLevel(
+  level: Level,
+  databaseUrl: string,
+  keysFile: string,
+  token: (userId: string | null, scopes: string[]) => Promise<string>,
+): Promise<Prepared> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const schema = `scale_${level.name}`;
   await db.query(`create schema ${schema}`);
   await db.query(`set search_path = ${schema}`);
   // The server migrates the empty schema on start; then the data goes in with SQL, behind its back.
-  const server = await startChild(path.join(here, '../lib/our-server.ts'), [], { QS_BENCH_DATABASE_URL: databaseUrl, QS_BENCH_SCHEMA: schema, QS_BENCH_KEYS_FILE: keysFile, QS_BENCH_ISSUER: ISSUER });
+  const server = await startChild(path.join(here, '../lib/our-server.ts'), [], {
+    QS_BENCH_DATABASE_URL: databaseUrl,
+    QS_BENCH_SCHEMA: schema,
+    QS_BENCH_KEYS_FILE: keysFile,
+    QS_BENCH_ISSUER: ISSUER,
+  });
   const cleanup = async () => {
     await server.stop();
     const admin = new pg.Client({ connectionString: databaseUrl });
@@ -193,7 +236,9 @@ async function prepareLevel(level: Level, databaseUrl: string, keysFile: string,
     const edited = await fetch(`${url}/admin/v1/resources/translations/${resourceId}/rows`, {
       method: 'POST',
       headers: editor,
-      body: JSON.stringify({ upsert: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, verse_key: `1:${i + 1}`, text: `edited ${i + 1} at ${level.name}`, foot_notes: [] })) }),
+      body: JSON.stringify({
+        upsert: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, verse_key: `1:${i + 1}`, text: `edited ${i + 1} at ${level.name}`, foot_notes: [] })),
+      }),
     });
     if (!edited.ok) throw new Error(`edit failed: ${edited.status} ${await edited.text()}`);
     const contentUrl = `${url}/api/v4/resources/sync?resources=translations:${resourceId}&sync_token=${encodeURIComponent(String((boot as { sync: { next_sync_token: string } }).sync.next_sync_token))}`;
@@ -203,9 +248,14 @@ async function prepareLevel(level: Level, databaseUrl: string, keysFile: string,
 
     // User: the probe (user 1, with its 100 stored resources) pushes 10 new bookmarks; pull since the old head.
     const probe = 'u1';
-    const userHeaders = { 'x-auth-token': await token(probe, ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference']), 'x-client-id': 'bench' };
+    const userHeaders = {
+      'x-auth-token': await token(probe, ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference']),
+      'x-client-id': 'bench',
+    };
     const push = async (keys: number[]) => {
-      const head = Number(((await getJson(`${url}/v1/sync?mutationsSince=0&metadataOnly=true`, userHeaders)) as { data: { lastMutationAt: number } }).data.lastMutationAt);
+      const head = Number(
+        ((await getJson(`${url}/v1/sync?mutationsSince=0&metadataOnly=true`, userHeaders)) as { data: { lastMutationAt: number } }).data.lastMutationAt,
+      );
       const pushed = await fetch(`${url}/v1/sync?lastMutationAt=${head}`, {
         method: 'POST',
         headers: { ...userHeaders, 'content-type': 'application/json' },
@@ -219,17 +269,25 @@ async function prepareLevel(level: Level, databaseUrl: string, keysFile: string,
     const head = await push([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const userUrl = `${url}/v1/sync?mutationsSince=${head}`;
     await expectTen(userUrl, userHeaders, (b) => (b as { data: { mutations: unknown[] } }).data.mutations.length);
-    const sizes = (await db.query<{ t: string; s: string }>(
-      `select relname as t, pg_size_pretty(pg_total_relation_size(c.oid)) as s from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    const sizes = (
+      await db.query<{ t: string; s: string }>(
+        `select relname as t, pg_size_pretty(pg_total_relation_size(c.oid)) as s from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = $1 and relname in ('content_feed', 'user_changes') order by relname`,
-      [schema],
-    )).rows.map((r) => `${r.t} ${r.s}`).join(', ');
+        [schema],
+      )
+    ).rows
+      .map((r) => `${r.t} ${r.s}`)
+      .join(', ');
     await db.end();
     return {
       level,
       loadSeconds,
       tableSizes: sizes,
-      probes: { content: { url: contentUrl, headers: contentHeaders }, contentGroup: { url: groupUrl, headers: contentHeaders }, user: { url: userUrl, headers: userHeaders } },
+      probes: {
+        content: { url: contentUrl, headers: contentHeaders },
+        contentGroup: { url: groupUrl, headers: contentHeaders },
+        user: { url: userUrl, headers: userHeaders },
+      },
       close: cleanup,
     };
   } catch (error) {
@@ -273,7 +331,9 @@ async function bulkLoadContent(db: pg.Client, level: Level): Promise<void> {
        from generate_series(${from}, ${to}) s`,
     );
   }
-  await db.query(`update content_resources r set last_sequence = coalesce((select max(sequence) from content_feed f where f.resource_group = r.resource_group and f.resource_id = r.resource_id), 0)`);
+  await db.query(
+    `update content_resources r set last_sequence = coalesce((select max(sequence) from content_feed f where f.resource_group = r.resource_group and f.resource_id = r.resource_id), 0)`,
+  );
   await db.query(`update content_feed_head set sequence = ${level.feedChanges} where id = 1`);
 }
 

@@ -71,7 +71,12 @@ async function pace(): Promise<void> {
   if (nextSlot > now) await sleep(nextSlot - now);
 }
 
-async function request(kind: string, pathAndQuery: string, init: RequestInit & { headers: Record<string, string> }, options: { paced?: boolean } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+async function request(
+  kind: string,
+  pathAndQuery: string,
+  init: RequestInit & { headers: Record<string, string> },
+  options: { paced?: boolean } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   if (options.paced !== false) await pace();
   const started = performance.now();
   let res: Response;
@@ -124,7 +129,10 @@ async function pullSince(user: UserState, since: number): Promise<number> {
   return cursor;
 }
 
-function batchFor(user: UserState): { mutations: any[]; describe: Array<{ kind: 'note'; body: string; id?: string } | { kind: 'collection'; name: string } | { kind: 'other' }> } {
+function batchFor(user: UserState): {
+  mutations: any[];
+  describe: Array<{ kind: 'note'; body: string; id?: string } | { kind: 'collection'; name: string } | { kind: 'other' }>;
+} {
   const mutations: any[] = [];
   const describe: ReturnType<typeof batchFor>['describe'] = [];
   const n = 1 + rand(10);
@@ -160,7 +168,11 @@ function batchFor(user: UserState): { mutations: any[]; describe: Array<{ kind: 
   return { mutations, describe };
 }
 
-function recordAcks(user: UserState, batch: ReturnType<typeof batchFor>, acks: Array<{ resource: string; resourceId: string; type: string; timestamp: number }>): void {
+function recordAcks(
+  user: UserState,
+  batch: ReturnType<typeof batchFor>,
+  acks: Array<{ resource: string; resourceId: string; type: string; timestamp: number }>,
+): void {
   acks.forEach((ack, i) => {
     const what = batch.describe[i]!;
     if (what.kind === 'note') {
@@ -189,7 +201,11 @@ async function device(user: UserState): Promise<void> {
       const key = `soak-${user.id}-${++sequence}`;
       let h = await head(user);
       for (let attempt = 0; attempt < 8; attempt++) {
-        const res = await request('push', `/v1/sync?lastMutationAt=${h}`, json('POST', { mutations: batch.mutations }, user.headers, { 'idempotency-key': key }));
+        const res = await request(
+          'push',
+          `/v1/sync?lastMutationAt=${h}`,
+          json('POST', { mutations: batch.mutations }, user.headers, { 'idempotency-key': key }),
+        );
         if (res.status === 200) {
           recordAcks(user, batch, res.body.data.mutations);
           break;
@@ -250,7 +266,8 @@ async function contentClient(clients: ReferenceContentClient[], index: number): 
       const id = RESOURCES[rand(RESOURCES.length)]!;
       const first = await request('snapshot', `/api/v4/resources/snapshots/translations/${id}`, { headers: { ...readerHeaders, 'accept-encoding': 'gzip' } });
       const etag = first.headers.get('etag');
-      if (etag) await request('snapshot (conditional)', `/api/v4/resources/snapshots/translations/${id}`, { headers: { ...readerHeaders, 'if-none-match': etag } });
+      if (etag)
+        await request('snapshot (conditional)', `/api/v4/resources/snapshots/translations/${id}`, { headers: { ...readerHeaders, 'if-none-match': etag } });
     }
     await sleep(300 + rand(700));
   }
@@ -287,15 +304,27 @@ async function sampleMemory(started: number): Promise<void> {
   const res = await request('metrics', '/metrics', { headers: {} }, { paced: false });
   const text = String(res.body);
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  stats.memory.push({ seconds: (performance.now() - started) / 1000, rssMb: value('process_resident_memory_bytes') / 2 ** 20, heapMb: value('nodejs_heap_size_used_bytes') / 2 ** 20 });
+  stats.memory.push({
+    seconds: (performance.now() - started) / 1000,
+    rssMb: value('process_resident_memory_bytes') / 2 ** 20,
+    heapMb: value('nodejs_heap_size_used_bytes') / 2 ** 20,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- main
 
 async function main(): Promise<void> {
   // The soak reads /metrics as an operator's scraper would; on PostgreSQL metrics are served only when asked for.
-  server = await startSoakServer({ QS_ISSUER: ISSUER, QS_SEED: 'false', QS_DEV_CREDENTIALS: 'false', QS_COMPACTION_INTERVAL_MS: '60000', QS_METRICS_PUBLIC: 'true' });
-  process.stdout.write(`soak: ${SECONDS} s on ${server.backend}, server pid ${server.child.pid}, ${USERS} users × ${DEVICES_PER_USER} devices, ${CONTENT_CLIENTS} content clients, 1 editor, ≤ ${MAX_RPS} req/s\n`);
+  server = await startSoakServer({
+    QS_ISSUER: ISSUER,
+    QS_SEED: 'false',
+    QS_DEV_CREDENTIALS: 'false',
+    QS_COMPACTION_INTERVAL_MS: '60000',
+    QS_METRICS_PUBLIC: 'true',
+  });
+  process.stdout.write(
+    `soak: ${SECONDS} s on ${server.backend}, server pid ${server.child.pid}, ${USERS} users × ${DEVICES_PER_USER} devices, ${CONTENT_CLIENTS} content clients, 1 editor, ≤ ${MAX_RPS} req/s\n`,
+  );
   const keys = await loadKeyRing(path.join(server.dataDir, 'keys.json'));
   const token = async (userId: string | null, scopes: string[]) => ({
     'x-auth-token': (await signAccessToken(keys, { issuer: ISSUER, clientId: `soak-app`, userId, scopes, ttlSeconds: SECONDS + 3600 })).token,
@@ -307,23 +336,38 @@ async function main(): Promise<void> {
 
   // Content to sync: resources of 1500 rows each.
   for (const id of RESOURCES) {
-    await request('setup', `/admin/v1/resources/translations/${id}`, json('PUT', { status: 'public', metadata: { name: `Soak ${id}` } }, editorHeaders), { paced: false });
+    await request('setup', `/admin/v1/resources/translations/${id}`, json('PUT', { status: 'public', metadata: { name: `Soak ${id}` } }, editorHeaders), {
+      paced: false,
+    });
     const rows = new Map<number, string>();
     for (let from = 1; from <= ROWS_PER_RESOURCE; from += 750) {
-      const upsert = Array.from({ length: 750 }, (_, i) => from + i).map((row) => ({ id: row, verse_key: verseKeyOf(row), text: `text of row ${row} `.repeat(6) }));
+      const upsert = Array.from({ length: 750 }, (_, i) => from + i).map((row) => ({
+        id: row,
+        verse_key: verseKeyOf(row),
+        text: `text of row ${row} `.repeat(6),
+      }));
       await request('setup', `/admin/v1/resources/translations/${id}/rows`, json('POST', { upsert }, editorHeaders), { paced: false });
       for (const r of upsert) rows.set(r.id, r.text);
     }
     expectedRows.set(id, rows);
   }
   const users: UserState[] = [];
-  for (let i = 0; i < USERS; i++) users.push({ id: `soak-user-${i}`, headers: await token(`soak-user-${i}`, ['sync', 'bookmark', 'collection', 'note']), notes: new Map(), collections: new Set(), bookmarks: new Set(), writes: 0 });
+  for (let i = 0; i < USERS; i++)
+    users.push({
+      id: `soak-user-${i}`,
+      headers: await token(`soak-user-${i}`, ['sync', 'bookmark', 'collection', 'note']),
+      notes: new Map(),
+      collections: new Set(),
+      bookmarks: new Set(),
+      writes: 0,
+    });
 
   const started = performance.now();
   const startedEpochMs = Date.now();
   deadline = started + SECONDS * 1000;
   const clients: ReferenceContentClient[] = [];
-  const stopped = (p: Promise<void>) => p.catch((error: unknown) => (error instanceof Stop || error instanceof NetworkError ? undefined : stats.fail(`worker crashed: ${(error as Error).stack}`)));
+  const stopped = (p: Promise<void>) =>
+    p.catch((error: unknown) => (error instanceof Stop || error instanceof NetworkError ? undefined : stats.fail(`worker crashed: ${(error as Error).stack}`)));
   const workers = [
     ...users.flatMap((u) => Array.from({ length: DEVICES_PER_USER }, () => stopped(device(u)))),
     ...Array.from({ length: CONTENT_CLIENTS }, (_, i) => stopped(contentClient(clients, i))),
@@ -333,7 +377,8 @@ async function main(): Promise<void> {
     while (performance.now() < deadline) {
       await sampleMemory(started).catch(() => stats.fail('memory sample failed'));
       const nextReport = Math.round((performance.now() - started) / 1000);
-      if (nextReport % 60 < SAMPLE_SECONDS) process.stdout.write(`  t=${nextReport}s requests=${stats.total} rss=${stats.memory.at(-1)?.rssMb.toFixed(0)} MB\n`);
+      if (nextReport % 60 < SAMPLE_SECONDS)
+        process.stdout.write(`  t=${nextReport}s requests=${stats.total} rss=${stats.memory.at(-1)?.rssMb.toFixed(0)} MB\n`);
       await sleep(SAMPLE_SECONDS * 1000);
     }
   })();
@@ -410,9 +455,12 @@ async function main(): Promise<void> {
   // of sawtooth points and fail on noise, so below MIN_VERDICT_SECONDS the slopes are shown but not judged.
   if (SECONDS >= MIN_VERDICT_SECONDS && secondHalf.length >= 4) {
     if (rssSlope > MAX_RSS_SLOPE) stats.fail(`RSS keeps growing: ${rssSlope.toFixed(2)} MB/min over the second half (limit ${MAX_RSS_SLOPE})`);
-    if (heapSlope > MAX_HEAP_SLOPE) stats.fail(`V8 heap keeps growing: ${heapSlope.toFixed(2)} MB/min (${heapMeasure}) over the second half (limit ${MAX_HEAP_SLOPE})`);
+    if (heapSlope > MAX_HEAP_SLOPE)
+      stats.fail(`V8 heap keeps growing: ${heapSlope.toFixed(2)} MB/min (${heapMeasure}) over the second half (limit ${MAX_HEAP_SLOPE})`);
   } else {
-    process.stdout.write(`(run shorter than ${MIN_VERDICT_SECONDS} s or too few memory samples (${secondHalf.length}) for a memory growth verdict: slopes shown, not judged)\n`);
+    process.stdout.write(
+      `(run shorter than ${MIN_VERDICT_SECONDS} s or too few memory samples (${secondHalf.length}) for a memory growth verdict: slopes shown, not judged)\n`,
+    );
   }
   await server.stop();
 
@@ -423,8 +471,14 @@ async function main(): Promise<void> {
   lines.push('|---|---:|---:|---:|---:|---:|---|');
   for (const [kind, k] of [...stats.kinds].sort(([a], [b]) => a.localeCompare(b))) {
     if (kind === 'setup' || kind === 'verify') continue;
-    const statuses = [...k.statuses].sort(([a], [b]) => a - b).map(([s, c]) => `${s}×${c}`).join(' ') + (k.networkErrors ? ` network×${k.networkErrors}` : '');
-    lines.push(`| ${kind} | ${k.latencies.length} | ${(k.latencies.length / elapsed).toFixed(1)} | ${percentile(k.latencies, 50).toFixed(1)} | ${percentile(k.latencies, 99).toFixed(1)} | ${Math.max(...k.latencies).toFixed(0)} | ${statuses} |`);
+    const statuses =
+      [...k.statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([s, c]) => `${s}×${c}`)
+        .join(' ') + (k.networkErrors ? ` network×${k.networkErrors}` : '');
+    lines.push(
+      `| ${kind} | ${k.latencies.length} | ${(k.latencies.length / elapsed).toFixed(1)} | ${percentile(k.latencies, 50).toFixed(1)} | ${percentile(k.latencies, 99).toFixed(1)} | ${Math.max(...k.latencies).toFixed(0)} | ${statuses} |`,
+    );
   }
   lines.push('\n| t (min) | server RSS MB | V8 heap used MB | live heap MB (after full GC) |');
   lines.push('|---:|---:|---:|---:|');
@@ -436,8 +490,12 @@ async function main(): Promise<void> {
   }
   const last = stats.memory.at(-1);
   if (last) lines.push(`| ${(last.seconds / 60).toFixed(1)} | ${last.rssMb.toFixed(0)} | ${last.heapMb.toFixed(1)} | ${live(last.seconds)} |`);
-  lines.push(`\nmemory slope over the second half: RSS ${rssSlope.toFixed(2)} MB/min (limit ${MAX_RSS_SLOPE}), heap ${heapSlope.toFixed(2)} MB/min, ${heapMeasure} (limit ${MAX_HEAP_SLOPE})`);
-  lines.push(`acknowledged writes verified: ${checkedNotes} notes (last acknowledged text), ${checkedCollections} collections, ${checkedRows} editorial rows (${editorBatches} batches); ${users.reduce((n, u) => n + u.writes, 0)} acknowledged pushes`);
+  lines.push(
+    `\nmemory slope over the second half: RSS ${rssSlope.toFixed(2)} MB/min (limit ${MAX_RSS_SLOPE}), heap ${heapSlope.toFixed(2)} MB/min, ${heapMeasure} (limit ${MAX_HEAP_SLOPE})`,
+  );
+  lines.push(
+    `acknowledged writes verified: ${checkedNotes} notes (last acknowledged text), ${checkedCollections} collections, ${checkedRows} editorial rows (${editorBatches} batches); ${users.reduce((n, u) => n + u.writes, 0)} acknowledged pushes`,
+  );
   lines.push(`content clients converged: ${converged}/${clients.length}`);
   lines.push(stats.failures.length === 0 ? '\nverdict: PASS' : `\nverdict: FAIL\n${stats.failures.map((f) => `  - ${f}`).join('\n')}`);
   process.stdout.write(`${lines.join('\n')}\n`);

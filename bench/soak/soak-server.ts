@@ -32,7 +32,11 @@ export async function startSoakServer(env: Record<string, string>): Promise<Soak
   for (const name of ['DATABASE_URL', 'QS_DB_SEARCH_PATH', 'QS_DATA_DIR', 'QS_SIGNING_KEYS_FILE', 'PORT', 'HOST']) delete childEnv[name];
   if (pgUrl && schema) Object.assign(childEnv, { DATABASE_URL: pgUrl, QS_DB_SEARCH_PATH: schema.schema });
 
-  const child = spawn(process.execPath, ['--expose-gc', '--conditions=source', '--import', 'tsx', '--import', LIVE_HEAP_PROBE, BIN, 'serve', '--port', '0', '--data-dir', dataDir], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--conditions=source', '--import', 'tsx', '--import', LIVE_HEAP_PROBE, BIN, 'serve', '--port', '0', '--data-dir', dataDir],
+    { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   const liveHeap: Array<{ epochMs: number; bytes: number }> = [];
   let partial = '';

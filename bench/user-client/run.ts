@@ -35,7 +35,10 @@ interface Row {
 
 function tokenProvider(server: TestServer, userId: string): TokenProvider {
   let token: Promise<string> | null = null;
-  return { getToken: async () => ({ accessToken: await (token ??= server.mintToken({ userId, scopes: SCOPES, ttlSeconds: 7200 })), clientId: 'test-client' }), invalidate: () => (token = null) };
+  return {
+    getToken: async () => ({ accessToken: await (token ??= server.mintToken({ userId, scopes: SCOPES, ttlSeconds: 7200 })), clientId: 'test-client' }),
+    invalidate: () => (token = null),
+  };
 }
 
 async function main(): Promise<void> {
@@ -58,7 +61,13 @@ async function main(): Promise<void> {
   try {
     const user = `bench-${Date.now()}`;
     const { store } = await openStore();
-    const device = new UserSyncClient({ store, baseUrl: server.url, tokenProvider: tokenProvider(server, user), retry: { totalBudgetMs: 600_000 }, attemptTimeoutMs: 120_000 });
+    const device = new UserSyncClient({
+      store,
+      baseUrl: server.url,
+      tokenProvider: tokenProvider(server, user),
+      retry: { totalBudgetMs: 600_000 },
+      attemptTimeoutMs: 120_000,
+    });
 
     // 1. Local writes through the API.
     const local = await time(async () => {
@@ -76,7 +85,21 @@ async function main(): Promise<void> {
       const now = Date.now();
       const opsFor = (i: number): UserStoreOp[] => {
         const id = newResourceId();
-        const data = i < bookmarks ? { type: 'ayah', bookmarkType: 'ayah', key: verseAt(i + 1).surah, verseNumber: verseAt(i + 1).ayah, mushaf: 4, mushafId: 4, isReading: false, isInDefaultCollection: false, clientCreatedAt: null, clientUpdatedAt: null } : { body: `benchmark note number ${i}`, ranges: ['1:1-1:1'], saveToQR: false, attachedEntities: [] };
+        const data =
+          i < bookmarks
+            ? {
+                type: 'ayah',
+                bookmarkType: 'ayah',
+                key: verseAt(i + 1).surah,
+                verseNumber: verseAt(i + 1).ayah,
+                mushaf: 4,
+                mushafId: 4,
+                isReading: false,
+                isInDefaultCollection: false,
+                clientCreatedAt: null,
+                clientUpdatedAt: null,
+              }
+            : { body: `benchmark note number ${i}`, ranges: ['1:1-1:1'], saveToQR: false, attachedEntities: [] };
         const resource = i < bookmarks ? ('BOOKMARK' as const) : ('NOTE' as const);
         return [
           { op: 'putRecord', record: { resource, id, data, base: null, baseTimestamp: null, naturalKey: i < bookmarks ? `ayah:${i}` : null, updatedAt: now } },
@@ -91,7 +114,9 @@ async function main(): Promise<void> {
     }
     {
       const { db, store: bare } = await openStore();
-      const insertRecord = db.prepare('insert into qs_user_records (resource, id, data, base, base_timestamp, natural_key, updated_at) values (?, ?, ?, null, null, ?, ?)');
+      const insertRecord = db.prepare(
+        'insert into qs_user_records (resource, id, data, base, base_timestamp, natural_key, updated_at) values (?, ?, ?, null, null, ?, ?)',
+      );
       const insertEntry = db.prepare('insert into qs_user_outbox (seq, type, resource, id, send_id, data, created_at) values (?, ?, ?, ?, 1, ?, ?)');
       const seconds = await time(async () => {
         for (let i = 0; i < EDITS; i++) {
@@ -114,14 +139,28 @@ async function main(): Promise<void> {
       const mutations = Array.from({ length: EDITS }, (_, i) => {
         if (i < bookmarks) {
           const v = verseAt(i + 1);
-          return { type: 'CREATE', resource: 'BOOKMARK', resourceId: newResourceId(), data: { type: 'ayah', key: v.surah, verseNumber: v.ayah, mushaf: 4, isReading: false } };
+          return {
+            type: 'CREATE',
+            resource: 'BOOKMARK',
+            resourceId: newResourceId(),
+            data: { type: 'ayah', key: v.surah, verseNumber: v.ayah, mushaf: 4, isReading: false },
+          };
         }
-        return { type: 'CREATE', resource: 'NOTE', resourceId: newResourceId(), data: { body: `benchmark note number ${i}`, ranges: [`${1 + (i % 114)}:1`], saveToQR: false, attachedEntities: [] } };
+        return {
+          type: 'CREATE',
+          resource: 'NOTE',
+          resourceId: newResourceId(),
+          data: { body: `benchmark note number ${i}`, ranges: [`${1 + (i % 114)}:1`], saveToQR: false, attachedEntities: [] },
+        };
       });
       let head = -1;
       const seconds = await time(async () => {
         for (let i = 0; i < mutations.length; i += 100) {
-          const response = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers: { ...headers, 'idempotency-key': `raw-${i}-${user}` }, body: JSON.stringify({ mutations: mutations.slice(i, i + 100) }) });
+          const response = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, {
+            method: 'POST',
+            headers: { ...headers, 'idempotency-key': `raw-${i}-${user}` },
+            body: JSON.stringify({ mutations: mutations.slice(i, i + 100) }),
+          });
           if (!response.ok) throw new Error(`raw push failed: ${response.status} ${await response.text()}`);
           head = ((await response.json()) as { data: { lastMutationAt: number } }).data.lastMutationAt;
         }
@@ -134,12 +173,23 @@ async function main(): Promise<void> {
     const push = await time(async () => {
       pushReport = await device.sync();
     });
-    rows.push({ measure: 'SDK: sync() pushing the queued edits to the server', seconds: push, items: EDITS, note: `${pushReport.batches} batches of ≤100, echo pull of ${pushReport.pulled}` });
+    rows.push({
+      measure: 'SDK: sync() pushing the queued edits to the server',
+      seconds: push,
+      items: EDITS,
+      note: `${pushReport.batches} batches of ≤100, echo pull of ${pushReport.pulled}`,
+    });
     if ((await device.pendingCount()) !== 0) throw new Error('push left entries queued');
 
     // 3. A fresh device pulls everything.
     const { store: fresh } = await openStore();
-    const second = new UserSyncClient({ store: fresh, baseUrl: server.url, tokenProvider: tokenProvider(server, user), retry: { totalBudgetMs: 600_000 }, attemptTimeoutMs: 120_000 });
+    const second = new UserSyncClient({
+      store: fresh,
+      baseUrl: server.url,
+      tokenProvider: tokenProvider(server, user),
+      retry: { totalBudgetMs: 600_000 },
+      attemptTimeoutMs: 120_000,
+    });
     let pulled = 0;
     const pull = await time(async () => {
       pulled = (await second.sync()).pulled;
@@ -161,7 +211,10 @@ async function main(): Promise<void> {
     await second.close();
 
     const backend = testPostgresUrl() ? 'PostgreSQL' : 'PGlite';
-    const line = (r: Row) => `| ${r.measure.padEnd(60)} | ${r.items.toLocaleString('en-US').padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} s | ${Math.round(r.items / r.seconds).toLocaleString('en-US').padStart(9)} /s | ${r.note} |`;
+    const line = (r: Row) =>
+      `| ${r.measure.padEnd(60)} | ${r.items.toLocaleString('en-US').padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} s | ${Math.round(r.items / r.seconds)
+        .toLocaleString('en-US')
+        .padStart(9)} /s | ${r.note} |`;
     process.stdout.write(
       `\nuser client benchmark (${new Date().toISOString()}) — server on ${backend} in this process, Node ${process.version}, ${os.cpus().length} CPUs\n\n` +
         `| measurement | items | wall time | rate | note |\n|---|---|---|---|---|\n${rows.map(line).join('\n')}\n`,

@@ -121,20 +121,31 @@ async function main(): Promise<void> {
     const seeded = await fetch(`${server.url}/v1/sync?lastMutationAt=-1`, {
       method: 'POST',
       headers: { ...probeHeaders, 'content-type': 'application/json' },
-      body: JSON.stringify({ mutations: Array.from({ length: 100 }, (_, i) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'page', key: i + 1, mushaf: 4 } })) }),
+      body: JSON.stringify({
+        mutations: Array.from({ length: 100 }, (_, i) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'page', key: i + 1, mushaf: 4 } })),
+      }),
     });
     if (seeded.status !== 200) throw new Error(`probe push failed: ${seeded.status}`);
     const probeHead = ((await seeded.json()) as { data: { lastMutationAt: number } }).data.lastMutationAt;
     // The probe's incremental cursor: half way through its history.
-    const middle = (await raw.query<{ timestamp: string }>('select timestamp from user_changes where user_id = $1 order by timestamp offset 50 limit 1', [probe])).rows[0]!.timestamp;
+    const middle = (
+      await raw.query<{ timestamp: string }>('select timestamp from user_changes where user_id = $1 order by timestamp offset 50 limit 1', [probe])
+    ).rows[0]!.timestamp;
 
-    for (const [label, perUser, from] of [['10 k', 1, 1], ['1 M', 100, 2]] as const) {
+    for (const [label, perUser, from] of [
+      ['10 k', 1, 1],
+      ['1 M', 100, 2],
+    ] as const) {
       const t0 = performance.now();
       await bulkLoad(raw, from, perUser);
       const loadSeconds = (performance.now() - t0) / 1000;
       const total = Number((await raw.query<{ n: string }>('select count(*) as n from user_changes')).rows[0]!.n);
       await raw.query('analyze');
-      for (const [kind, since, limit] of [['full pull (101 entries)', 0, 1000], ['incremental pull (50 entries)', Number(middle), 100], ['metadataOnly', 0, 0]] as const) {
+      for (const [kind, since, limit] of [
+        ['full pull (101 entries)', 0, 1000],
+        ['incremental pull (50 entries)', Number(middle), 100],
+        ['metadataOnly', 0, 0],
+      ] as const) {
         const query = limit === 0 ? `mutationsSince=0&metadataOnly=true` : `mutationsSince=${since}&limit=${limit}`;
         const latencies = await sample(PULL_SAMPLES, async () => {
           const res = await fetch(`${server.url}/v1/sync?${query}`, { headers: probeHeaders });
@@ -222,18 +233,26 @@ async function startServer(): Promise<BenchServer> {
   const keysFile = path.join(tmp, 'keys.json');
   const keys = await loadOrCreateKeyRing(keysFile);
   const issuer = 'http://quran-sync.bench';
-  const child = await startChild(path.join(path.dirname(fileURLToPath(import.meta.url)), '../lib/our-server.ts'), [], {
-    QS_BENCH_DATABASE_URL: DATABASE_URL,
-    QS_BENCH_SCHEMA: schema,
-    QS_BENCH_KEYS_FILE: keysFile,
-    QS_BENCH_ISSUER: issuer,
-    QS_BENCH_WORKERS: String(WORKERS),
-    QS_BENCH_DB_POOL_SIZE: process.env.QS_BENCH_DB_POOL_SIZE ?? String(Math.ceil(CONNECTIONS / WORKERS)),
-  }, profileFlags());
+  const child = await startChild(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '../lib/our-server.ts'),
+    [],
+    {
+      QS_BENCH_DATABASE_URL: DATABASE_URL,
+      QS_BENCH_SCHEMA: schema,
+      QS_BENCH_KEYS_FILE: keysFile,
+      QS_BENCH_ISSUER: issuer,
+      QS_BENCH_WORKERS: String(WORKERS),
+      QS_BENCH_DB_POOL_SIZE: process.env.QS_BENCH_DB_POOL_SIZE ?? String(Math.ceil(CONNECTIONS / WORKERS)),
+    },
+    profileFlags(),
+  );
   return {
     url: String(child.ready.url),
     schema,
-    authHeaders: async ({ userId, scopes }) => ({ 'x-auth-token': (await signAccessToken(keys, { issuer, clientId: 'bench', userId, scopes, ttlSeconds: 7200 })).token, 'x-client-id': 'bench' }),
+    authHeaders: async ({ userId, scopes }) => ({
+      'x-auth-token': (await signAccessToken(keys, { issuer, clientId: 'bench', userId, scopes, ttlSeconds: 7200 })).token,
+      'x-client-id': 'bench',
+    }),
     close: async () => {
       await child.stop();
       await admin.query(`drop schema ${schema} cascade`).catch(() => {});
@@ -289,7 +308,11 @@ function pushBody(batch: number): Buffer {
     const mutations = Array.from({ length: 100 }, (_, i) => {
       const n = batch * 100 + i;
       const verse = verseAt((n % VERSE_COUNT) + 1);
-      return { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: verse.surah, verseNumber: verse.ayah, mushaf: MUSHAF_IDS[Math.floor(n / VERSE_COUNT) % MUSHAF_IDS.length] } };
+      return {
+        type: 'CREATE',
+        resource: 'BOOKMARK',
+        data: { type: 'ayah', key: verse.surah, verseNumber: verse.ayah, mushaf: MUSHAF_IDS[Math.floor(n / VERSE_COUNT) % MUSHAF_IDS.length] },
+      };
     });
     pushBodies[batch] = body = Buffer.from(JSON.stringify({ mutations }));
   }

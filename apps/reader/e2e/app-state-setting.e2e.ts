@@ -33,11 +33,15 @@ describe('reader settings through App State, in Chromium', () => {
   /** The document `settings/translations` as the server holds it, read with the page's own sign-in. */
   const settingOnServer = async (page: Page): Promise<unknown> => {
     const session = (await storedSession(page))!;
-    const res = await fetch(`${server.url}/auth/v1/app-state/settings/translations`, { headers: { 'x-auth-token': session.accessToken, 'x-client-id': 'quran-reader' } });
+    const res = await fetch(`${server.url}/auth/v1/app-state/settings/translations`, {
+      headers: { 'x-auth-token': session.accessToken, 'x-client-id': 'quran-reader' },
+    });
     return res.status === 404 ? null : ((await res.json()) as { data: { value: unknown } }).data.value;
   };
   const checkedTranslations = (page: Page): Promise<number[]> =>
-    page.locator('[data-testid^=translation-]:checked').evaluateAll((boxes) => boxes.map((box) => Number(box.getAttribute('data-testid')!.replace('translation-', ''))));
+    page
+      .locator('[data-testid^=translation-]:checked')
+      .evaluateAll((boxes) => boxes.map((box) => Number(box.getAttribute('data-testid')!.replace('translation-', ''))));
 
   it('offers the translations chosen on one device at the first sign-in on another', async () => {
     await signIn(a, server.url);
@@ -51,7 +55,13 @@ describe('reader settings through App State, in Chromium', () => {
     await b.getByTestId('download').click();
     await b.getByTestId('chapter-list').locator('a').first().waitFor({ timeout: 180_000 });
     await b.goto(`${server.url}/reader/#/chapter/1`);
-    await expect.poll(() => verse(b, '1:1').locator('[data-translation]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-translation'))))).toEqual([20, 9004]);
+    await expect
+      .poll(() =>
+        verse(b, '1:1')
+          .locator('[data-translation]')
+          .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-translation')))),
+      )
+      .toEqual([20, 9004]);
   });
 
   it('applies a change made on the other device when the connection comes back', async () => {
@@ -65,7 +75,13 @@ describe('reader settings through App State, in Chromium', () => {
     await phone.setOffline(false);
     // The phone adopts the setting and downloads the new translation; the open chapter shows it.
     await expect
-      .poll(() => verse(b, '1:1').locator('[data-translation]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-translation')))), { timeout: 60_000 })
+      .poll(
+        () =>
+          verse(b, '1:1')
+            .locator('[data-translation]')
+            .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-translation')))),
+        { timeout: 60_000 },
+      )
       .toEqual([20, 9001, 9004]);
     await expect(verse(b, '1:1').locator('[data-translation="9001"]').textContent()).resolves.toMatch(/[\u0980-\u09FF]/);
     await b.goto(`${server.url}/reader/#/translations`);

@@ -1,7 +1,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '@quran-sync/server/testing';
-import { downloadTranslations, launchChromium, newDevice, signIn, startReaderServer, storedSession, syncNow, syncStatus, trackPageProblems } from './reader-harness.js';
+import {
+  downloadTranslations,
+  launchChromium,
+  newDevice,
+  signIn,
+  startReaderServer,
+  storedSession,
+  syncNow,
+  syncStatus,
+  trackPageProblems,
+} from './reader-harness.js';
 
 /**
  * A device whose stores lost records behind the clients' back (a deleted IndexedDB row, as a half-written
@@ -55,7 +65,9 @@ describe('integrity repair in the reader, in Chromium', () => {
     // Two bookmarks written on another device, brought here by a sync.
     const session = (await storedSession(page))!;
     const headers = { 'x-auth-token': session.accessToken, 'x-client-id': 'quran-reader', 'content-type': 'application/json' };
-    const head = ((await (await fetch(`${server.url}/auth/v1/sync?mutationsSince=0&metadataOnly=true`, { headers })).json()) as { data: { lastMutationAt: number } }).data.lastMutationAt;
+    const head = (
+      (await (await fetch(`${server.url}/auth/v1/sync?mutationsSince=0&metadataOnly=true`, { headers })).json()) as { data: { lastMutationAt: number } }
+    ).data.lastMutationAt;
     const mutations = [1, 2].map((verseNumber) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber, mushaf: 1 } }));
     const pushed = await fetch(`${server.url}/auth/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers, body: JSON.stringify({ mutations }) });
     expect(pushed.status).toBe(200);

@@ -18,7 +18,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * content, with the dev user and the reader's public OAuth client, serving the built reader.
  */
 export async function startReaderServer(): Promise<TestServer> {
-  if (!fs.existsSync(path.join(READER_DIST, 'index.html'))) throw new Error(`no reader build in ${READER_DIST}: run npm run build -w apps/reader (npm run test:browser:reader does)`);
+  if (!fs.existsSync(path.join(READER_DIST, 'index.html')))
+    throw new Error(`no reader build in ${READER_DIST}: run npm run build -w apps/reader (npm run test:browser:reader does)`);
   return startTestServer({ seedOnStart: true, createDevCredentials: true, readerDir: READER_DIST });
 }
 
@@ -54,12 +55,20 @@ export async function downloadTranslations(page: Page, ids: readonly number[], s
     const seen: number[] = [];
     (window as unknown as { progressSeen: number[] }).progressSeen = seen;
     const bar = document.querySelector('[data-testid=bootstrap-progress]')!;
-    new MutationObserver(() => seen.push(Number(bar.getAttribute('aria-valuenow') ?? -1))).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+    new MutationObserver(() => seen.push(Number(bar.getAttribute('aria-valuenow') ?? -1))).observe(bar, {
+      attributes: true,
+      attributeFilter: ['aria-valuenow'],
+    });
   });
   await page.getByTestId('download').click();
   if (screenshotName) {
     // The bar part-way, for the docs; a download too quick to catch still passes.
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=bootstrap-progress]')?.getAttribute('aria-valuenow') ?? 0) >= 30, undefined, { timeout: 60_000, polling: 50 }).catch(() => undefined);
+    await page
+      .waitForFunction(() => Number(document.querySelector('[data-testid=bootstrap-progress]')?.getAttribute('aria-valuenow') ?? 0) >= 30, undefined, {
+        timeout: 60_000,
+        polling: 50,
+      })
+      .catch(() => undefined);
     await screenshot(page, screenshotName);
   }
   await page.getByTestId('chapter-list').locator('a').first().waitFor({ timeout: 180_000 });
@@ -70,7 +79,8 @@ export async function downloadTranslations(page: Page, ids: readonly number[], s
 export async function waitForServiceWorker(page: Page): Promise<void> {
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    if (!navigator.serviceWorker.controller)
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
   });
 }
 
@@ -90,7 +100,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `reader-${name}.png`);
   // Not with a passing notification over the content.
-  await page.locator('.toast.visible').waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  await page
+    .locator('.toast.visible')
+    .waitFor({ state: 'detached', timeout: 5000 })
+    .catch(() => undefined);
   await page.screenshot({ path: file });
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync(DOCS_IMAGES, { recursive: true });

@@ -1,7 +1,22 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '@quran-sync/server/testing';
-import { deleteStoredSession, downloadTranslations, launchChromium, newDevice, screenshot, signIn, startReaderServer, storedSession, storeSession, syncNow, syncStatus, trackPageProblems, verse, waitForServiceWorker } from './reader-harness.js';
+import {
+  deleteStoredSession,
+  downloadTranslations,
+  launchChromium,
+  newDevice,
+  screenshot,
+  signIn,
+  startReaderServer,
+  storedSession,
+  storeSession,
+  syncNow,
+  syncStatus,
+  trackPageProblems,
+  verse,
+  waitForServiceWorker,
+} from './reader-harness.js';
 
 /**
  * The reader end to end, as a user would use it: a real server (seeded, built-in issuer, reader served),
@@ -72,7 +87,14 @@ describe('reader in Chromium', () => {
     await a.goto(`${server.url}/reader/#/chapter/1`);
     await verse(a, '1:7').waitFor();
     await expect(verse(a, '1:1').locator('[data-translation="20"]').textContent()).resolves.toMatch(/Merciful/);
-    await expect(a.evaluate(() => fetch('/health').then(() => 'reached', () => 'failed'))).resolves.toBe('failed');
+    await expect(
+      a.evaluate(() =>
+        fetch('/health').then(
+          () => 'reached',
+          () => 'failed',
+        ),
+      ),
+    ).resolves.toBe('failed');
     server.server.app.server.off('request', count);
     expect(seen).toEqual([]);
     await laptop.setOffline(false);
@@ -155,7 +177,13 @@ describe('reader in Chromium', () => {
     // 6,236 rows: the new translation's verses only; the Quran text and Saheeh International were not modified.
     await expect(b.getByTestId('bootstrap-progress-text').textContent()).resolves.toMatch(/^Done: 6,236 records/);
     await b.goto(`${server.url}/reader/#/chapter/1`);
-    await expect.poll(() => verse(b, '1:1').locator('[data-translation]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-translation'))))).toEqual([20, 9001]);
+    await expect
+      .poll(() =>
+        verse(b, '1:1')
+          .locator('[data-translation]')
+          .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-translation')))),
+      )
+      .toEqual([20, 9001]);
     await expect(verse(b, '1:1').locator('[data-translation="9001"]').textContent()).resolves.toMatch(/[\u0980-\u09FF]/);
   });
 
@@ -187,7 +215,11 @@ describe('reader in Chromium', () => {
   it('shows an editorial change after the next content sync', async () => {
     const headers = { ...(await server.authHeaders({ scopes: ['content.write'], userId: null, clientId: 'dev-client' })), 'content-type': 'application/json' };
     const edited = 'In the name of Allah, the Entirely Merciful, the Especially Merciful. [corrected by the editor]';
-    const res = await fetch(`${server.url}/admin/v1/resources/translations/20/rows`, { method: 'POST', headers, body: JSON.stringify({ upsert: [{ id: 1, verse_key: '1:1', text: edited, foot_notes: [], verse_id: 1 }] }) });
+    const res = await fetch(`${server.url}/admin/v1/resources/translations/20/rows`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ upsert: [{ id: 1, verse_key: '1:1', text: edited, foot_notes: [], verse_id: 1 }] }),
+    });
     expect(res.status).toBeLessThan(300);
     await a.goto(`${server.url}/reader/#/chapter/1`);
     await verse(a, '1:1').waitFor();
@@ -212,7 +244,10 @@ describe('reader in Chromium', () => {
   it('says so when the login was ended elsewhere, keeps what was written meanwhile, and sends it after signing in again', async () => {
     // The login is revoked from outside (as "sign out everywhere" would): its refresh token, hence the whole grant.
     const session = (await storedSession(a))!;
-    const revoked = await fetch(`${server.url}/oauth2/revoke`, { method: 'POST', body: new URLSearchParams({ token: session.refreshToken!, client_id: 'quran-reader' }) });
+    const revoked = await fetch(`${server.url}/oauth2/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: session.refreshToken!, client_id: 'quran-reader' }),
+    });
     expect(revoked.status).toBe(200);
 
     await a.goto(`${server.url}/reader/#/chapter/1`);
@@ -243,7 +278,8 @@ describe('reader in Chromium', () => {
     const before = (await storedSession(a))!;
     await storeSession(a, { ...before, expiresAt: Date.now() - 60_000 });
     const tokenRequests: string[] = [];
-    const count = (request: { method?: string; url?: string }): void => void (request.url?.startsWith('/oauth2/token') && tokenRequests.push(request.method ?? ''));
+    const count = (request: { method?: string; url?: string }): void =>
+      void (request.url?.startsWith('/oauth2/token') && tokenRequests.push(request.method ?? ''));
     server.server.app.server.on('request', count);
     const second = await laptop.newPage();
     await a.goto(`${server.url}/reader/#/chapter/3`);
@@ -276,12 +312,23 @@ describe('reader in Chromium', () => {
     const session = (await storedSession(a))!;
     const res = await fetch(`${server.url}/oauth2/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: session.refreshToken!, client_id: 'quran-reader', scope: 'openid offline_access content sync bookmark collection reading_session preference' }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: session.refreshToken!,
+        client_id: 'quran-reader',
+        scope: 'openid offline_access content sync bookmark collection reading_session preference',
+      }),
     });
     expect(res.status).toBe(200);
     const token = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number; scope: string };
     expect(token.scope.split(' ')).not.toContain('note');
-    await storeSession(a, { ...session, accessToken: token.access_token, refreshToken: token.refresh_token, expiresAt: Date.now() + token.expires_in * 1000, scope: token.scope });
+    await storeSession(a, {
+      ...session,
+      accessToken: token.access_token,
+      refreshToken: token.refresh_token,
+      expiresAt: Date.now() + token.expires_in * 1000,
+      scope: token.scope,
+    });
     await a.goto(`${server.url}/reader/#/chapter/112`);
     await a.reload();
     await a.locator('[data-testid=verses][data-marks=ready]').waitFor();
@@ -306,7 +353,11 @@ describe('reader in Chromium', () => {
 
     await syncStatus(a).click();
     await a.getByTestId('quarantine-item').first().waitFor();
-    await expect(a.getByTestId('quarantine-item').allTextContents()).resolves.toEqual([expect.stringMatching(/^New note on 112:1-112:4 “Al-Ikhlas: .*”Your sign-in does not allow this: sign in again, then Retry\.Server: Access token lacks the scope .*note.* \(403\)$/i)]);
+    await expect(a.getByTestId('quarantine-item').allTextContents()).resolves.toEqual([
+      expect.stringMatching(
+        /^New note on 112:1-112:4 “Al-Ikhlas: .*”Your sign-in does not allow this: sign in again, then Retry\.Server: Access token lacks the scope .*note.* \(403\)$/i,
+      ),
+    ]);
     await screenshot(a, 'quarantine');
     await a.getByTestId('quarantine-discard').click();
     await expect(a.getByTestId('quarantine-done').textContent()).resolves.toBe('1 change discarded.');

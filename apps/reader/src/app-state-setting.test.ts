@@ -42,7 +42,9 @@ describe('AppStateSetting against a real server', () => {
     const calls: Call[] = [];
     const net = { offline: false, loseNextAnswer: false };
     const fetchImpl: typeof fetch = async (input, init) => {
-      const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).filter(([name]) => !['x-auth-token', 'x-client-id'].includes(name)));
+      const headers = Object.fromEntries(
+        Object.entries((init?.headers ?? {}) as Record<string, string>).filter(([name]) => !['x-auth-token', 'x-client-id'].includes(name)),
+      );
       const method = init?.method ?? 'GET';
       if (net.offline) {
         calls.push({ method, status: 'offline', headers });
@@ -170,8 +172,17 @@ describe('AppStateSetting against a real server', () => {
 
   it('leaves a document it does not understand alone, and reports a refusal while keeping the change', async () => {
     const id = user();
-    const headers = { ...(await server.authHeaders({ userId: id, clientId: CLIENT, scopes: ['app_state'] })), 'content-type': 'application/json', 'idempotency-key': 'newer-build-0000000001', 'if-none-match': '*' };
-    const put = await fetch(`${server.url}/auth/v1/app-state/settings/translations`, { method: 'PUT', headers, body: JSON.stringify({ value: { ids: [20], order: 'by-language' }, schemaVersion: 2 }) });
+    const headers = {
+      ...(await server.authHeaders({ userId: id, clientId: CLIENT, scopes: ['app_state'] })),
+      'content-type': 'application/json',
+      'idempotency-key': 'newer-build-0000000001',
+      'if-none-match': '*',
+    };
+    const put = await fetch(`${server.url}/auth/v1/app-state/settings/translations`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ value: { ids: [20], order: 'by-language' }, schemaVersion: 2 }),
+    });
     expect(put.status).toBe(201);
     const laptop = await device(id);
     await expect(laptop.setting.sync()).resolves.toBe('unchanged');

@@ -175,7 +175,11 @@ export class AppStateSetting<T> {
       let res: Response;
       try {
         const grant = await tokens.getToken();
-        res = await this.fetch(url, { method, body: init.body, headers: { ...init.headers, 'x-auth-token': grant.accessToken, 'x-client-id': grant.clientId } });
+        res = await this.fetch(url, {
+          method,
+          body: init.body,
+          headers: { ...init.headers, 'x-auth-token': grant.accessToken, 'x-client-id': grant.clientId },
+        });
       } catch (error) {
         // No network for the call or for the token refresh before it; a refresh the server refused (the login
         // ended) is not being offline, and the caller must know.
@@ -191,7 +195,11 @@ export class AppStateSetting<T> {
 async function refusal(res: Response): Promise<AppStateSettingError> {
   const body = (await res.json().catch(() => null)) as { message?: unknown; type?: unknown; details?: { error?: { code?: unknown } } } | null;
   const code = typeof body?.details?.error?.code === 'string' ? body.details.error.code : typeof body?.type === 'string' ? body.type : null;
-  return new AppStateSettingError(res.status, code, `App State refused the setting (${res.status}${code ? ` ${code}` : ''}): ${typeof body?.message === 'string' ? body.message : res.statusText}`);
+  return new AppStateSettingError(
+    res.status,
+    code,
+    `App State refused the setting (${res.status}${code ? ` ${code}` : ''}): ${typeof body?.message === 'string' ? body.message : res.statusText}`,
+  );
 }
 
 /** A setting record in localStorage under `name`; anything unreadable there counts as no record. */

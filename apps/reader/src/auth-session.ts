@@ -44,7 +44,9 @@ export async function startSignIn(): Promise<void> {
   const pkce = await createPkcePair();
   const state = crypto.randomUUID();
   sessionStorage.setItem(PENDING_KEY, JSON.stringify({ state, verifier: pkce.verifier }));
-  location.assign(buildAuthorizationUrl({ baseUrl: BASE_URL, clientId: CLIENT_ID, redirectUri: REDIRECT_URI, scope: SCOPES, state, codeChallenge: pkce.challenge }));
+  location.assign(
+    buildAuthorizationUrl({ baseUrl: BASE_URL, clientId: CLIENT_ID, redirectUri: REDIRECT_URI, scope: SCOPES, state, codeChallenge: pkce.challenge }),
+  );
 }
 
 /**
@@ -60,9 +62,16 @@ export async function completeSignIn(): Promise<{ readonly session: UserSession 
   const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? 'null') as { state: string; verifier: string } | null;
   sessionStorage.removeItem(PENDING_KEY);
   if (error) return { error: error === 'access_denied' ? 'Sign-in was cancelled.' : `Sign-in failed: ${params.get('error_description') ?? error}` };
-  if (!pending || pending.state !== params.get('state')) return { error: 'Sign-in could not be verified (it was started in another tab or expired). Please sign in again.' };
+  if (!pending || pending.state !== params.get('state'))
+    return { error: 'Sign-in could not be verified (it was started in another tab or expired). Please sign in again.' };
   try {
-    const session = await exchangeAuthorizationCode({ baseUrl: BASE_URL, clientId: CLIENT_ID, code: code!, redirectUri: REDIRECT_URI, codeVerifier: pending.verifier });
+    const session = await exchangeAuthorizationCode({
+      baseUrl: BASE_URL,
+      clientId: CLIENT_ID,
+      code: code!,
+      redirectUri: REDIRECT_URI,
+      codeVerifier: pending.verifier,
+    });
     await (await sharedSessionStorage()).save(session);
     await rememberUserName(session);
     return { session };
@@ -101,7 +110,12 @@ function decodeJwtPayload(token: string | null): Record<string, unknown> | null 
   const part = token?.split('.')[1];
   if (!part) return null;
   try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
     return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as Record<string, unknown>;
   } catch {
     return null;

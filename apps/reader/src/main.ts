@@ -11,7 +11,9 @@ import { signInView } from './views/sign-in-view.js';
 async function main(): Promise<void> {
   const root = document.getElementById('app')!;
   if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL }).catch((error: unknown) => console.warn('service worker not registered', error));
+    navigator.serviceWorker
+      .register(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })
+      .catch((error: unknown) => console.warn('service worker not registered', error));
   }
   const redirect = await completeSignIn();
   const session = redirect && 'session' in redirect ? redirect.session : await loadSession();

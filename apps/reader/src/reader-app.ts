@@ -38,7 +38,12 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
     { class: 'topbar' },
     h('a', { class: 'brand', href: '#/' }, logo('brand-mark'), 'Quran Reader'),
     nav,
-    h('div', { class: 'topbar-end' }, status.element, h('button', { type: 'button', class: 'account', title: 'Account', 'data-testid': 'account', onclick: () => void signOut() }, services.user.name)),
+    h(
+      'div',
+      { class: 'topbar-end' },
+      status.element,
+      h('button', { type: 'button', class: 'account', title: 'Account', 'data-testid': 'account', onclick: () => void signOut() }, services.user.name),
+    ),
   );
   const outlet = h('div', { class: 'outlet' });
   mount(root, header, outlet, toast);
@@ -116,8 +121,10 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
   const route = async (): Promise<void> => {
     if (!started) return;
     const parts = location.hash.replace(/^#\/?/, '').split('/');
-    for (const link of nav.querySelectorAll('a')) link.classList.toggle('active', link.getAttribute('href') === `#/${parts[0] === 'chapter' ? '' : (parts[0] ?? '')}`);
-    if (parts[0] === 'chapter' && Number(parts[1]) >= 1 && Number(parts[1]) <= 114) show(chapterView(ctx, Number(parts[1]), parts[2] ? Number(parts[2]) : null));
+    for (const link of nav.querySelectorAll('a'))
+      link.classList.toggle('active', link.getAttribute('href') === `#/${parts[0] === 'chapter' ? '' : (parts[0] ?? '')}`);
+    if (parts[0] === 'chapter' && Number(parts[1]) >= 1 && Number(parts[1]) <= 114)
+      show(chapterView(ctx, Number(parts[1]), parts[2] ? Number(parts[2]) : null));
     else if (parts[0] === 'collections') show(collectionsView(ctx));
     else if (parts[0] === 'notes') show(notesView(ctx));
     else if (parts[0] === 'translations') show(translationsView(ctx, () => ctx.notify('Translations updated'), false));
@@ -136,7 +143,13 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
     const pending = await userData.pendingCount();
     await openDialog(
       `Sign out ${services.user.name}?`,
-      h('p', {}, pending > 0 ? `${pending} change${pending === 1 ? ' has' : 's have'} not reached the server yet and will be lost. Sync first to keep ${pending === 1 ? 'it' : 'them'}.` : 'Your bookmarks, collections and notes are removed from this device; they stay on the server. The downloaded Quran text stays.'),
+      h(
+        'p',
+        {},
+        pending > 0
+          ? `${pending} change${pending === 1 ? ' has' : 's have'} not reached the server yet and will be lost. Sync first to keep ${pending === 1 ? 'it' : 'them'}.`
+          : 'Your bookmarks, collections and notes are removed from this device; they stay on the server. The downloaded Quran text stays.',
+      ),
       [
         { label: 'Cancel' },
         {
@@ -150,7 +163,9 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
             const refreshToken = (await loadSession())?.refreshToken ?? services.tokens.currentSession?.refreshToken;
             if (refreshToken) {
               // Best effort: a public client may revoke its own refresh token.
-              await fetch(`${BASE_URL}/oauth2/revoke`, { method: 'POST', body: new URLSearchParams({ token: refreshToken, client_id: CLIENT_ID }) }).catch(() => undefined);
+              await fetch(`${BASE_URL}/oauth2/revoke`, { method: 'POST', body: new URLSearchParams({ token: refreshToken, client_id: CLIENT_ID }) }).catch(
+                () => undefined,
+              );
             }
             await forgetSession();
             location.replace(REDIRECT_URI);

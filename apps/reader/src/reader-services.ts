@@ -28,7 +28,12 @@ export async function openReaderServices(session: UserSession): Promise<ReaderSe
   const user = sessionUser(session);
   const tokens = new UserSessionTokenProvider({ baseUrl: BASE_URL, clientId: CLIENT_ID, session, storage: await sharedSessionStorage() });
   const contentStore = await IndexedDbContentStore.open({ name: 'quran-reader-content' });
-  const content = new ContentSyncClient({ baseUrl: BASE_URL, resources: contentFilter(chosenTranslations() ?? []), store: contentStore, tokenProvider: tokens });
+  const content = new ContentSyncClient({
+    baseUrl: BASE_URL,
+    resources: contentFilter(chosenTranslations() ?? []),
+    store: contentStore,
+    tokenProvider: tokens,
+  });
   const userStore = await IndexedDbUserStore.open({ name: `quran-reader-user:${user.id}` });
   const userData = new UserSyncClient({ store: userStore, baseUrl: BASE_URL, tokenProvider: tokens, conflictPolicy: 'last-writer-wins' });
   return { user, tokens, contentStore, content, userData, translationsSetting: translationsSetting({ baseUrl: BASE_URL, tokens, userId: user.id }) };

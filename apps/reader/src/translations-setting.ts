@@ -15,7 +15,12 @@ export function isTranslationIds(value: unknown): value is number[] {
  * The setting for one user; its sync state is kept per user in localStorage, so two accounts on one browser
  * never send each other's choice.
  */
-export function translationsSetting(options: { readonly baseUrl: string; readonly tokens: TokenProvider; readonly userId: string; readonly fetch?: typeof fetch }): AppStateSetting<number[]> {
+export function translationsSetting(options: {
+  readonly baseUrl: string;
+  readonly tokens: TokenProvider;
+  readonly userId: string;
+  readonly fetch?: typeof fetch;
+}): AppStateSetting<number[]> {
   return new AppStateSetting<number[]>({
     ...TRANSLATIONS_SETTING,
     baseUrl: options.baseUrl,

@@ -10,7 +10,9 @@
  * Requests outside the scope (the APIs, the login page) are not touched.
  */
 const VERSION = '__VERSION__';
-const PRECACHE = [/* __PRECACHE__ */];
+const PRECACHE = [
+  /* __PRECACHE__ */
+];
 const CACHE = `quran-reader-${VERSION}`;
 const scope = new URL(self.registration.scope);
 const pageUrl = new URL('./', scope).href;

@@ -1,18 +1,40 @@
 export { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, parseRetryAfter, retryDelay, sleep, type BackoffPolicy } from './http/backoff.js';
 export type { AccessTokenGrant, TokenProvider } from './auth/token-provider.js';
-export { TokenRequestError, requestToken, type ClientAuthentication, type NetworkRetryPolicy, type TokenEndpointOptions } from './auth/token-endpoint-client.js';
+export {
+  TokenRequestError,
+  requestToken,
+  type ClientAuthentication,
+  type NetworkRetryPolicy,
+  type TokenEndpointOptions,
+} from './auth/token-endpoint-client.js';
 export { ClientCredentialsTokenProvider, type ClientCredentialsProviderOptions } from './auth/client-credentials-provider.js';
 export { SessionEndedError, UserSessionTokenProvider, type UserSessionProviderOptions } from './auth/user-session-provider.js';
 export { sessionFromTokenResponse, type UserSession, type UserSessionStorage } from './auth/user-session.js';
 export { IndexedDbSessionStorage, type IndexedDbSessionStorageOptions } from './auth/indexeddb-session-storage.js';
 export { authorizedFetch, type FetchLike } from './auth/authorized-fetch.js';
-export { buildAuthorizationUrl, createPkcePair, exchangeAuthorizationCode, type AuthorizationUrlParams, type CodeExchange, type PkcePair } from './auth/authorization-code.js';
+export {
+  buildAuthorizationUrl,
+  createPkcePair,
+  exchangeAuthorizationCode,
+  type AuthorizationUrlParams,
+  type CodeExchange,
+  type PkcePair,
+} from './auth/authorization-code.js';
 export { NamedLocks, webLocks, type ContextLock } from './coordination/context-lock.js';
 export { broadcastChannel, type ContextChannel, type ContextChannelFactory } from './coordination/context-channel.js';
 export type { CrossContextOptions } from './coordination/cross-context.js';
 export { ApiError, NetworkError, ProtocolError, isContentSyncError, parseErrorEnvelope, type ParsedErrorBody } from './http/api-error.js';
 export { DEFAULT_RETRY_POLICY, HttpTransport, type HttpTransportOptions, type RetryInfo, type RetryPolicy, type TransportRequest } from './http/transport.js';
-export type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredResourceStatus, StoredRow, StoredRowInput } from './content/content-store.js';
+export type {
+  ContentCheckpoint,
+  ContentStore,
+  ContentStoreOp,
+  ListRowsOptions,
+  StoredResource,
+  StoredResourceStatus,
+  StoredRow,
+  StoredRowInput,
+} from './content/content-store.js';
 export { ContentStoreError } from './content/content-store-ops.js';
 export { MemoryContentStore } from './content/memory-content-store.js';
 export { IndexedDbContentStore, type IndexedDbContentStoreOptions } from './content/indexeddb-content-store.js';

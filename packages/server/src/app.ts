@@ -161,7 +161,11 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
       const origins = config.corsOrigins.includes('*') ? true : [...config.corsOrigins];
       await app.register(cors, {
         // Admin routes never answer cross-origin requests: editorial calls come from servers and the CLI.
-        delegator: (request, callback) => callback(null, { origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins, exposedHeaders: [HEADERS.mutationAt, HEADERS.mutationsRecorded, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter, RESOURCE_DIGEST_HEADER] }),
+        delegator: (request, callback) =>
+          callback(null, {
+            origin: request.url?.startsWith(API_PREFIXES.admin) ? false : origins,
+            exposedHeaders: [HEADERS.mutationAt, HEADERS.mutationsRecorded, HEADERS.requestId, HEADERS.etag, HEADERS.retryAfter, RESOURCE_DIGEST_HEADER],
+          }),
       });
     }
     await installOpenApi(app, { version: SERVER_VERSION, publicUrl: config.publicUrl });
@@ -176,7 +180,11 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies = {})
     const metricsListener =
       config.metrics.port === null
         ? null
-        : createMetricsListener(ctx.metrics, config.metrics, { logger: app.log, requestTimeoutMs: config.http.requestTimeoutMs, retryAfterSeconds: config.overload.retryAfterSeconds });
+        : createMetricsListener(ctx.metrics, config.metrics, {
+            logger: app.log,
+            requestTimeoutMs: config.http.requestTimeoutMs,
+            retryAfterSeconds: config.overload.retryAfterSeconds,
+          });
     if (metricsListener) services.onStop('metrics listener', () => metricsListener.close());
 
     await app.register(oauth2Routes, { ctx });

@@ -3,8 +3,12 @@ import { describeChange } from './change-description.js';
 
 describe('describeChange', () => {
   it('names notes by their verses and the start of their text', () => {
-    expect(describeChange({ type: 'CREATE', resource: 'NOTE', data: { body: 'The Throne verse.', ranges: ['2:255-2:257'] } })).toBe('New note on 2:255-2:257 “The Throne verse.”');
-    expect(describeChange({ type: 'UPDATE', resource: 'NOTE', data: { body: 'x'.repeat(80), ranges: ['1:1-1:1', '2:3-2:4'] } })).toBe(`Changed note on 1:1, 2:3-2:4 “${'x'.repeat(57)}…”`);
+    expect(describeChange({ type: 'CREATE', resource: 'NOTE', data: { body: 'The Throne verse.', ranges: ['2:255-2:257'] } })).toBe(
+      'New note on 2:255-2:257 “The Throne verse.”',
+    );
+    expect(describeChange({ type: 'UPDATE', resource: 'NOTE', data: { body: 'x'.repeat(80), ranges: ['1:1-1:1', '2:3-2:4'] } })).toBe(
+      `Changed note on 1:1, 2:3-2:4 “${'x'.repeat(57)}…”`,
+    );
     expect(describeChange({ type: 'DELETE', resource: 'NOTE', data: null })).toBe('Deleted note');
   });
 

@@ -7,7 +7,18 @@ export function logo(className: string): SVGSVGElement {
   svg.setAttribute('aria-hidden', 'true');
   for (const rotate of [0, 45]) {
     const rect = document.createElementNS(ns, 'rect');
-    for (const [name, value] of Object.entries({ x: '5', y: '5', width: '14', height: '14', rx: '0.6', transform: `rotate(${rotate} 12 12)`, fill: 'none', stroke: 'currentColor', 'stroke-width': '1.5' })) rect.setAttribute(name, value);
+    for (const [name, value] of Object.entries({
+      x: '5',
+      y: '5',
+      width: '14',
+      height: '14',
+      rx: '0.6',
+      transform: `rotate(${rotate} 12 12)`,
+      fill: 'none',
+      stroke: 'currentColor',
+      'stroke-width': '1.5',
+    }))
+      rect.setAttribute(name, value);
     svg.append(rect);
   }
   const dot = document.createElementNS(ns, 'circle');

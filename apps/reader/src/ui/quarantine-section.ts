@@ -11,7 +11,12 @@ import { describeChange } from './change-description.js';
  * A 403 means the login lacks a scope (it was granted narrower than the reader asks for): signing in again
  * asks for every scope, and keeps the quarantine (the user's database stays), so Retry then succeeds.
  */
-export function quarantineSection(userData: UserSyncClient, entries: readonly QuarantinedEntry[], onChange: () => void, onSignInAgain: () => void): HTMLElement {
+export function quarantineSection(
+  userData: UserSyncClient,
+  entries: readonly QuarantinedEntry[],
+  onChange: () => void,
+  onSignInAgain: () => void,
+): HTMLElement {
   const count = entries.length;
   const them = count === 1 ? 'it' : 'them';
   const section = h(
@@ -19,7 +24,19 @@ export function quarantineSection(userData: UserSyncClient, entries: readonly Qu
     { class: 'quarantine', 'data-testid': 'quarantine' },
     h('h3', {}, count === 1 ? 'A change the server refused' : `${count} changes the server refused`),
     h('p', {}, `Not saved on the server, so this device no longer shows ${them}. Retry sends ${them} again; Discard deletes ${them} for good.`),
-    h('ul', {}, entries.map((entry) => h('li', { 'data-testid': 'quarantine-item' }, h('strong', {}, describeChange(entry)), h('span', { class: 'quarantine-reason' }, describeRefusal(entry)), h('span', { class: 'quarantine-detail' }, `Server: ${entry.error.message} (${entry.error.status})`)))),
+    h(
+      'ul',
+      {},
+      entries.map((entry) =>
+        h(
+          'li',
+          { 'data-testid': 'quarantine-item' },
+          h('strong', {}, describeChange(entry)),
+          h('span', { class: 'quarantine-reason' }, describeRefusal(entry)),
+          h('span', { class: 'quarantine-detail' }, `Server: ${entry.error.message} (${entry.error.status})`),
+        ),
+      ),
+    ),
   );
   const act = async (run: () => Promise<number>, done: (n: number) => string): Promise<void> => {
     const n = await run();
@@ -30,9 +47,37 @@ export function quarantineSection(userData: UserSyncClient, entries: readonly Qu
     h(
       'div',
       { class: 'dialog-inline-actions' },
-      h('button', { type: 'button', class: 'button plain', 'data-testid': 'quarantine-retry', onclick: () => void act(() => userData.quarantine.retry(), (n) => `${plural(n, 'change')} queued again.`) }, 'Retry'),
-      entries.some((entry) => entry.error.status === 403) ? h('button', { type: 'button', class: 'button plain', 'data-testid': 'quarantine-sign-in', onclick: onSignInAgain }, 'Sign in again') : null,
-      h('button', { type: 'button', class: 'button danger', 'data-testid': 'quarantine-discard', onclick: () => void act(() => userData.quarantine.discard(), (n) => `${plural(n, 'change')} discarded.`) }, 'Discard'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button plain',
+          'data-testid': 'quarantine-retry',
+          onclick: () =>
+            void act(
+              () => userData.quarantine.retry(),
+              (n) => `${plural(n, 'change')} queued again.`,
+            ),
+        },
+        'Retry',
+      ),
+      entries.some((entry) => entry.error.status === 403)
+        ? h('button', { type: 'button', class: 'button plain', 'data-testid': 'quarantine-sign-in', onclick: onSignInAgain }, 'Sign in again')
+        : null,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button danger',
+          'data-testid': 'quarantine-discard',
+          onclick: () =>
+            void act(
+              () => userData.quarantine.discard(),
+              (n) => `${plural(n, 'change')} discarded.`,
+            ),
+        },
+        'Discard',
+      ),
     ),
   );
   return section;

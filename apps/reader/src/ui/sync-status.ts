@@ -122,7 +122,8 @@ export class SyncStatusIndicator {
     if (sessionEnded) return { ...base, kind: 'error', label: 'Sign in again' };
     if (user.quarantined > 0) return { ...base, kind: 'error', label: `${user.quarantined} not synced` };
     if (error) return { ...base, kind: 'error', label: 'Sync error' };
-    if (user.syncing || (this.contentState !== 'idle' && this.contentState !== 'error')) return { ...base, kind: 'syncing', label: user.pending > 0 ? `Syncing · ${user.pending} pending` : 'Syncing…' };
+    if (user.syncing || (this.contentState !== 'idle' && this.contentState !== 'error'))
+      return { ...base, kind: 'syncing', label: user.pending > 0 ? `Syncing · ${user.pending} pending` : 'Syncing…' };
     if (user.pending > 0) return { ...base, kind: 'pending', label: `${user.pending} pending` };
     return { ...base, kind: 'synced', label: 'Synced' };
   }

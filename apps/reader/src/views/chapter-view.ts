@@ -39,13 +39,30 @@ export function chapterView(ctx: ReaderContext, chapterNumber: number, focusVers
     mount(
       header,
       h('a', { class: 'back', href: '#/' }, '← Chapters'),
-      h('div', { class: 'chapter-title' }, h('h1', {}, `${chapter.number}. ${chapter.nameSimple}`), h('span', { class: 'arabic', lang: 'ar', dir: 'rtl' }, chapter.nameArabic)),
-      h('p', { class: 'chapter-meta' }, `${chapter.versesCount} verses · ${chapter.revelationPlace === 'madinah' ? 'Medinan' : 'Meccan'} · ${translations.map((id) => translationInfo(id).name).join(', ')}`),
+      h(
+        'div',
+        { class: 'chapter-title' },
+        h('h1', {}, `${chapter.number}. ${chapter.nameSimple}`),
+        h('span', { class: 'arabic', lang: 'ar', dir: 'rtl' }, chapter.nameArabic),
+      ),
+      h(
+        'p',
+        { class: 'chapter-meta' },
+        `${chapter.versesCount} verses · ${chapter.revelationPlace === 'madinah' ? 'Medinan' : 'Meccan'} · ${translations.map((id) => translationInfo(id).name).join(', ')}`,
+      ),
       bismillah ? h('p', { class: 'arabic bismillah', lang: 'ar', dir: 'rtl' }, String(bismillah.data.text_uthmani ?? '')) : null,
-      h('div', { class: 'chapter-nav' }, chapter.number > 1 ? h('a', { href: `#/chapter/${chapter.number - 1}` }, '‹ Previous') : h('span'), chapter.number < 114 ? h('a', { href: `#/chapter/${chapter.number + 1}` }, 'Next ›') : h('span')),
+      h(
+        'div',
+        { class: 'chapter-nav' },
+        chapter.number > 1 ? h('a', { href: `#/chapter/${chapter.number - 1}` }, '‹ Previous') : h('span'),
+        chapter.number < 114 ? h('a', { href: `#/chapter/${chapter.number + 1}` }, 'Next ›') : h('span'),
+      ),
     );
     verseElements.clear();
-    mount(list, verses.map((verse) => renderVerse(verse, translations.length > 1)));
+    mount(
+      list,
+      verses.map((verse) => renderVerse(verse, translations.length > 1)),
+    );
     await renderMarks();
   };
 
@@ -57,7 +74,12 @@ export function chapterView(ctx: ReaderContext, chapterNumber: number, focusVers
       h('p', { class: 'arabic verse-arabic', lang: 'ar', dir: 'rtl' }, verse.arabic),
       [...verse.translations].map(([id, text]) => {
         const info = translationInfo(id);
-        return h('p', { class: 'translation', dir: info.rtl ? 'rtl' : 'auto', 'data-translation': id }, labelled ? h('span', { class: 'translation-label' }, info.language) : null, text);
+        return h(
+          'p',
+          { class: 'translation', dir: info.rtl ? 'rtl' : 'auto', 'data-translation': id },
+          labelled ? h('span', { class: 'translation-label' }, info.language) : null,
+          text,
+        );
       }),
       h('div', { class: 'verse-notes' }),
       h(
@@ -75,7 +97,12 @@ export function chapterView(ctx: ReaderContext, chapterNumber: number, focusVers
 
   const loadMarks = async (): Promise<VerseMarks> => {
     const { userData } = ctx.services;
-    const [bookmarks, sessions, collections, notes] = await Promise.all([userData.bookmarks.list({ type: 'ayah' }), userData.readingSessions.list(), userData.collections.list(), userData.notes.list()]);
+    const [bookmarks, sessions, collections, notes] = await Promise.all([
+      userData.bookmarks.list({ type: 'ayah' }),
+      userData.readingSessions.list(),
+      userData.collections.list(),
+      userData.notes.list(),
+    ]);
     const key = (b: Bookmark): string => `${b.key}:${b.verseNumber}`;
     const inCollections = new Map<string, string[]>();
     for (const collection of collections) {
@@ -123,7 +150,9 @@ export function chapterView(ctx: ReaderContext, chapterNumber: number, focusVers
       );
       mount(
         article.querySelector('.verse-notes')!,
-        notes.map((note) => h('a', { class: 'note-snippet', href: '#/notes', 'data-note-id': note.id }, h('span', { class: 'note-range' }, note.ranges.join(', ')), note.body)),
+        notes.map((note) =>
+          h('a', { class: 'note-snippet', href: '#/notes', 'data-note-id': note.id }, h('span', { class: 'note-range' }, note.ranges.join(', ')), note.body),
+        ),
       );
     }
     // The verses now show the user's marks (tests wait for this before looking).

@@ -35,7 +35,12 @@ export function chaptersView(ctx: ReaderContext): View {
             'a',
             { class: 'chapter-card', href: `#/chapter/${c.number}`, 'data-testid': `chapter-${c.number}` },
             h('span', { class: 'chapter-number' }, c.number),
-            h('span', { class: 'chapter-names' }, h('strong', {}, c.nameSimple), h('small', {}, `${c.versesCount} verses · ${c.revelationPlace === 'madinah' ? 'Medinan' : 'Meccan'}`)),
+            h(
+              'span',
+              { class: 'chapter-names' },
+              h('strong', {}, c.nameSimple),
+              h('small', {}, `${c.versesCount} verses · ${c.revelationPlace === 'madinah' ? 'Medinan' : 'Meccan'}`),
+            ),
             h('span', { class: 'arabic chapter-arabic', lang: 'ar', dir: 'rtl' }, c.nameArabic),
           ),
         ),

@@ -17,13 +17,24 @@ export function translationsView(ctx: ReaderContext, onReady: () => void, firstR
     h(
       'label',
       { class: 'choice' },
-      h('input', { type: 'checkbox', value: t.id, checked: chosen.has(t.id), 'data-testid': `translation-${t.id}`, onchange: (e: Event) => ((e.target as HTMLInputElement).checked ? chosen.add(t.id) : chosen.delete(t.id)) }),
+      h('input', {
+        type: 'checkbox',
+        value: t.id,
+        checked: chosen.has(t.id),
+        'data-testid': `translation-${t.id}`,
+        onchange: (e: Event) => ((e.target as HTMLInputElement).checked ? chosen.add(t.id) : chosen.delete(t.id)),
+      }),
       h('span', { class: 'choice-text' }, h('strong', {}, t.language), h('small', {}, t.name)),
     ),
   );
   const bar = h('div', { class: 'progress-bar' });
   const progressText = h('p', { class: 'progress-text', 'data-testid': 'bootstrap-progress-text' }, 'Preparing…');
-  const progress = h('div', { class: 'progress', hidden: true, 'data-testid': 'bootstrap-progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { class: 'progress-track' }, bar), progressText);
+  const progress = h(
+    'div',
+    { class: 'progress', hidden: true, 'data-testid': 'bootstrap-progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 },
+    h('div', { class: 'progress-track' }, bar),
+    progressText,
+  );
   const error = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { class: 'button primary large', type: 'button', 'data-testid': 'download' }, firstRun ? 'Download and start reading' : 'Apply');
 
@@ -80,7 +91,11 @@ export function translationsView(ctx: ReaderContext, onReady: () => void, firstR
       'section',
       { class: 'card translations', 'data-testid': 'translations-view' },
       h('h1', {}, firstRun ? 'Choose your translations' : 'Translations'),
-      h('p', { class: 'lead' }, 'The Arabic text and the translations you choose are downloaded once and stored on this device, so you can read without a connection. Updates arrive in small increments.'),
+      h(
+        'p',
+        { class: 'lead' },
+        'The Arabic text and the translations you choose are downloaded once and stored on this device, so you can read without a connection. Updates arrive in small increments.',
+      ),
       h('div', { class: 'choices' }, options),
       error,
       h('div', { class: 'actions' }, button),

@@ -43,7 +43,17 @@ describe('quran-sync token', () => {
   });
 
   it('prints a client token the server accepts (key file via --data-dir, issuer via --issuer)', async () => {
-    const result = await runCliProcess(['token', '--client', 'cli-app', '--scopes', 'content', '--data-dir', path.dirname(keysFile), '--issuer', server.ctx.config.issuer]);
+    const result = await runCliProcess([
+      'token',
+      '--client',
+      'cli-app',
+      '--scopes',
+      'content',
+      '--data-dir',
+      path.dirname(keysFile),
+      '--issuer',
+      server.ctx.config.issuer,
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const token = result.stdout.trim();
@@ -112,14 +122,26 @@ describe('quran-sync token', () => {
       expect(res.status).toBe(200);
 
       // Without --url, a legacy file falls back to the computed default, and says so.
-      const fallback = await resolveTokenIssuer({ configured: null, serverUrl: null, keys: await loadKeyRing(legacy), keysFile: legacy, fallback: 'http://127.0.0.1:8080' });
+      const fallback = await resolveTokenIssuer({
+        configured: null,
+        serverUrl: null,
+        keys: await loadKeyRing(legacy),
+        keysFile: legacy,
+        fallback: 'http://127.0.0.1:8080',
+      });
       expect(fallback.issuer).toBe('http://127.0.0.1:8080');
       expect(fallback.warning).toMatch(/no issuer is recorded in .*keys\.json.*pass --url <server> or --issuer/);
 
       // A server with other keys: the token would be refused, and the CLI says why.
       const stranger = await startTestServer();
       try {
-        const foreign = await resolveTokenIssuer({ configured: null, serverUrl: stranger.url, keys: await loadKeyRing(legacy), keysFile: legacy, fallback: 'unused' });
+        const foreign = await resolveTokenIssuer({
+          configured: null,
+          serverUrl: stranger.url,
+          keys: await loadKeyRing(legacy),
+          keysFile: legacy,
+          fallback: 'unused',
+        });
         expect(foreign.issuer).toBe(stranger.ctx.config.issuer);
         expect(foreign.warning).toMatch(/does not publish signing key/);
       } finally {
@@ -211,7 +233,9 @@ describe('quran-sync client / user', () => {
   const postgresUrl = testPostgresUrl();
 
   const openSameDatabase = (): Promise<DatabaseHandle> =>
-    postgresUrl ? openDatabase({ kind: 'postgres', url: postgresUrl, poolSize: 4, searchPath: schema! }) : openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') });
+    postgresUrl
+      ? openDatabase({ kind: 'postgres', url: postgresUrl, poolSize: 4, searchPath: schema! })
+      : openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') });
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-cli-db-'));
@@ -239,7 +263,10 @@ describe('quran-sync client / user', () => {
   });
 
   it('creates clients and users that a server then accepts', async () => {
-    const machine = await runCliProcess(['client', 'create', ...databaseArgs, '--id', 'machine', '--scopes', 'content', '--secret', '-'], { env: databaseEnv, stdin: 'machine-secret\n' });
+    const machine = await runCliProcess(['client', 'create', ...databaseArgs, '--id', 'machine', '--scopes', 'content', '--secret', '-'], {
+      env: databaseEnv,
+      stdin: 'machine-secret\n',
+    });
     expect(machine.stderr).toBe('');
     expect(machine.code).toBe(0);
     expect(machine.stdout).toMatch(/created confidential client machine\n\s+scopes:\s+content\n\s+grant types:\s+client_credentials\n/);
@@ -250,13 +277,31 @@ describe('quran-sync client / user', () => {
     expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
 
     const web = await cli(
-      ['client', 'create', ...databaseArgs, '--id', 'web', '--public', '--name', 'Web Reader', '--scopes', 'bookmark openid offline_access', '--redirect-uri', 'http://127.0.0.1:9/callback', '--redirect-uri', 'https://reader.example/cb'],
+      [
+        'client',
+        'create',
+        ...databaseArgs,
+        '--id',
+        'web',
+        '--public',
+        '--name',
+        'Web Reader',
+        '--scopes',
+        'bookmark openid offline_access',
+        '--redirect-uri',
+        'http://127.0.0.1:9/callback',
+        '--redirect-uri',
+        'https://reader.example/cb',
+      ],
       { env: databaseEnv },
     );
     expect(web.code).toBe(0);
     expect(web.stdout).toContain('created public client web');
 
-    const user = await runCliProcess(['user', 'create', ...databaseArgs, '--username', 'salma', '--password', '-'], { env: databaseEnv, stdin: 'salma-password\n' });
+    const user = await runCliProcess(['user', 'create', ...databaseArgs, '--username', 'salma', '--password', '-'], {
+      env: databaseEnv,
+      stdin: 'salma-password\n',
+    });
     expect(user.code).toBe(0);
     const userId = /with id (\S+)/.exec(user.stdout)?.[1];
     expect(userId).toBeTruthy();
@@ -274,8 +319,13 @@ describe('quran-sync client / user', () => {
     const database = await openSameDatabase();
     const server = await startTestServer({ database });
     try {
-      expect((await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'machine', clientSecret: 'machine-secret' })).status).toBe(200);
-      expect((await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'generated', clientSecret: secret! })).status).toBe(200);
+      expect(
+        (await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'machine', clientSecret: 'machine-secret' }))
+          .status,
+      ).toBe(200);
+      expect(
+        (await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'generated', clientSecret: secret! })).status,
+      ).toBe(200);
       const tokens = await loginForTokens(server.url, { clientId: 'web', scope: 'openid offline_access', username: 'salma', password: 'salma-password' });
       const userinfo = await fetch(`${server.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       expect(await userinfo.json()).toEqual({ sub: userId, preferred_username: 'salma' });
@@ -318,7 +368,10 @@ describe('quran-sync client / user on an embedded database in use', () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-cli-busy-'));
     const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') });
     try {
-      for (const args of [['client', 'list'], ['user', 'create', '--username', 'x', '--password', 'long-enough']]) {
+      for (const args of [
+        ['client', 'list'],
+        ['user', 'create', '--username', 'x', '--password', 'long-enough'],
+      ]) {
         const result = await runCliProcess([...args, '--data-dir', dataDir]);
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/embedded database in .* is in use by process \d+ \(probably a running `quran-sync serve`\)/);
@@ -333,15 +386,36 @@ describe('quran-sync client / user on an embedded database in use', () => {
 describe('quran-sync --help', () => {
   it('documents every auth command and subcommand', async () => {
     const expectations: Array<[string[], RegExp[]]> = [
-      [['client', '--help'], [/create/, /list/]],
-      [['client', 'create', '--help'], [/--id <id>/, /--secret <secret>/, /--scopes <scopes>/, /--redirect-uri <uri>/, /--public/, /--name <name>/, /stdin/]],
-      [['client', 'list', '--help'], [/--json/, /--database-url/]],
-      [['user', '--help'], [/create/, /list/]],
-      [['user', 'create', '--help'], [/--username <name>/, /--password <password>/, /stdin/]],
+      [
+        ['client', '--help'],
+        [/create/, /list/],
+      ],
+      [
+        ['client', 'create', '--help'],
+        [/--id <id>/, /--secret <secret>/, /--scopes <scopes>/, /--redirect-uri <uri>/, /--public/, /--name <name>/, /stdin/],
+      ],
+      [
+        ['client', 'list', '--help'],
+        [/--json/, /--database-url/],
+      ],
+      [
+        ['user', '--help'],
+        [/create/, /list/],
+      ],
+      [
+        ['user', 'create', '--help'],
+        [/--username <name>/, /--password <password>/, /stdin/],
+      ],
       [['user', 'list', '--help'], [/--json/]],
-      [['token', '--help'], [/--user <id>/, /--client <id>/, /--scopes <scopes>/, /--ttl <seconds>/, /--issuer <url>/, /--url <url>/, /QS_SIGNING_KEYS_FILE/]],
+      [
+        ['token', '--help'],
+        [/--user <id>/, /--client <id>/, /--scopes <scopes>/, /--ttl <seconds>/, /--issuer <url>/, /--url <url>/, /QS_SIGNING_KEYS_FILE/],
+      ],
       [['keys', '--help'], [/rotate/]],
-      [['keys', 'rotate', '--help'], [/--keep <n>/, /restart/]],
+      [
+        ['keys', 'rotate', '--help'],
+        [/--keep <n>/, /restart/],
+      ],
     ];
     for (const [args, patterns] of expectations) {
       const result = await cli(args);

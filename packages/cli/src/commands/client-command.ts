@@ -25,7 +25,11 @@ export function registerClientCommand(program: Command): void {
       .requiredOption('--id <id>', 'client id: 1-128 characters of A-Z a-z 0-9 . _ ~ -')
       .option('--secret <secret>', 'client secret (8+ printable characters); "-" reads it from stdin; omitted: one is generated and printed')
       .requiredOption('--scopes <scopes>', 'space-separated scopes the client may request, e.g. "content bookmark openid offline_access"')
-      .addOption(new Option('--redirect-uri <uri>', 'allowed redirect URI for the authorization-code flow (repeatable)').argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]))
+      .addOption(
+        new Option('--redirect-uri <uri>', 'allowed redirect URI for the authorization-code flow (repeatable)').argParser(
+          (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+        ),
+      )
       .option('--public', 'public client (browser or mobile app): no secret, authenticates with PKCE only')
       .option('--name <name>', 'name shown on the login page (default: the id)')
       .option(
@@ -71,7 +75,15 @@ Redirect URIs match exactly, except that http loopback URIs (127.0.0.1, [::1], l
     async (flags: DatabaseFlags & { json?: boolean }) => {
       const clients = await withCliDatabase(configFromFlags(flags), (database) => listClients(database.db));
       if (flags.json) {
-        const rows = clients.map((c) => ({ id: c.id, name: c.name, public: c.secretHash === null, scopes: c.allowedScopes, grantTypes: c.grantTypes, redirectUris: c.redirectUris, createdAt: c.createdAt.toISOString() }));
+        const rows = clients.map((c) => ({
+          id: c.id,
+          name: c.name,
+          public: c.secretHash === null,
+          scopes: c.allowedScopes,
+          grantTypes: c.grantTypes,
+          redirectUris: c.redirectUris,
+          createdAt: c.createdAt.toISOString(),
+        }));
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@quran-sync/server/testing';
 import { runCliInProcess } from '../testing/cli-harness.js';
 
@@ -31,7 +31,15 @@ describe('quran-sync content', () => {
     expect(JSON.parse(put.out).resource).toMatchObject({ resource_group: 'translations', resource_id: 19, status: 'public', metadata: { name: 'Test' } });
 
     const file = path.join(dir, 'rows.json');
-    await fs.writeFile(file, JSON.stringify({ upsert: [{ id: 1, verse_key: '1:1', text: 'one' }, { id: 2, verse_key: '1:2', text: 'two' }] }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        upsert: [
+          { id: 1, verse_key: '1:1', text: 'one' },
+          { id: 2, verse_key: '1:2', text: 'two' },
+        ],
+      }),
+    );
     const rows = await cli(['content', 'rows', 'translations', '19', '--file', file, ...auth]);
     expect(rows.code).toBe(0);
     expect(JSON.parse(rows.out).sequences).toHaveLength(2);

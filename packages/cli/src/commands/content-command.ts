@@ -145,9 +145,9 @@ ${GROUPS}`,
     print(await callAdminApi(flags, 'POST', `${resourcePath(group, id)}/rows`, await readJson(flags.file)));
   });
 
-  addConnectionOptions(content.command('invalidate').description('emit RESOURCE_INVALIDATE: clients refetch the whole snapshot').argument('<group>').argument('<id>')).action(
-    async (group: string, id: string, flags: ConnectionFlags) => print(await callAdminApi(flags, 'POST', `${resourcePath(group, id)}/invalidate`)),
-  );
+  addConnectionOptions(
+    content.command('invalidate').description('emit RESOURCE_INVALIDATE: clients refetch the whole snapshot').argument('<group>').argument('<id>'),
+  ).action(async (group: string, id: string, flags: ConnectionFlags) => print(await callAdminApi(flags, 'POST', `${resourcePath(group, id)}/invalidate`)));
 
   addConnectionOptions(content.command('compact').description('run feed compaction and retention now')).action(async (flags: ConnectionFlags) =>
     print(await callAdminApi(flags, 'POST', '/compact')),

@@ -15,7 +15,11 @@ describe('quran-sync mirror', () => {
   let dir: string;
   let editor: Record<string, string>;
   const admin = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(`${server.url}/admin/v1${p}`, { method, headers: { ...editor, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    const r = await fetch(`${server.url}/admin/v1${p}`, {
+      method,
+      headers: { ...editor, 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
     if (r.status !== 200) throw new Error(`${method} ${p} → ${r.status} ${await r.text()}`);
   };
 
@@ -55,13 +59,17 @@ describe('quran-sync mirror', () => {
     expect(first.code).toBe(0);
     const lines = first.stdout.trim().split('\n');
     expect(lines.at(-2)).toMatch(/^bootstrap: 2\/2 resources, 6 rows, [\d.]+ (B|KB)$/);
-    expect(lines.at(-1)).toMatch(/^\S+Z bootstrap of translations:\*: 2 resources \(2 downloaded, 0 unchanged\), 6 rows written, 0 removed, .* now at sequence \d+$/);
+    expect(lines.at(-1)).toMatch(
+      /^\S+Z bootstrap of translations:\*: 2 resources \(2 downloaded, 0 unchanged\), 6 rows written, 0 removed, .* now at sequence \d+$/,
+    );
     expect(await mirrored(out)).toEqual({ 'translations:1': ['t1-1', 't1-2', 't1-3'], 'translations:2': ['t2-1', 't2-2', 't2-3'] });
 
     await admin('POST', '/resources/translations/2/rows', { upsert: [{ id: 2, verse_key: '1:2', text: 'edited' }] });
     const second = await runCliInProcess(['mirror', ...auth(), '--resources', 'translations:*', '--out', out]);
     expect(second.code).toBe(0);
-    expect(second.stdout.trim()).toMatch(/^\S+Z incremental sync of translations:\*: 1 change in 1 page, 0 snapshots downloaded, 1 row written, 0 removed, .*$/);
+    expect(second.stdout.trim()).toMatch(
+      /^\S+Z incremental sync of translations:\*: 1 change in 1 page, 0 snapshots downloaded, 1 row written, 0 removed, .*$/,
+    );
     expect((await mirrored(out))['translations:2']).toEqual(['t2-1', 'edited', 't2-3']);
 
     const third = await runCliInProcess(['mirror', ...auth(), '--resources', 'translations:*', '--out', out]);
@@ -70,7 +78,19 @@ describe('quran-sync mirror', () => {
 
   it('fails with a clear message and a non-zero exit on bad credentials, a bad filter or bad options', async () => {
     const out = path.join(dir, 'bad.sqlite');
-    const badSecret = await runCliInProcess(['mirror', '--url', server.url, '--client', 'mirror-app', '--secret', 'wrong-secret', '--resources', 'translations:*', '--out', out]);
+    const badSecret = await runCliInProcess([
+      'mirror',
+      '--url',
+      server.url,
+      '--client',
+      'mirror-app',
+      '--secret',
+      'wrong-secret',
+      '--resources',
+      'translations:*',
+      '--out',
+      out,
+    ]);
     expect(badSecret.code).toBe(1);
     expect(badSecret.stderr).toMatch(/invalid_client/);
     const badFilter = await runCliInProcess(['mirror', ...auth(), '--resources', 'videos:1', '--out', out]);
@@ -88,7 +108,21 @@ describe('quran-sync mirror', () => {
     const out = path.join(dir, 'watch.sqlite');
     const child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', path.join(REPO_ROOT, 'packages/cli/src/bin.ts'), 'mirror', ...auth(), '--resources', 'translations:1;tafsirs:*', '--out', out, '--watch', '--interval', '1'],
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'packages/cli/src/bin.ts'),
+        'mirror',
+        ...auth(),
+        '--resources',
+        'translations:1;tafsirs:*',
+        '--out',
+        out,
+        '--watch',
+        '--interval',
+        '1',
+      ],
       { cwd: REPO_ROOT },
     );
     let stdout = '';
@@ -115,17 +149,53 @@ describe('quran-sync mirror', () => {
 
   it('draws a progress bar on a terminal and summarises resyncs and unavailable resources', () => {
     let text = '';
-    const tty = { isTTY: true, columns: 120, write: (s: string) => ((text += s), true), cursorTo: () => true, clearLine: () => true, moveCursor: () => true, on: () => undefined, removeListener: () => undefined };
+    const tty = {
+      isTTY: true,
+      columns: 120,
+      write: (s: string) => ((text += s), true),
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+      on: () => undefined,
+      removeListener: () => undefined,
+    };
     const p = new MirrorProgress(tty, true);
-    const base = { mode: 'bootstrap' as const, pages: 1, mutationsKnown: 4, mutationsApplied: 0, resourcesTotal: 4, snapshotsKnown: 4, rowsWritten: 0, bytes: 0, elapsedMs: 10 };
+    const base = {
+      mode: 'bootstrap' as const,
+      pages: 1,
+      mutationsKnown: 4,
+      mutationsApplied: 0,
+      resourcesTotal: 4,
+      snapshotsKnown: 4,
+      rowsWritten: 0,
+      bytes: 0,
+      elapsedMs: 10,
+    };
     p.update({ ...base, snapshotsDone: 0 });
     p.update({ ...base, snapshotsDone: 4, rowsWritten: 24944, bytes: 5 * 1024 * 1024 });
     p.finish();
     expect(text).toMatch(/4\/4 resources \| 24,944 rows \| 5\.0 MB \| ETA/);
     const summary = formatSummary(
-      { mode: 'bootstrap', resynced: true, filter: 'translations:*', pages: 1, mutationsApplied: 3, snapshotsFetched: 1, snapshotsNotModified: 1, unavailable: ['translations:7'], resourcesRemoved: 2, rowsWritten: 10, bytes: 2048, durationMs: 1500, sequence: 42, previousSequence: 40 },
+      {
+        mode: 'bootstrap',
+        resynced: true,
+        filter: 'translations:*',
+        pages: 1,
+        mutationsApplied: 3,
+        snapshotsFetched: 1,
+        snapshotsNotModified: 1,
+        unavailable: ['translations:7'],
+        resourcesRemoved: 2,
+        rowsWritten: 10,
+        bytes: 2048,
+        durationMs: 1500,
+        sequence: 42,
+        previousSequence: 40,
+      },
       new Date('2026-01-02T03:04:05.678Z'),
     );
-    expect(summary).toBe('2026-01-02T03:04:05Z resync (the server asked for a fresh bootstrap) of translations:*: 3 resources (1 downloaded, 1 unchanged, 1 unavailable (translations:7)), 10 rows written, 2 removed, 2.0 KB in 1.5 s; now at sequence 42');
+    expect(summary).toBe(
+      '2026-01-02T03:04:05Z resync (the server asked for a fresh bootstrap) of translations:*: 3 resources (1 downloaded, 1 unchanged, 1 unavailable (translations:7)), 10 rows written, 2 removed, 2.0 KB in 1.5 s; now at sequence 42',
+    );
   });
 });

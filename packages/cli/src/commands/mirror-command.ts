@@ -60,7 +60,14 @@ apply only what changed. One summary line per run.`,
       const progress = new MirrorProgress(process.stdout, Boolean(process.stdout.isTTY));
       try {
         // Validates the filter and options before any network traffic.
-        const client = new ContentSyncClient({ baseUrl: flags.url, resources: flags.resources, store, tokenProvider, perPage, snapshotConcurrency: concurrency });
+        const client = new ContentSyncClient({
+          baseUrl: flags.url,
+          resources: flags.resources,
+          store,
+          tokenProvider,
+          perPage,
+          snapshotConcurrency: concurrency,
+        });
         client.on('progress', (p) => progress.update(p));
         client.on('retry', (r) => progress.retry(r));
         client.on('synced', (s) => progress.line(formatSummary(s)));

@@ -7,7 +7,9 @@ export async function resolveSecretArgument(value: string, what: string): Promis
   if (process.stdin.isTTY) process.stderr.write(`${what}: `);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   if (text.length === 0) throw new Error(`no ${what} on standard input`);
   return text;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@quran-sync/server';
 import { testPostgresUrl } from '@quran-sync/server/testing';
 import { runCliInProcess } from '../testing/cli-harness.js';

@@ -4,9 +4,7 @@ import { addDatabaseOptions, configFromFlags, type DatabaseFlags } from './serve
 
 export function registerSeedCommand(program: Command): void {
   addDatabaseOptions(
-    program
-      .command('seed')
-      .description('load the bundled content (Quran text, ten translations, synthetic placeholders) into an empty database and exit'),
+    program.command('seed').description('load the bundled content (Quran text, ten translations, synthetic placeholders) into an empty database and exit'),
   )
     .addHelpText(
       'after',

@@ -33,7 +33,10 @@ describe('serve banner', () => {
   });
 
   it('on PostgreSQL: the database without its password, and no credentials by default', () => {
-    const config = resolveServerConfig({ databaseUrl: 'postgres://app:s3cret@db.example:5432/qs', readerDir: false, dataDir: path.resolve('.quran-sync') }, env);
+    const config = resolveServerConfig(
+      { databaseUrl: 'postgres://app:s3cret@db.example:5432/qs', readerDir: false, dataDir: path.resolve('.quran-sync') },
+      env,
+    );
     const text = formatBanner(serveBanner(config, url));
     expect(text).not.toContain('s3cret');
     expect(text).toContain('db.example:5432/qs');
@@ -48,7 +51,10 @@ describe('serve banner', () => {
   });
 
   it('takes no token command when tokens come from an external issuer', () => {
-    const config = resolveServerConfig({ readerDir: false, authMode: 'jwks', jwksUrl: 'https://id.example.org/jwks', externalIssuer: 'https://id.example.org' }, env);
+    const config = resolveServerConfig(
+      { readerDir: false, authMode: 'jwks', jwksUrl: 'https://id.example.org/jwks', externalIssuer: 'https://id.example.org' },
+      env,
+    );
     expect(serveBanner(config, url).tokenCommand).toBeNull();
   });
 });

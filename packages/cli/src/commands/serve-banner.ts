@@ -21,7 +21,8 @@ const DEFAULT_DATA_DIR = path.resolve('.quran-sync');
 export function serveBanner(config: ServerConfig, url: string): ServeBanner {
   const base = config.publicUrl ?? url;
   const builtin = config.auth.mode === 'builtin';
-  const devCredentials = builtin && config.createDevCredentials ? { client: DEV_CLIENT_ID, secret: DEV_CLIENT_SECRET, user: DEV_USERNAME, password: DEV_PASSWORD } : null;
+  const devCredentials =
+    builtin && config.createDevCredentials ? { client: DEV_CLIENT_ID, secret: DEV_CLIENT_SECRET, user: DEV_USERNAME, password: DEV_PASSWORD } : null;
   return {
     url: base,
     docsUrl: `${base}/docs`,
@@ -37,7 +38,11 @@ export function serveBanner(config: ServerConfig, url: string): ServeBanner {
 function tokenCommand(config: ServerConfig, devUser: boolean): string {
   const defaultKeys = path.join(config.dataDir, 'keys.json');
   const where =
-    config.signingKeysFile !== defaultKeys ? ` --keys-file ${quote(displayPath(config.signingKeysFile))}` : config.dataDir !== DEFAULT_DATA_DIR ? ` --data-dir ${quote(displayPath(config.dataDir))}` : '';
+    config.signingKeysFile !== defaultKeys
+      ? ` --keys-file ${quote(displayPath(config.signingKeysFile))}`
+      : config.dataDir !== DEFAULT_DATA_DIR
+        ? ` --data-dir ${quote(displayPath(config.dataDir))}`
+        : '';
   return `npx quran-sync token --user ${devUser ? DEV_USERNAME : '<user id>'} --scopes "${USER_SCOPES}"${where}`;
 }
 
@@ -58,7 +63,11 @@ export function formatBanner(banner: ServeBanner): string {
     ['API', banner.url],
     ['API docs', `${banner.docsUrl}   (OpenAPI: ${banner.url}/openapi.json)`],
   ];
-  if (banner.readerUrl) rows.push(['Reader', `${banner.readerUrl}${banner.devCredentials ? `   (sign in as ${banner.devCredentials.user} / ${banner.devCredentials.password})` : ''}`]);
+  if (banner.readerUrl)
+    rows.push([
+      'Reader',
+      `${banner.readerUrl}${banner.devCredentials ? `   (sign in as ${banner.devCredentials.user} / ${banner.devCredentials.password})` : ''}`,
+    ]);
   rows.push(['Database', `${banner.database}${banner.workers > 1 ? `, ${banner.workers} server processes` : ''}`]);
   if (banner.devCredentials) {
     const dev = banner.devCredentials;

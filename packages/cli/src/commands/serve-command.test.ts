@@ -42,7 +42,9 @@ describe('quran-sync serve', () => {
 
   it('accepts direct writes without lastMutationAt under --lenient-direct-writes', async () => {
     // A user token minted offline by the CLI from the server's key file.
-    const minted = await runCliProcess(['token', '--user', 'dev', '--client', 'dev-client', '--scopes', 'bookmark', '--data-dir', dataDir], { env: { QS_ISSUER: ISSUER } });
+    const minted = await runCliProcess(['token', '--user', 'dev', '--client', 'dev-client', '--scopes', 'bookmark', '--data-dir', dataDir], {
+      env: { QS_ISSUER: ISSUER },
+    });
     expect(minted.code).toBe(0);
     const res = await fetch(`${serve.url}/v1/bookmarks`, {
       method: 'POST',

@@ -23,7 +23,11 @@ export function registerServeCommand(program: Command): void {
       .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('PORT').default('8080'))
       .addOption(new Option('--public-url <url>', 'base URL clients reach the server at (issuer, discovery links)').env('QS_PUBLIC_URL'))
       .addOption(new Option('--redis-url <url>', 'Redis for rate-limit counters shared by every node').env('REDIS_URL'))
-      .addOption(new Option('--reader-dir <dir>', "built reader app served at /reader/ (default: this repository's apps/reader/dist when built; false: off)").env('QS_READER_DIR'))
+      .addOption(
+        new Option('--reader-dir <dir>', "built reader app served at /reader/ (default: this repository's apps/reader/dist when built; false: off)").env(
+          'QS_READER_DIR',
+        ),
+      )
       // No .env(): QS_LENIENT_DIRECT_WRITES is read (and validated as true/false) by resolveServerConfig.
       // No .env(): QS_WORKERS is read (and validated) by resolveServerConfig.
       .addOption(new Option('--workers <n>', 'server processes on the port: a count or auto (one per CPU); more than 1 needs --database-url'))

@@ -24,7 +24,10 @@ describe('quran-sync serve on a port in use', () => {
     await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  const hint = (p: number) => new RegExp(`^quran-sync: port ${p} on 127\\.0\\.0\\.1 is in use by another process; set PORT=… \\(or --port\\) to another port, or stop the other server\\n$`);
+  const hint = (p: number) =>
+    new RegExp(
+      `^quran-sync: port ${p} on 127\\.0\\.0\\.1 is in use by another process; set PORT=… \\(or --port\\) to another port, or stop the other server\\n$`,
+    );
 
   it('exits 1 with a hint, and creates no data directory', async () => {
     const dataDir = path.join(tmp, 'embedded');
@@ -38,7 +41,9 @@ describe('quran-sync serve on a port in use', () => {
   it('exits 1 with the same hint in --workers mode, before connecting to the database', async () => {
     const dataDir = path.join(tmp, 'workers');
     // Nothing listens on port 1: a database connection attempt would fail with another message.
-    const result = await runCliProcess(['serve', '--port', String(port), '--data-dir', dataDir, '--workers', '2'], { env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+    const result = await runCliProcess(['serve', '--port', String(port), '--data-dir', dataDir, '--workers', '2'], {
+      env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(hint(port));
     await expect(fs.stat(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });

@@ -15,7 +15,10 @@ const ISSUER = 'http://quran-sync.workers-test';
 /** Pids of the primary's workers: its child processes running `serve` (not, say, tsx's esbuild service). */
 function childPids(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid), '-f', ' serve '], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid), '-f', ' serve '], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }
@@ -75,7 +78,9 @@ describe.skipIf(!testPostgresUrl())('quran-sync serve --workers (PostgreSQL: nee
     const [victim, survivor] = childPids(serve.child.pid!);
     process.kill(victim!, 'SIGKILL');
     // Once the primary has seen the exit, the survivor takes every new connection until the replacement is up.
-    await until('the primary to see the exit', () => (serve.stderr().includes(`server process ${victim} exited (SIGKILL); starting another`) ? true : undefined));
+    await until('the primary to see the exit', () =>
+      serve.stderr().includes(`server process ${victim} exited (SIGKILL); starting another`) ? true : undefined,
+    );
     for (let i = 0; i < 6; i++) {
       expect((await fetch(`${serve.url}/health`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(10_000) })).status).toBe(200);
     }

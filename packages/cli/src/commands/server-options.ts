@@ -15,5 +15,9 @@ export interface DatabaseFlags {
 
 /** Resolves the full server configuration from flags (Commander already applied the env fallbacks). */
 export function configFromFlags(flags: DatabaseFlags & ServerConfigInput): ServerConfig {
-  return resolveServerConfig({ ...flags, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}), ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) });
+  return resolveServerConfig({
+    ...flags,
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+  });
 }

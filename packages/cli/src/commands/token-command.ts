@@ -26,7 +26,10 @@ export function registerTokenCommand(program: Command): void {
     program
       .command('token')
       .description("print a signed access token, made with the server's key file (no running server needed)")
-      .option('--user <id>', "act for this user: their id, the token's \"sub\" (see `quran-sync user list`; the dev user's id is dev). Omitted: a client token, as the client_credentials grant gives")
+      .option(
+        '--user <id>',
+        'act for this user: their id, the token\'s "sub" (see `quran-sync user list`; the dev user\'s id is dev). Omitted: a client token, as the client_credentials grant gives',
+      )
       .option('--client <id>', 'the client the token is issued to (send the same value as x-client-id)', DEV_CLIENT_ID)
       .requiredOption('--scopes <scopes>', 'space-separated scopes, e.g. "content" or "bookmark collection"')
       .addOption(new Option('--ttl <seconds>', 'lifetime in seconds').default(3600).argParser(parseTtl))
@@ -66,7 +69,9 @@ mint any token. After \`quran-sync keys rotate\`, restart the server before usin
       if (warning) process.stderr.write(`quran-sync token: ${warning}\n`);
       const signed = await signAccessToken(keys, { issuer, clientId: flags.client, userId: flags.user ?? null, scopes, ttlSeconds: flags.ttl });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ access_token: signed.token, token_type: 'bearer', expires_in: flags.ttl, scope: scopes.join(' '), expires_at: signed.expiresAt })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ access_token: signed.token, token_type: 'bearer', expires_in: flags.ttl, scope: scopes.join(' '), expires_at: signed.expiresAt })}\n`,
+        );
       } else {
         process.stdout.write(`${signed.token}\n`);
       }

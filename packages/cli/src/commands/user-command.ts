@@ -33,7 +33,13 @@ Passwords are stored as scrypt hashes. Stop a server running on the same embedde
     async (flags: DatabaseFlags & { json?: boolean }) => {
       const users = await withCliDatabase(configFromFlags(flags), (database) => listUsers(database.db));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(users.map((u) => ({ id: u.id, username: u.username, createdAt: u.createdAt.toISOString() })), null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify(
+            users.map((u) => ({ id: u.id, username: u.username, createdAt: u.createdAt.toISOString() })),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       process.stdout.write(users.length === 0 ? 'no users\n' : users.map((u) => `${u.id}  ${u.username}\n`).join(''));

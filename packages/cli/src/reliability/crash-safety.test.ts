@@ -75,7 +75,16 @@ describe(`crash safety: kill -9 under load, ${EPOCHS} times (${testPostgresUrl()
   let rowCounter = 0;
   const verseCounter = new Map<string, number>();
   let reader: ReferenceContentClient;
-  const figures = { kills: 0, ackedPushes: 0, unknownPushes: 0, appliedUnknownPushes: 0, ackedEdits: 0, unknownEdits: 0, compactedAway: 0, killedAfterMs: [] as number[] };
+  const figures = {
+    kills: 0,
+    ackedPushes: 0,
+    unknownPushes: 0,
+    appliedUnknownPushes: 0,
+    ackedEdits: 0,
+    unknownEdits: 0,
+    compactedAway: 0,
+    killedAfterMs: [] as number[],
+  };
 
   const url = () => {
     if (!serve) throw new NetworkError('server is down');
@@ -105,7 +114,14 @@ describe(`crash safety: kill -9 under load, ${EPOCHS} times (${testPostgresUrl()
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-crash-'));
-    env = { QS_ISSUER: ISSUER, QS_SEED: 'false', QS_DEV_CREDENTIALS: 'false', QS_RATE_LIMIT: 'false', QS_OVERLOAD_PROTECTION: 'false', QS_COMPACTION_INTERVAL_MS: '250' };
+    env = {
+      QS_ISSUER: ISSUER,
+      QS_SEED: 'false',
+      QS_DEV_CREDENTIALS: 'false',
+      QS_RATE_LIMIT: 'false',
+      QS_OVERLOAD_PROTECTION: 'false',
+      QS_COMPACTION_INTERVAL_MS: '250',
+    };
     const pgUrl = testPostgresUrl();
     if (pgUrl) {
       const schema = await createPostgresSchema(pgUrl, 'crash');
@@ -124,7 +140,8 @@ describe(`crash safety: kill -9 under load, ${EPOCHS} times (${testPostgresUrl()
     for (const user of [...USERS, DIRECT_USER]) tokens.set(user, await mint(user, ['sync', 'bookmark', 'note', 'collection']));
     tokens.set('editor', await mint(null, ['content.write']));
     tokens.set('reader', await mint(null, ['content']));
-    for (const id of RESOURCES) expect((await call('PUT', `/admin/v1/resources/translations/${id}`, tokens.get('editor')!, { status: 'public' })).status).toBe(200);
+    for (const id of RESOURCES)
+      expect((await call('PUT', `/admin/v1/resources/translations/${id}`, tokens.get('editor')!, { status: 'public' })).status).toBe(200);
     reader = new ReferenceContentClient(async (p) => call('GET', p, tokens.get('reader')!), FILTER, FILTER);
   }, 180_000);
 
@@ -216,9 +233,17 @@ describe(`crash safety: kill -9 under load, ${EPOCHS} times (${testPostgresUrl()
       const batchNo = edits.length + 1;
       const newIds = Array.from({ length: 5 + Math.floor(random() * 20) }, () => ++rowCounter);
       const existing = knownRows.get(resource) ?? [];
-      const updates = existing.length > 0 ? Array.from({ length: Math.min(existing.length, Math.floor(random() * 5)) }, () => existing[Math.floor(random() * existing.length)]!) : [];
+      const updates =
+        existing.length > 0
+          ? Array.from({ length: Math.min(existing.length, Math.floor(random() * 5)) }, () => existing[Math.floor(random() * existing.length)]!)
+          : [];
       const ids = [...new Set([...newIds, ...updates])];
-      const batch: EditBatch = { resource, body: { upsert: ids.map((id) => ({ id, verse_key: '1:1', text: `row ${id} v${batchNo}` })) }, newIds, outcome: 'pending' };
+      const batch: EditBatch = {
+        resource,
+        body: { upsert: ids.map((id) => ({ id, verse_key: '1:1', text: `row ${id} v${batchNo}` })) },
+        newIds,
+        outcome: 'pending',
+      };
       edits.push(batch);
       knownRows.set(resource, [...existing, ...newIds]);
       try {
@@ -305,8 +330,15 @@ describe(`crash safety: kill -9 under load, ${EPOCHS} times (${testPostgresUrl()
         const counts = batch.notes.map((n) => state.notes.get(n) ?? 0);
         const marks = batch.bookmarks.map((b) => (state.bookmarks.has(b) ? 1 : 0));
         const all = [...counts, ...marks];
-        expect(counts.every((c) => c <= 1), `epoch ${epoch}: ${batch.key} duplicated`).toBe(true);
-        if (batch.outcome === 'acked') expect(all.every((c) => c === 1), `epoch ${epoch}: acknowledged ${batch.key} lost (${all})`).toBe(true);
+        expect(
+          counts.every((c) => c <= 1),
+          `epoch ${epoch}: ${batch.key} duplicated`,
+        ).toBe(true);
+        if (batch.outcome === 'acked')
+          expect(
+            all.every((c) => c === 1),
+            `epoch ${epoch}: acknowledged ${batch.key} lost (${all})`,
+          ).toBe(true);
         if (batch.outcome === 'unknown') {
           const applied = all.every((c) => c === 1);
           expect(applied || all.every((c) => c === 0), `epoch ${epoch}: ${batch.key} half-applied (${all})`).toBe(true);

@@ -51,11 +51,21 @@ describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real s
     const tokens = new Map<string, Record<string, string>>();
     for (let i = 0; i < CONCURRENCY; i++) {
       const user = `restart-user-${i}`;
-      tokens.set(user, { 'x-auth-token': (await signAccessToken(keys, { issuer: ISSUER, clientId: 'app', userId: user, scopes: ['sync', 'note'], ttlSeconds: 3600 })).token, 'x-client-id': 'app' });
+      tokens.set(user, {
+        'x-auth-token': (await signAccessToken(keys, { issuer: ISSUER, clientId: 'app', userId: user, scopes: ['sync', 'note'], ttlSeconds: 3600 })).token,
+        'x-client-id': 'app',
+      });
     }
     headers = (user) => tokens.get(user)!;
-    reader = { 'x-auth-token': (await signAccessToken(keys, { issuer: ISSUER, clientId: 'app', scopes: ['content', 'content.write'], ttlSeconds: 3600 })).token, 'x-client-id': 'app' };
-    const put = await fetch(`${serve.url}/admin/v1/resources/translations/1`, { method: 'PUT', headers: { ...reader, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'public' }) });
+    reader = {
+      'x-auth-token': (await signAccessToken(keys, { issuer: ISSUER, clientId: 'app', scopes: ['content', 'content.write'], ttlSeconds: 3600 })).token,
+      'x-client-id': 'app',
+    };
+    const put = await fetch(`${serve.url}/admin/v1/resources/translations/1`, {
+      method: 'PUT',
+      headers: { ...reader, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'public' }),
+    });
     expect(put.status).toBe(200);
   }, 180_000);
 
@@ -123,7 +133,11 @@ describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real s
         let batch = 0;
         while (running) {
           batch++;
-          const upsert = [0, 1, 2].map((i) => ({ id: rowBase + batch * 3 + i, verse_key: `1:${1 + ((batch * 3 + i) % 7)}`, text: `${mode} row ${batch}.${i}` }));
+          const upsert = [0, 1, 2].map((i) => ({
+            id: rowBase + batch * 3 + i,
+            verse_key: `1:${1 + ((batch * 3 + i) % 7)}`,
+            text: `${mode} row ${batch}.${i}`,
+          }));
           for (;;) {
             const res = await timed('editorial', '/admin/v1/resources/translations/1/rows', {
               method: 'POST',
@@ -171,7 +185,10 @@ describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real s
       // Serve until every device got an answer after the restart, then a little more.
       const deadline = up + 30_000;
       while (Date.now() < deadline && !samples.some((s) => s.start > up && s.status === 200)) await sleep(100);
-      const firstOk = samples.filter((s) => s.start > up && s.status === 200).map((s) => s.end).sort((a, b) => a - b)[0];
+      const firstOk = samples
+        .filter((s) => s.start > up && s.status === 200)
+        .map((s) => s.end)
+        .sort((a, b) => a - b)[0];
       await sleep(2000);
       running = false;
       await Promise.all(devices);
@@ -203,7 +220,11 @@ describe.skipIf(!RUN)('database restarted under load (private PostgreSQL, real s
       for (const [user, notes] of acked) {
         const pull = await fetch(`${serve.url}/v1/sync?mutationsSince=0&limit=1000`, { headers: headers(user) });
         const bodies = ((await pull.json()) as { data: { mutations: Array<{ data: { body: string } }> } }).data.mutations.map((m) => m.data.body);
-        for (const note of notes) expect(bodies.filter((b) => b === note), `${user}: ${note}`).toHaveLength(1);
+        for (const note of notes)
+          expect(
+            bodies.filter((b) => b === note),
+            `${user}: ${note}`,
+          ).toHaveLength(1);
       }
       // Every acknowledged editorial batch is in the snapshot, row for row.
       const snapshot = await fetch(`${serve.url}/api/v4/resources/snapshots/translations/1`, { headers: reader });

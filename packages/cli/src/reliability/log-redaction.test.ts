@@ -21,7 +21,9 @@ describe('log redaction (real serve process, trace level)', () => {
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'qs-logs-'));
-    serve = await startServeProcess(['--port', '0', '--data-dir', dataDir], { env: { LOG_LEVEL: 'trace', QS_SEED: 'false', QS_ISSUER: 'http://quran-sync.log-test' } });
+    serve = await startServeProcess(['--port', '0', '--data-dir', dataDir], {
+      env: { LOG_LEVEL: 'trace', QS_SEED: 'false', QS_ISSUER: 'http://quran-sync.log-test' },
+    });
   }, 180_000);
   afterAll(async () => {
     await serve?.stop('SIGKILL');
@@ -34,7 +36,12 @@ describe('log redaction (real serve process, trace level)', () => {
     const clientToken = ((await client.json()) as { access_token: string }).access_token;
     secrets.add(clientToken);
     // client_secret_post: the secret in the form body.
-    const posted = await tokenRequest(serve.url, { grant_type: 'client_credentials', scope: 'content', client_id: DEV.clientId, client_secret: DEV.clientSecret });
+    const posted = await tokenRequest(serve.url, {
+      grant_type: 'client_credentials',
+      scope: 'content',
+      client_id: DEV.clientId,
+      client_secret: DEV.clientSecret,
+    });
     expect(posted.status).toBe(200);
     secrets.add(((await posted.json()) as { access_token: string }).access_token);
 
@@ -47,23 +54,43 @@ describe('log redaction (real serve process, trace level)', () => {
 
     const headers = { 'x-auth-token': rotated.access_token, 'x-client-id': DEV.clientId, cookie: 'qs_login=cookie-secret-77aa' };
     expect((await fetch(`${serve.url}/v1/sync?mutationsSince=0`, { headers })).status).toBe(200);
-    expect((await fetch(`${serve.url}/v1/bookmarks`, { headers: { authorization: `Bearer ${rotated.access_token}`, 'x-client-id': DEV.clientId } })).status).toBe(200);
-    expect((await fetch(`${serve.url}/api/v4/resources/sync?resources=translations:*&bootstrap=true`, { headers: { 'x-auth-token': clientToken, 'x-client-id': DEV.clientId } })).status).toBe(200);
+    expect(
+      (await fetch(`${serve.url}/v1/bookmarks`, { headers: { authorization: `Bearer ${rotated.access_token}`, 'x-client-id': DEV.clientId } })).status,
+    ).toBe(200);
+    expect(
+      (
+        await fetch(`${serve.url}/api/v4/resources/sync?resources=translations:*&bootstrap=true`, {
+          headers: { 'x-auth-token': clientToken, 'x-client-id': DEV.clientId },
+        })
+      ).status,
+    ).toBe(200);
     expect((await fetch(`${serve.url}/v1/bookmarks`, { headers: { 'x-auth-token': 'garbage.token.4242', 'x-client-id': DEV.clientId } })).status).toBe(401);
     expect((await fetch(`${serve.url}/userinfo`, { headers: { authorization: `Bearer ${rotated.access_token}` } })).status).toBe(200);
 
-    const basic = { authorization: `Basic ${Buffer.from(`${DEV.clientId}:${DEV.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' };
-    expect((await fetch(`${serve.url}/oauth2/introspect`, { method: 'POST', headers: basic, body: new URLSearchParams({ token: rotated.access_token }) })).status).toBe(200);
-    expect((await fetch(`${serve.url}/oauth2/revoke`, { method: 'POST', headers: basic, body: new URLSearchParams({ token: rotated.refresh_token }) })).status).toBe(200);
+    const basic = {
+      authorization: `Basic ${Buffer.from(`${DEV.clientId}:${DEV.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    expect(
+      (await fetch(`${serve.url}/oauth2/introspect`, { method: 'POST', headers: basic, body: new URLSearchParams({ token: rotated.access_token }) })).status,
+    ).toBe(200);
+    expect(
+      (await fetch(`${serve.url}/oauth2/revoke`, { method: 'POST', headers: basic, body: new URLSearchParams({ token: rotated.refresh_token }) })).status,
+    ).toBe(200);
     const wrong = await tokenRequest(serve.url, { grant_type: 'client_credentials' }, { clientId: DEV.clientId, clientSecret: 'WRONG-PASSWORD-1f9c' });
     expect(wrong.status).toBe(401);
-    await expect(loginForTokens(serve.url, { ...DEV, password: 'WRONG-PASSWORD-1f9c', scope: 'sync', redirectUri: 'http://127.0.0.1:8080/callback' })).rejects.toThrow();
+    await expect(
+      loginForTokens(serve.url, { ...DEV, password: 'WRONG-PASSWORD-1f9c', scope: 'sync', redirectUri: 'http://127.0.0.1:8080/callback' }),
+    ).rejects.toThrow();
 
     // Let the process flush its logs.
     await new Promise((resolve) => setTimeout(resolve, 500));
     // The one deliberate exception: on first start the server warns that the PUBLIC, documented development
     // credentials (dev-client / dev-secret, dev / dev-password) exist, naming them so operators notice.
-    const lines = serve.stdout().split('\n').filter((l) => l.startsWith('{') && !l.includes('"msg":"created development credentials'));
+    const lines = serve
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{') && !l.includes('"msg":"created development credentials'));
     const logs = lines.join('\n');
     expect(lines.length).toBeGreaterThan(20);
     expect(lines.some((l) => l.includes('"url":"/v1/sync?mutationsSince=0"'))).toBe(true);

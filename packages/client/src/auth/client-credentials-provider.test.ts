@@ -62,12 +62,20 @@ describe('ClientCredentialsTokenProvider (against a real server)', () => {
 
   it('does not retry a refusal, and reports it with the OAuth2 error code', async () => {
     const counter = countingFetch();
-    const p = new ClientCredentialsTokenProvider({ baseUrl: server.url, clientId: 'reader', clientSecret: 'wrong-secret', scope: 'content', fetch: counter.fetch });
+    const p = new ClientCredentialsTokenProvider({
+      baseUrl: server.url,
+      clientId: 'reader',
+      clientSecret: 'wrong-secret',
+      scope: 'content',
+      fetch: counter.fetch,
+    });
     const error = await p.getToken().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TokenRequestError);
     expect(error).toMatchObject({ status: 401, error: 'invalid_client' });
     expect(counter.tokenCalls()).toBe(1);
-    const badScope = await provider({ scope: 'content.write' }).getToken().catch((e: unknown) => e);
+    const badScope = await provider({ scope: 'content.write' })
+      .getToken()
+      .catch((e: unknown) => e);
     expect(badScope).toMatchObject({ status: 400, error: 'invalid_scope' });
   });
 
@@ -80,7 +88,12 @@ describe('ClientCredentialsTokenProvider (against a real server)', () => {
       if (failuresLeft-- > 0) throw new TypeError('fetch failed');
       return fetch(input, init);
     };
-    const p = provider({ fetch: flaky, random: () => 0.5, sleep: async (ms) => void delays.push(ms), backoff: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 4 } });
+    const p = provider({
+      fetch: flaky,
+      random: () => 0.5,
+      sleep: async (ms) => void delays.push(ms),
+      backoff: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 4 },
+    });
     const grant = await p.getToken();
     expect(grant.accessToken).toBeTruthy();
     expect(attempts).toBe(3);
@@ -111,7 +124,11 @@ describe('ClientCredentialsTokenProvider (against a real server)', () => {
   });
 
   it("waits the server's Retry-After on 429, within maxAttempts", async () => {
-    const limited = await startTestServer({ database: server.database, signingKeysFile: server.ctx.config.signingKeysFile, rateLimit: { enabled: true, perClient: 1, windowMs: 60_000 } });
+    const limited = await startTestServer({
+      database: server.database,
+      signingKeysFile: server.ctx.config.signingKeysFile,
+      rateLimit: { enabled: true, perClient: 1, windowMs: 60_000 },
+    });
     try {
       const delays: number[] = [];
       const counter = countingFetch();

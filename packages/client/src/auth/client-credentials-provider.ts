@@ -41,7 +41,12 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
     // Expiry is measured from before the request: the token may have been minted a little earlier than the
     // answer arrives, never later.
     const requestedAt = this.now();
-    const response = await requestToken(this.options, { clientId: this.options.clientId, clientSecret: this.options.clientSecret }, { grant_type: 'client_credentials', scope: this.scope }, 'any');
+    const response = await requestToken(
+      this.options,
+      { clientId: this.options.clientId, clientSecret: this.options.clientSecret },
+      { grant_type: 'client_credentials', scope: this.scope },
+      'any',
+    );
     const grant: AccessTokenGrant = { accessToken: response.access_token, clientId: this.options.clientId };
     this.cached = { grant, renewAt: requestedAt + response.expires_in * 1000 - (this.options.refreshMarginMs ?? 30_000) };
     return grant;

@@ -3,12 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { IndexedDbSessionStorage } from './indexeddb-session-storage.js';
 import type { UserSession } from './user-session.js';
 
-const session = (n: number): UserSession => ({ accessToken: `access-${n}`, refreshToken: `refresh-${n}`, expiresAt: 1_000 * n, scope: 'openid offline_access', idToken: null });
+const session = (n: number): UserSession => ({
+  accessToken: `access-${n}`,
+  refreshToken: `refresh-${n}`,
+  expiresAt: 1_000 * n,
+  scope: 'openid offline_access',
+  idToken: null,
+});
 
 describe('IndexedDbSessionStorage', () => {
   it('a save is visible to every other connection at once; save(null) ends it; keys are separate', async () => {
     const name = `session-${process.pid}-a`;
-    const [tabA, tabB, other] = [await IndexedDbSessionStorage.open({ name }), await IndexedDbSessionStorage.open({ name }), await IndexedDbSessionStorage.open({ name, key: 'other' })];
+    const [tabA, tabB, other] = [
+      await IndexedDbSessionStorage.open({ name }),
+      await IndexedDbSessionStorage.open({ name }),
+      await IndexedDbSessionStorage.open({ name, key: 'other' }),
+    ];
     expect(await tabB.load()).toBeNull();
     await tabA.save(session(1));
     expect(await tabB.load()).toEqual(session(1));

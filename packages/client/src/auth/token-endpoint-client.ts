@@ -91,7 +91,8 @@ export async function requestToken(
     if (response.ok) return parseTokenResponse(await response.json().catch(() => null));
     const payload = (await response.json().catch(() => null)) as { error?: unknown; error_description?: unknown; message?: unknown } | null;
     const code = typeof payload?.error === 'string' ? payload.error : null;
-    const description = typeof payload?.error_description === 'string' ? payload.error_description : typeof payload?.message === 'string' ? payload.message : response.statusText;
+    const description =
+      typeof payload?.error_description === 'string' ? payload.error_description : typeof payload?.message === 'string' ? payload.message : response.statusText;
     if (isRetryableStatus(response.status) && attempt < policy.maxAttempts) {
       await wait(retryDelay(attempt - 1, parseRetryAfter(response.headers.get('retry-after'), (options.now ?? Date.now)()), policy, options.random));
       continue;

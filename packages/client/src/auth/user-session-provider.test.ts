@@ -25,7 +25,14 @@ describe('UserSessionTokenProvider (against a real server)', () => {
   async function signIn(clientId: string, clientSecret?: string, scope = 'openid offline_access bookmark'): Promise<UserSession> {
     const pkce = await createPkcePair();
     const authorization = await authorizeWithLogin(server.url, { clientId, scope, username: 'aisha', password: PASSWORD, pkce });
-    return exchangeAuthorizationCode({ baseUrl: server.url, clientId, clientSecret: clientSecret ?? null, code: authorization.code, redirectUri: authorization.redirectUri, codeVerifier: pkce.verifier });
+    return exchangeAuthorizationCode({
+      baseUrl: server.url,
+      clientId,
+      clientSecret: clientSecret ?? null,
+      code: authorization.code,
+      redirectUri: authorization.redirectUri,
+      codeVerifier: pkce.verifier,
+    });
   }
 
   function recorder() {
@@ -41,7 +48,14 @@ describe('UserSessionTokenProvider (against a real server)', () => {
   it('builds the authorization URL the server serves', async () => {
     const pkce = await createPkcePair();
     expect(pkce.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const url = buildAuthorizationUrl({ baseUrl: server.url, clientId: 'mobile', redirectUri: 'http://127.0.0.1:9/callback', scope: 'openid', state: 's', codeChallenge: pkce.challenge });
+    const url = buildAuthorizationUrl({
+      baseUrl: server.url,
+      clientId: 'mobile',
+      redirectUri: 'http://127.0.0.1:9/callback',
+      scope: 'openid',
+      state: 's',
+      codeChallenge: pkce.challenge,
+    });
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('name="password"');
@@ -75,7 +89,13 @@ describe('UserSessionTokenProvider (against a real server)', () => {
   it('runs a single refresh for concurrent callers (a second one would be a reuse and end the login)', async () => {
     const session = await signIn('mobile');
     const r = recorder();
-    const provider = new UserSessionTokenProvider({ baseUrl: server.url, clientId: 'mobile', session: { ...session, expiresAt: Date.now() }, storage: r.storage, fetch: r.fetch });
+    const provider = new UserSessionTokenProvider({
+      baseUrl: server.url,
+      clientId: 'mobile',
+      session: { ...session, expiresAt: Date.now() },
+      storage: r.storage,
+      fetch: r.fetch,
+    });
     const grants = await Promise.all(Array.from({ length: 8 }, () => provider.getToken()));
     expect(new Set(grants.map((g) => g.accessToken)).size).toBe(1);
     expect(r.urls).toEqual(['/oauth2/token']);
@@ -89,7 +109,11 @@ describe('UserSessionTokenProvider (against a real server)', () => {
     const session = await signIn('mobile');
     const r = recorder();
     const provider = new UserSessionTokenProvider({ baseUrl: server.url, clientId: 'mobile', session, storage: r.storage, fetch: r.fetch });
-    const revoke = await fetch(`${server.url}/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: session.accessToken, client_id: 'mobile' }) });
+    const revoke = await fetch(`${server.url}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: session.accessToken, client_id: 'mobile' }),
+    });
     expect(revoke.status).toBe(200);
 
     const call = authorizedFetch(provider, { fetch: r.fetch });

@@ -88,7 +88,8 @@ export class UserSessionTokenProvider implements TokenProvider {
         // Another context refreshed: its tokens are the live ones (ours may be spent already).
         this.session = stored;
         this.stale = false;
-        if (this.now() < stored.expiresAt - (this.options.refreshMarginMs ?? 30_000)) return { accessToken: stored.accessToken, clientId: this.options.clientId };
+        if (this.now() < stored.expiresAt - (this.options.refreshMarginMs ?? 30_000))
+          return { accessToken: stored.accessToken, clientId: this.options.clientId };
         return this.refresh(stored);
       }
       return this.refresh(session);
@@ -107,7 +108,12 @@ export class UserSessionTokenProvider implements TokenProvider {
     const requestedAt = this.now();
     let response: Awaited<ReturnType<typeof requestToken>>;
     try {
-      response = await requestToken(this.options, { clientId: this.options.clientId, clientSecret: this.options.clientSecret ?? null }, { grant_type: 'refresh_token', refresh_token: session.refreshToken }, 'before-send');
+      response = await requestToken(
+        this.options,
+        { clientId: this.options.clientId, clientSecret: this.options.clientSecret ?? null },
+        { grant_type: 'refresh_token', refresh_token: session.refreshToken },
+        'before-send',
+      );
     } catch (error) {
       if (error instanceof TokenRequestError && error.error === 'invalid_grant') {
         await this.end();

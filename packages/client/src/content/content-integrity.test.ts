@@ -29,9 +29,27 @@ describe.each(STORE_KINDS)('content integrity (%s store)', (kind) => {
     const one = (await store.getResource('translations', 1))!;
     await store.write([
       { op: 'deleteRow', group: 'translations', resourceId: 1, recordType: 'translation', recordKey: '2' },
-      { op: 'upsertRow', group: 'translations', resourceId: 2, recordType: 'translation', recordKey: '1', data: { ...rows.translation(1, 1, 'tampered'), resource_content_id: 2 } },
-      { op: 'upsertRow', group: 'translations', resourceId: 1, recordType: 'translation', recordKey: '99', data: { ...rows.translation(99, 7, 'stray'), resource_content_id: 1 } },
-      { op: 'replaceResource', resource: { ...one, id: 7, resourceContentId: 7 }, rows: [{ recordType: 'translation', recordKey: '1', data: { ...rows.translation(1, 1, 'x'), resource_content_id: 7 } }] },
+      {
+        op: 'upsertRow',
+        group: 'translations',
+        resourceId: 2,
+        recordType: 'translation',
+        recordKey: '1',
+        data: { ...rows.translation(1, 1, 'tampered'), resource_content_id: 2 },
+      },
+      {
+        op: 'upsertRow',
+        group: 'translations',
+        resourceId: 1,
+        recordType: 'translation',
+        recordKey: '99',
+        data: { ...rows.translation(99, 7, 'stray'), resource_content_id: 1 },
+      },
+      {
+        op: 'replaceResource',
+        resource: { ...one, id: 7, resourceContentId: 7 },
+        rows: [{ recordType: 'translation', recordKey: '1', data: { ...rows.translation(1, 1, 'x'), resource_content_id: 7 } }],
+      },
     ]);
   }
 
@@ -111,7 +129,10 @@ describe.each(STORE_KINDS)('content integrity (%s store)', (kind) => {
     const client = newClient(store);
     try {
       expect((await client.sync()).integrity).toMatchObject({ full: true, checked: 2, repairs: [] });
-      await fx.editor.rows('translations', 1, { upsert: [rows.translation(2, 2, 't1-2 edited'), rows.translation(6, 6, 't1-6')], delete: [{ record_type: 'translation', id: 3 }] });
+      await fx.editor.rows('translations', 1, {
+        upsert: [rows.translation(2, 2, 't1-2 edited'), rows.translation(6, 6, 't1-6')],
+        delete: [{ record_type: 'translation', id: 3 }],
+      });
       rowsRead = 0;
       const incremental = await client.sync();
       expect(incremental.mode).toBe('incremental');

@@ -114,7 +114,8 @@ export class ContentIntegrityChecker {
         continue;
       }
       const digest = await this.localDigest(local, full);
-      if (!sameDigest(digest, expected)) repairs.push(await this.repair(group, s.resource_id, 'digest_mismatch', digest, expected, s.last_sequence, local, options.signal));
+      if (!sameDigest(digest, expected))
+        repairs.push(await this.repair(group, s.resource_id, 'digest_mismatch', digest, expected, s.last_sequence, local, options.signal));
     }
     for (const [key, r] of stored) {
       if (listed.has(key) || r.status !== 'available') continue;
@@ -174,4 +175,3 @@ export class ContentIntegrityChecker {
     return { group, id, problem, local, server: expected, healed: sameDigest(after, target) };
   }
 }
-

@@ -82,7 +82,13 @@ export class ContentRunApplier {
     const base = { group: m.resource_group, id: m.resource_id, sequence: m.sequence, changedAt: m.changed_at, freshAt: this.now() };
     switch (result.kind) {
       case 'snapshot': {
-        const resource: StoredResource = { ...base, resourceContentId: result.resourceContentId ?? m.resource_content_id, status: 'available', unavailableReason: null, etag: result.etag };
+        const resource: StoredResource = {
+          ...base,
+          resourceContentId: result.resourceContentId ?? m.resource_content_id,
+          status: 'available',
+          unavailableReason: null,
+          etag: result.etag,
+        };
         this.resources.set(key, resource);
         this.dirty.delete(key);
         this.counters.snapshotsFetched++;
@@ -99,7 +105,13 @@ export class ContentRunApplier {
         return;
       }
       case 'not_found': {
-        const resource: StoredResource = { ...base, resourceContentId: m.resource_content_id, status: 'unavailable', unavailableReason: 'snapshot_not_found', etag: null };
+        const resource: StoredResource = {
+          ...base,
+          resourceContentId: m.resource_content_id,
+          status: 'unavailable',
+          unavailableReason: 'snapshot_not_found',
+          etag: null,
+        };
         this.resources.set(key, resource);
         this.dirty.delete(key);
         this.counters.unavailable.push(key);
@@ -122,7 +134,14 @@ export class ContentRunApplier {
         return;
       case 'RESOURCE_UPDATE':
         // Metadata only: the rows are current; remember that we heard from the resource.
-        if (previous) this.touch(key, { ...previous, sequence: m.sequence, changedAt: m.changed_at, freshAt: this.now(), resourceContentId: m.resource_content_id ?? previous.resourceContentId });
+        if (previous)
+          this.touch(key, {
+            ...previous,
+            sequence: m.sequence,
+            changedAt: m.changed_at,
+            freshAt: this.now(),
+            resourceContentId: m.resource_content_id ?? previous.resourceContentId,
+          });
         return;
       case 'ROW_CREATE':
       case 'ROW_UPDATE':
@@ -142,7 +161,10 @@ export class ContentRunApplier {
           await this.queue({ op: 'deleteRow', group: m.resource_group, resourceId: m.resource_id, recordType: m.record_type!, recordKey: m.record_key! }, 1);
         } else {
           this.counters.rowsWritten++;
-          await this.queue({ op: 'upsertRow', group: m.resource_group, resourceId: m.resource_id, recordType: m.record_type!, recordKey: m.record_key!, data: m.data! }, 1);
+          await this.queue(
+            { op: 'upsertRow', group: m.resource_group, resourceId: m.resource_id, recordType: m.record_type!, recordKey: m.record_key!, data: m.data! },
+            1,
+          );
         }
         return;
       }

@@ -44,7 +44,8 @@ export interface DigestBase {
 export type KeptDigestChanges = Map<string, { readonly group: ResourceGroupName; readonly id: number; readonly digest: SetDigest | null }>;
 
 export const resourceRefKey = (group: string, id: number): string => `${group}:${id}`;
-export const rowRefKey = (group: string, resourceId: number, recordType: string, recordKey: string): string => `${group}:${resourceId}\u0000${recordType}\u0000${recordKey}`;
+export const rowRefKey = (group: string, resourceId: number, recordType: string, recordKey: string): string =>
+  `${group}:${resourceId}\u0000${recordType}\u0000${recordKey}`;
 
 export function digestReads(ops: readonly ContentStoreOp[]): DigestReads {
   const replaced = new Set<string>();
@@ -57,7 +58,12 @@ export function digestReads(ops: readonly ContentStoreOp[]): DigestReads {
       const key = resourceRefKey(op.group, op.resourceId);
       if (replaced.has(key)) continue;
       resources.set(key, { group: op.group, id: op.resourceId });
-      rows.set(rowRefKey(op.group, op.resourceId, op.recordType, op.recordKey), { group: op.group, resourceId: op.resourceId, recordType: op.recordType, recordKey: op.recordKey });
+      rows.set(rowRefKey(op.group, op.resourceId, op.recordType, op.recordKey), {
+        group: op.group,
+        resourceId: op.resourceId,
+        recordType: op.recordType,
+        recordKey: op.recordKey,
+      });
     }
   }
   return { resources: [...resources.values()], rows: [...rows.values()] };

@@ -36,7 +36,8 @@ function checkResource(resource: StoredResource, where: string): void {
   if (!isPlainObject(resource)) throw new ContentStoreError(`${where}: resource missing`);
   checkResourceRef(resource.group, resource.id, where);
   if (resource.status !== 'available' && resource.status !== 'unavailable') throw new ContentStoreError(`${where}: status must be available or unavailable`);
-  if (resource.resourceContentId !== null && !isId(resource.resourceContentId)) throw new ContentStoreError(`${where}: resourceContentId must be an id or null`);
+  if (resource.resourceContentId !== null && !isId(resource.resourceContentId))
+    throw new ContentStoreError(`${where}: resourceContentId must be an id or null`);
   if (!Number.isSafeInteger(resource.sequence) || resource.sequence < 0) throw new ContentStoreError(`${where}: sequence must be a non-negative integer`);
   if (!Number.isFinite(resource.freshAt)) throw new ContentStoreError(`${where}: freshAt must be a number`);
   if (resource.etag !== null && typeof resource.etag !== 'string') throw new ContentStoreError(`${where}: etag must be a string or null`);
@@ -82,7 +83,8 @@ export function validateContentStoreOps(ops: readonly ContentStoreOp[]): void {
         if (!isPlainObject(c) || typeof c.filter !== 'string' || c.filter.length === 0 || typeof c.token !== 'string' || c.token.length === 0) {
           throw new ContentStoreError(`${where}: checkpoint needs a filter and a token`);
         }
-        if (!Number.isSafeInteger(c.sequence) || (c.sequence as number) < 0 || !Number.isFinite(c.syncedAt)) throw new ContentStoreError(`${where}: checkpoint sequence/syncedAt invalid`);
+        if (!Number.isSafeInteger(c.sequence) || (c.sequence as number) < 0 || !Number.isFinite(c.syncedAt))
+          throw new ContentStoreError(`${where}: checkpoint sequence/syncedAt invalid`);
         return;
       }
       case 'clearCheckpoint':

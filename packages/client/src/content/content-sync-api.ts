@@ -68,10 +68,13 @@ export class ContentSyncApi {
     if (!page.has_more && page.next_sync_token === null) throw new ProtocolError('the final page carries no next_sync_token', url);
     if (page.has_more && page.next_sync_token !== null) throw new ProtocolError('a page with has_more carries a next_sync_token', url);
     for (const m of page.mutations) {
-      if (m.sequence > page.sync_until_sequence) throw new ProtocolError(`mutation ${m.sequence} lies above sync_until_sequence ${page.sync_until_sequence}`, url);
-      if ((m.type === 'RESOURCE_CREATE' || m.type === 'RESOURCE_INVALIDATE') && m.snapshot_url === null) throw new ProtocolError(`${m.type} without snapshot_url`, url);
+      if (m.sequence > page.sync_until_sequence)
+        throw new ProtocolError(`mutation ${m.sequence} lies above sync_until_sequence ${page.sync_until_sequence}`, url);
+      if ((m.type === 'RESOURCE_CREATE' || m.type === 'RESOURCE_INVALIDATE') && m.snapshot_url === null)
+        throw new ProtocolError(`${m.type} without snapshot_url`, url);
       if ((m.type === 'ROW_CREATE' || m.type === 'ROW_UPDATE') && m.data === null) throw new ProtocolError(`${m.type} without data`, url);
-      if (m.type.startsWith('ROW_') && (m.record_type === null || m.record_key === null)) throw new ProtocolError(`${m.type} without record_type/record_key`, url);
+      if (m.type.startsWith('ROW_') && (m.record_type === null || m.record_key === null))
+        throw new ProtocolError(`${m.type} without record_type/record_key`, url);
     }
     return { page, bytes };
   }
@@ -82,15 +85,19 @@ export class ContentSyncApi {
    */
   async snapshot(url: string, group: ResourceGroupName, id: number, etag: string | null, signal?: AbortSignal): Promise<SnapshotResult> {
     try {
-      return await this.transport.send(url, { accept: [304], headers: etag ? { [HEADERS.ifNoneMatch]: etag } : {}, ...(signal ? { signal } : {}) }, async (response) => {
-        if (response.status === 304) {
-          await response.body?.cancel();
-          return { kind: 'not_modified' } as const;
-        }
-        const { body, bytes } = await readJson(response, url);
-        const digest = parseResourceDigestHeader(response.headers.get(RESOURCE_DIGEST_HEADER));
-        return { kind: 'snapshot', ...snapshotRows(body, group, id, url), etag: response.headers.get(HEADERS.etag), bytes, digest } as const;
-      });
+      return await this.transport.send(
+        url,
+        { accept: [304], headers: etag ? { [HEADERS.ifNoneMatch]: etag } : {}, ...(signal ? { signal } : {}) },
+        async (response) => {
+          if (response.status === 304) {
+            await response.body?.cancel();
+            return { kind: 'not_modified' } as const;
+          }
+          const { body, bytes } = await readJson(response, url);
+          const digest = parseResourceDigestHeader(response.headers.get(RESOURCE_DIGEST_HEADER));
+          return { kind: 'snapshot', ...snapshotRows(body, group, id, url), etag: response.headers.get(HEADERS.etag), bytes, digest } as const;
+        },
+      );
     } catch (error) {
       if (error instanceof ApiError && error.contentSyncCode === 'snapshot_not_found') return { kind: 'not_found', message: error.message };
       throw error;
@@ -98,7 +105,12 @@ export class ContentSyncApi {
   }
 }
 
-async function fetchContentDigests(transport: HttpTransport, filter: string, token: string, signal?: AbortSignal): Promise<ContentDigestsResponse['digests'] | null> {
+async function fetchContentDigests(
+  transport: HttpTransport,
+  filter: string,
+  token: string,
+  signal?: AbortSignal,
+): Promise<ContentDigestsResponse['digests'] | null> {
   const url = `${CONTENT_LINK_PREFIX}/resources/digests?${new URLSearchParams({ resources: filter, sync_token: token }).toString()}`;
   try {
     const { body } = await transport.send(url, signal ? { signal } : {}, (response) => readJson(response, url));
@@ -107,7 +119,12 @@ async function fetchContentDigests(transport: HttpTransport, filter: string, tok
       d &&
       typeof d.sequence === 'number' &&
       Array.isArray(d.resources) &&
-      d.resources.every((r) => typeof r.resource_group === 'string' && Number.isInteger(r.resource_id) && (r.digest === null || (isDigestHex(r.digest) && Number.isInteger(r.row_count))));
+      d.resources.every(
+        (r) =>
+          typeof r.resource_group === 'string' &&
+          Number.isInteger(r.resource_id) &&
+          (r.digest === null || (isDigestHex(r.digest) && Number.isInteger(r.row_count))),
+      );
     if (!valid) throw new ProtocolError('digests answer does not match docs/integrity.md', url);
     return d;
   } catch (error) {
@@ -140,7 +157,8 @@ function snapshotRows(body: unknown, group: ResourceGroupName, id: number, url: 
     const r = record as Record<string, unknown> | null;
     if (!r || typeof r !== 'object' || !Number.isInteger(r.id)) throw new ProtocolError(`snapshot of ${group}:${id} has a record without an integer id`, url);
     const recordType = typeof r.record_type === 'string' ? r.record_type : single;
-    if (recordType === null || !types.has(recordType)) throw new ProtocolError(`snapshot of ${group}:${id} has a record of unknown type ${JSON.stringify(r.record_type)}`, url);
+    if (recordType === null || !types.has(recordType))
+      throw new ProtocolError(`snapshot of ${group}:${id} has a record of unknown type ${JSON.stringify(r.record_type)}`, url);
     rows.push({ recordType, recordKey: recordKeyOf(r.id as number), data: r });
   }
   const rcid = s.resource_content_id;

@@ -23,13 +23,15 @@ describe('ContentSyncClient against a real server', () => {
     new ContentSyncClient({ baseUrl: fx.server.url, resources, store, tokenProvider: fx.tokenProvider, ...extra });
 
   /** Real fetch, logging each request's path and headers. */
-  const loggingFetch = (log: Array<{ path: string; headers: Headers }>, before?: (path: string) => Promise<void>): FetchLike => async (input, init) => {
-    const url = new URL(String(input));
-    const path = url.pathname + url.search;
-    log.push({ path, headers: new Headers(init?.headers) });
-    await before?.(path);
-    return fetch(input, init);
-  };
+  const loggingFetch =
+    (log: Array<{ path: string; headers: Headers }>, before?: (path: string) => Promise<void>): FetchLike =>
+    async (input, init) => {
+      const url = new URL(String(input));
+      const path = url.pathname + url.search;
+      log.push({ path, headers: new Headers(init?.headers) });
+      await before?.(path);
+      return fetch(input, init);
+    };
 
   async function baseContent(): Promise<void> {
     await fx.editor.put('translations', 1, { metadata: { name: 'one' } });
@@ -57,7 +59,15 @@ describe('ContentSyncClient against a real server', () => {
     const expectConverged = async () => expect(await storeState(store)).toEqual(await serverPublicState(fx.server, FILTER));
 
     const boot = await client.sync();
-    expect(boot).toMatchObject({ mode: 'bootstrap', resynced: false, snapshotsFetched: 5, snapshotsNotModified: 0, rowsWritten: 14, previousSequence: null, filter: 'recitations:1;tafsirs:1;translations:*' });
+    expect(boot).toMatchObject({
+      mode: 'bootstrap',
+      resynced: false,
+      snapshotsFetched: 5,
+      snapshotsNotModified: 0,
+      rowsWritten: 14,
+      previousSequence: null,
+      filter: 'recitations:1;tafsirs:1;translations:*',
+    });
     await expectConverged();
     expect(await store.readCheckpoint()).toMatchObject({ filter: 'recitations:1;tafsirs:1;translations:*', sequence: boot.sequence, syncedAt: clock });
     expect((await store.getResource('translations', 1))?.etag).toMatch(/^W\/"translations-1-/);
@@ -71,14 +81,22 @@ describe('ContentSyncClient against a real server', () => {
       return summary;
     };
     // ROW_CREATE / ROW_UPDATE / ROW_DELETE
-    await step(() => fx.editor.rows('translations', 1, { upsert: [rows.translation(6, 6, 'new')] }), { mutationsApplied: 1, snapshotsFetched: 0, rowsWritten: 1 });
+    await step(() => fx.editor.rows('translations', 1, { upsert: [rows.translation(6, 6, 'new')] }), {
+      mutationsApplied: 1,
+      snapshotsFetched: 0,
+      rowsWritten: 1,
+    });
     expect((await store.getResource('translations', 1))?.etag).toBeNull(); // rows now differ from the snapshot
     await step(() => fx.editor.rows('translations', 1, { upsert: [rows.translation(2, 2, 'changed')] }), { mutationsApplied: 1, rowsWritten: 1 });
     expect((await store.getRow('translations', 1, 'translation', 2))?.data.text).toBe('changed');
     await step(() => fx.editor.rows('translations', 1, { delete: [{ record_type: 'translation', id: 3 }] }), { mutationsApplied: 1, rowsWritten: 0 });
     // RESOURCE_UPDATE: metadata only, the rows stay, the resource is marked fresh
     const before = await store.getResource('tafsirs', 1);
-    const update = await step(() => fx.editor.put('tafsirs', 1, { metadata: { name: 'renamed' } }), { mutationsApplied: 1, snapshotsFetched: 0, rowsWritten: 0 });
+    const update = await step(() => fx.editor.put('tafsirs', 1, { metadata: { name: 'renamed' } }), {
+      mutationsApplied: 1,
+      snapshotsFetched: 0,
+      rowsWritten: 0,
+    });
     expect(await store.getResource('tafsirs', 1)).toMatchObject({ freshAt: clock, sequence: update.sequence, etag: before!.etag });
     // RESOURCE_DELETE (each reason) and RESOURCE_CREATE
     await step(() => fx.editor.put('translations', 2, { status: 'hidden' }), { mutationsApplied: 1, resourcesRemoved: 1 });
@@ -111,7 +129,10 @@ describe('ContentSyncClient against a real server', () => {
     expect(await store.getResource('tafsirs', 3)).toBeNull();
     // Several kinds in one run, over several pages
     const perPage2 = newClient(store, FILTER, { perPage: 2, now: () => clock });
-    await fx.editor.rows('translations', 1, { upsert: [rows.translation(7, 7, 'seven'), rows.translation(8, 8, 'eight')], delete: [{ record_type: 'translation', id: 1 }] });
+    await fx.editor.rows('translations', 1, {
+      upsert: [rows.translation(7, 7, 'seven'), rows.translation(8, 8, 'eight')],
+      delete: [{ record_type: 'translation', id: 1 }],
+    });
     await fx.editor.put('tafsirs', 1, { status: 'hidden' });
     await fx.editor.invalidate('translations', 40);
     await fx.editor.rows('recitations', 1, { upsert: [rows.chapterAudioFile(2, 1, 2, 'd')] });
@@ -170,7 +191,15 @@ describe('ContentSyncClient against a real server', () => {
     client.setResources('translations:3,2');
     log.length = 0;
     const changed = await client.sync();
-    expect(changed).toMatchObject({ mode: 'bootstrap', resynced: false, snapshotsFetched: 1, snapshotsNotModified: 1, resourcesRemoved: 2, filter: 'translations:2,3', previousSequence: null });
+    expect(changed).toMatchObject({
+      mode: 'bootstrap',
+      resynced: false,
+      snapshotsFetched: 1,
+      snapshotsNotModified: 1,
+      resourcesRemoved: 2,
+      filter: 'translations:2,3',
+      previousSequence: null,
+    });
     expect(log.filter((r) => r.path.includes('/snapshots/translations/2'))[0]!.headers.get('if-none-match')).toMatch(/^W\//);
     expect((await store.listResources()).map((r) => `${r.group}:${r.id}`)).toEqual(['translations:2', 'translations:3']);
     expect(await storeState(store)).toEqual(await serverPublicState(fx.server, 'translations:2,3'));
@@ -234,7 +263,9 @@ describe('ContentSyncClient against a real server', () => {
     const again = await client.sync();
     expect(again).toMatchObject({ mode: 'bootstrap', snapshotsFetched: 0, snapshotsNotModified: 5, rowsWritten: 0 });
     expect(again.bytes).toBeLessThan(first.bytes);
-    expect(log.filter((r) => r.path.includes('/snapshots/')).map((r) => r.headers.get('if-none-match'))).toEqual(expect.arrayContaining([expect.stringMatching(/^W\//)]));
+    expect(log.filter((r) => r.path.includes('/snapshots/')).map((r) => r.headers.get('if-none-match'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^W\//)]),
+    );
     expect(await storeState(store)).toEqual(await serverPublicState(fx.server, FILTER));
   });
 
@@ -313,10 +344,19 @@ describe('ContentSyncClient against a real server', () => {
     expect(synced).toBe(1);
     expect(progress.length).toBeGreaterThan(5);
     for (let i = 1; i < progress.length; i++) {
-      for (const k of ['pages', 'mutationsApplied', 'snapshotsDone', 'rowsWritten', 'bytes'] as const) expect(progress[i]![k]).toBeGreaterThanOrEqual(progress[i - 1]![k]);
+      for (const k of ['pages', 'mutationsApplied', 'snapshotsDone', 'rowsWritten', 'bytes'] as const)
+        expect(progress[i]![k]).toBeGreaterThanOrEqual(progress[i - 1]![k]);
     }
     const last = progress.at(-1)!;
-    expect(last).toMatchObject({ mode: 'bootstrap', resourcesTotal: 5, snapshotsKnown: 5, snapshotsDone: 5, pages: summary.pages, rowsWritten: summary.rowsWritten, bytes: summary.bytes });
+    expect(last).toMatchObject({
+      mode: 'bootstrap',
+      resourcesTotal: 5,
+      snapshotsKnown: 5,
+      snapshotsDone: 5,
+      pages: summary.pages,
+      rowsWritten: summary.rowsWritten,
+      bytes: summary.bytes,
+    });
     expect(progress.filter((p) => p.resourcesTotal === null).every((p) => p.snapshotsDone === 0)).toBe(true);
   });
 
@@ -387,7 +427,12 @@ describe('ContentSyncClient against a real server', () => {
       baseUrl: fx.server.url,
       resources: FILTER,
       store,
-      tokenProvider: new ClientCredentialsTokenProvider({ baseUrl: fx.server.url, clientId: 'sdk-reader', clientSecret: 'sdk-reader-secret', scope: 'content' }),
+      tokenProvider: new ClientCredentialsTokenProvider({
+        baseUrl: fx.server.url,
+        clientId: 'sdk-reader',
+        clientSecret: 'sdk-reader-secret',
+        scope: 'content',
+      }),
       now: () => clock,
     });
     expect(await client.freshness()).toEqual({ lastSyncedAt: null, sequence: null, stale: true });
@@ -395,7 +440,9 @@ describe('ContentSyncClient against a real server', () => {
     expect(await client.freshness()).toEqual({ lastSyncedAt: clock, sequence: summary.sequence, stale: false });
     clock += 7 * 86_400_000 + 1;
     expect((await client.freshness()).stale).toBe(true);
-    expect(() => new ContentSyncClient({ baseUrl: fx.server.url, resources: 'videos:1', store, tokenProvider: fx.tokenProvider })).toThrow(/unknown resource group/);
+    expect(() => new ContentSyncClient({ baseUrl: fx.server.url, resources: 'videos:1', store, tokenProvider: fx.tokenProvider })).toThrow(
+      /unknown resource group/,
+    );
     expect(() => newClient(store, FILTER, { perPage: 101 })).toThrow(RangeError);
   });
 });

@@ -162,7 +162,11 @@ export class ContentSyncClient {
   async freshness(): Promise<{ lastSyncedAt: number | null; sequence: number | null; stale: boolean }> {
     const checkpoint = await this.options.store.readCheckpoint();
     const current = checkpoint?.filter === this.filter.canonical ? checkpoint : null;
-    return { lastSyncedAt: current?.syncedAt ?? null, sequence: current?.sequence ?? null, stale: current === null || this.now() - current.syncedAt > MAX_CONTENT_AGE_MS };
+    return {
+      lastSyncedAt: current?.syncedAt ?? null,
+      sequence: current?.sequence ?? null,
+      stale: current === null || this.now() - current.syncedAt > MAX_CONTENT_AGE_MS,
+    };
   }
 
   start(options: StartOptions = {}): void {
@@ -185,7 +189,10 @@ export class ContentSyncClient {
           // The run already retried its requests; space further runs out, up to the interval, and never
           // before the server's Retry-After.
           const retryAfter = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
-          delay = Math.max(retryAfter, 1000 + Math.min(intervalMs, backoffDelay(failures++, { baseDelayMs: 2000, maxDelayMs: intervalMs, maxAttempts: Infinity }, this.options.random)));
+          delay = Math.max(
+            retryAfter,
+            1000 + Math.min(intervalMs, backoffDelay(failures++, { baseDelayMs: 2000, maxDelayMs: intervalMs, maxAttempts: Infinity }, this.options.random)),
+          );
         }
         try {
           await wait(delay, controller.signal);

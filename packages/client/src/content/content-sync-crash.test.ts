@@ -63,7 +63,10 @@ describe('content sync survives a crash at any await point', () => {
   /** Every kind of change, spread over several pages of the incremental run. */
   async function edits(): Promise<void> {
     await fx.editor.put('translations', 1, { metadata: { v: 2 } });
-    await fx.editor.rows('translations', 1, { upsert: [rows.translation(1, 1, 'edited'), rows.translation(4, 4, 'new')], delete: [{ record_type: 'translation', id: 2 }] });
+    await fx.editor.rows('translations', 1, {
+      upsert: [rows.translation(1, 1, 'edited'), rows.translation(4, 4, 'new')],
+      delete: [{ record_type: 'translation', id: 2 }],
+    });
     await fx.editor.put('translations', 2, { status: 'hidden' });
     await fx.editor.invalidate('translations', 3);
     await fx.editor.put('recitations', 1, { resource_content_id: 72 });

@@ -44,8 +44,10 @@ describe('ContentSyncClient under faults', () => {
   it('waits out 503 and 429 with Retry-After from a proxy, then completes', async () => {
     let snapshotsSeen = 0;
     const p = await proxy((req, i) => {
-      if (i === 0) return { kind: 'respond', status: 503, headers: { 'retry-after': '1' }, body: '{"message":"overloaded","type":"service_unavailable","success":false}' };
-      if (req.url?.includes('/snapshots/') && snapshotsSeen++ === 0) return { kind: 'respond', status: 429, headers: { 'retry-after': '1' }, body: '{"message":"slow down","type":"rate_limit_exceeded","success":false}' };
+      if (i === 0)
+        return { kind: 'respond', status: 503, headers: { 'retry-after': '1' }, body: '{"message":"overloaded","type":"service_unavailable","success":false}' };
+      if (req.url?.includes('/snapshots/') && snapshotsSeen++ === 0)
+        return { kind: 'respond', status: 429, headers: { 'retry-after': '1' }, body: '{"message":"slow down","type":"rate_limit_exceeded","success":false}' };
       return { kind: 'forward' };
     });
     const store = new MemoryContentStore();

@@ -19,7 +19,13 @@ import type { ContentStore } from './content-store.js';
 type Group = 'translations' | 'recitations';
 type Edit =
   | { kind: 'put'; group: Group; id: number; status: string; meta: number }
-  | { kind: 'rows'; group: Group; id: number; upsert: Array<{ id: number; text: string; verse: number; chapter: boolean }>; del: Array<{ id: number; chapter: boolean }> }
+  | {
+      kind: 'rows';
+      group: Group;
+      id: number;
+      upsert: Array<{ id: number; text: string; verse: number; chapter: boolean }>;
+      del: Array<{ id: number; chapter: boolean }>;
+    }
   | { kind: 'invalidate'; group: Group; id: number }
   | { kind: 'expire' };
 type Interruption = { kind: 'none' } | { kind: 'crash' | 'abort' | 'offline'; at: number };
@@ -30,10 +36,33 @@ type Step =
 
 const group = fc.constantFrom<Group>('translations', 'recitations');
 const id = fc.integer({ min: 1, max: 3 });
-const rowEdit = fc.record({ id: fc.integer({ min: 1, max: 4 }), text: fc.constantFrom('a', 'b', 'c'), verse: fc.integer({ min: 1, max: 7 }), chapter: fc.boolean() });
+const rowEdit = fc.record({
+  id: fc.integer({ min: 1, max: 4 }),
+  text: fc.constantFrom('a', 'b', 'c'),
+  verse: fc.integer({ min: 1, max: 7 }),
+  chapter: fc.boolean(),
+});
 const edit: fc.Arbitrary<Edit> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('put' as const), group, id, status: fc.constantFrom('public', 'public', 'public', 'hidden', 'deleted', 'unapproved'), meta: fc.integer({ min: 0, max: 2 }) }) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('rows' as const), group, id, upsert: fc.array(rowEdit, { minLength: 1, maxLength: 4 }), del: fc.array(fc.record({ id: fc.integer({ min: 1, max: 4 }), chapter: fc.boolean() }), { maxLength: 2 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('put' as const),
+      group,
+      id,
+      status: fc.constantFrom('public', 'public', 'public', 'hidden', 'deleted', 'unapproved'),
+      meta: fc.integer({ min: 0, max: 2 }),
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('rows' as const),
+      group,
+      id,
+      upsert: fc.array(rowEdit, { minLength: 1, maxLength: 4 }),
+      del: fc.array(fc.record({ id: fc.integer({ min: 1, max: 4 }), chapter: fc.boolean() }), { maxLength: 2 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), group, id }) },
   { weight: 1, arbitrary: fc.constant<Edit>({ kind: 'expire' }) },
 );
@@ -46,7 +75,15 @@ const interruption: fc.Arbitrary<Interruption> = fc.oneof(
 const FILTERS = ['translations:*;recitations:*', 'translations:1,2;recitations:2', 'translations:*', 'recitations:1,3;translations:3'];
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: edit.map((e): Step => ({ kind: 'edit', edit: e })) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('sync' as const), perPage: fc.integer({ min: 1, max: 4 }), interruption, midRun: fc.array(fc.record({ before: fc.integer({ min: 1, max: 12 }), edit }), { maxLength: 3 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('sync' as const),
+      perPage: fc.integer({ min: 1, max: 4 }),
+      interruption,
+      midRun: fc.array(fc.record({ before: fc.integer({ min: 1, max: 12 }), edit }), { maxLength: 3 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constantFrom(...FILTERS).map((filter): Step => ({ kind: 'filter', filter })) },
 );
 const initial = fc.subarray(
@@ -66,7 +103,12 @@ describe('content sync model test (fast-check, real server)', () => {
     const ok = [200, 404, 409];
     switch (e.kind) {
       case 'put':
-        await fx.editor.put(e.group, e.id, { status: e.status, metadata: { v: e.meta }, ...(e.group === 'recitations' ? { resource_content_id: 70 + (e.meta % 2) } : {}) }, ok);
+        await fx.editor.put(
+          e.group,
+          e.id,
+          { status: e.status, metadata: { v: e.meta }, ...(e.group === 'recitations' ? { resource_content_id: 70 + (e.meta % 2) } : {}) },
+          ok,
+        );
         return;
       case 'invalidate':
         await fx.editor.invalidate(e.group, e.id, ok);
@@ -95,30 +137,36 @@ describe('content sync model test (fast-check, real server)', () => {
 
   it('any history of edits and interrupted runs converges to the public state', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...STORE_KINDS), fc.constantFrom(...FILTERS), initial, fc.array(step, { minLength: 3, maxLength: 16 }), async (kind, firstFilter, created, steps) => {
-        await resetContent(fx.server);
-        for (const e of created) await apply(e);
-        const disk = await createStore(kind);
-        let filter = firstFilter;
-        try {
-          for (const s of steps) {
-            if (s.kind === 'edit') await apply(s.edit);
-            else if (s.kind === 'filter') filter = s.filter;
-            else await interruptedRun(disk, filter, s);
+      fc.asyncProperty(
+        fc.constantFrom(...STORE_KINDS),
+        fc.constantFrom(...FILTERS),
+        initial,
+        fc.array(step, { minLength: 3, maxLength: 16 }),
+        async (kind, firstFilter, created, steps) => {
+          await resetContent(fx.server);
+          for (const e of created) await apply(e);
+          const disk = await createStore(kind);
+          let filter = firstFilter;
+          try {
+            for (const s of steps) {
+              if (s.kind === 'edit') await apply(s.edit);
+              else if (s.kind === 'filter') filter = s.filter;
+              else await interruptedRun(disk, filter, s);
+            }
+            const final = await client(disk, filter, 3).sync();
+            if (final.resynced) coverage.resyncs++;
+            const expected = await serverPublicState(fx.server, filter);
+            coverage.runs++;
+            const publicRows = Object.values(expected).reduce((n, r) => n + Object.keys(r).length, 0);
+            coverage.rows += publicRows;
+            if (publicRows > 0) coverage.runsWithRows++;
+            expect(await storeState(disk)).toEqual(expected);
+            expect(await client(disk, filter, 100).sync()).toMatchObject({ mode: 'incremental', mutationsApplied: 0 });
+          } finally {
+            await disk.close();
           }
-          const final = await client(disk, filter, 3).sync();
-          if (final.resynced) coverage.resyncs++;
-          const expected = await serverPublicState(fx.server, filter);
-          coverage.runs++;
-          const publicRows = Object.values(expected).reduce((n, r) => n + Object.keys(r).length, 0);
-          coverage.rows += publicRows;
-          if (publicRows > 0) coverage.runsWithRows++;
-          expect(await storeState(disk)).toEqual(expected);
-          expect(await client(disk, filter, 100).sync()).toMatchObject({ mode: 'incremental', mutationsApplied: 0 });
-        } finally {
-          await disk.close();
-        }
-      }),
+        },
+      ),
       { numRuns: Number(process.env.QS_PROPERTY_RUNS ?? 60) },
     );
     // Guard against a generator that stopped exercising what it claims to.

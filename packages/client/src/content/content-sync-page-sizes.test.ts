@@ -41,7 +41,10 @@ describe('content sync at every page size', () => {
       expect(await storeState(store), `bootstrap per_page=${perPage}`).toEqual(await serverPublicState(fx.server, FILTER));
       // Three row changes, a hide and a show: five mutations in the window.
       const n = (perPage % 8) + 1;
-      await fx.editor.rows('translations', n, { upsert: [rows.translation(1, 1, `p${perPage}`), rows.translation(9, 9, `new${perPage}`)], delete: [{ record_type: 'translation', id: 2 }] });
+      await fx.editor.rows('translations', n, {
+        upsert: [rows.translation(1, 1, `p${perPage}`), rows.translation(9, 9, `new${perPage}`)],
+        delete: [{ record_type: 'translation', id: 2 }],
+      });
       await fx.editor.put('tafsirs', (perPage % 4) + 1, { status: perPage % 2 === 0 ? 'hidden' : 'public', metadata: { p: perPage } });
       await fx.editor.rows('translations', n, { upsert: [rows.translation(2, 2, 'back')] });
       const inc = await client.sync();

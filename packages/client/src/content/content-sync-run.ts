@@ -50,10 +50,25 @@ export async function runContentSync(o: ContentRunOptions): Promise<ContentSyncS
   const sameFilter = checkpoint !== null && checkpoint.filter === canonical;
   let token = sameFilter ? checkpoint.token : null;
   let mode: 'bootstrap' | 'incremental' = token === null ? 'bootstrap' : 'incremental';
-  const counters: RunCounters = { mutationsApplied: 0, snapshotsFetched: 0, snapshotsNotModified: 0, rowsWritten: 0, resourcesRemoved: 0, bytes: 0, unavailable: [] };
+  const counters: RunCounters = {
+    mutationsApplied: 0,
+    snapshotsFetched: 0,
+    snapshotsNotModified: 0,
+    rowsWritten: 0,
+    resourcesRemoved: 0,
+    bytes: 0,
+    unavailable: [],
+  };
   const progress = { pages: 0, mutationsKnown: 0, resourcesTotal: null as number | null, snapshotsKnown: 0, snapshotsDone: 0 };
   const report = (): void =>
-    o.onProgress({ mode, ...progress, mutationsApplied: counters.mutationsApplied, rowsWritten: counters.rowsWritten, bytes: counters.bytes, elapsedMs: o.now() - started });
+    o.onProgress({
+      mode,
+      ...progress,
+      mutationsApplied: counters.mutationsApplied,
+      rowsWritten: counters.rowsWritten,
+      bytes: counters.bytes,
+      elapsedMs: o.now() - started,
+    });
 
   let resynced = false;
   let recoveries = 0;
@@ -157,10 +172,19 @@ export async function runContentSync(o: ContentRunOptions): Promise<ContentSyncS
    * position. `final` (last page only) yields the ops that must land in the same batch as the last
    * changes: the checkpoint, after every snapshot of the run.
    */
-  async function applyPage(applier: ContentRunApplier, mutations: readonly ContentSyncMutation[], final: (() => Promise<ContentStoreOp[]>) | null): Promise<void> {
+  async function applyPage(
+    applier: ContentRunApplier,
+    mutations: readonly ContentSyncMutation[],
+    final: (() => Promise<ContentStoreOp[]>) | null,
+  ): Promise<void> {
     const jobs = applier.planSnapshots(mutations);
     progress.snapshotsKnown += jobs.length;
-    const prefetcher = new SnapshotPrefetcher(jobs, o.snapshotConcurrency, (job, signal) => o.api.snapshot(job.url, job.group, job.id, job.etag, signal), o.signal);
+    const prefetcher = new SnapshotPrefetcher(
+      jobs,
+      o.snapshotConcurrency,
+      (job, signal) => o.api.snapshot(job.url, job.group, job.id, job.etag, signal),
+      o.signal,
+    );
     try {
       let next = 0;
       for (const m of mutations) {

@@ -20,7 +20,13 @@ describe('bootstrap of all seeded content', () => {
     const { accessToken, clientId } = await fx.tokenProvider.getToken();
     const headers = { 'x-auth-token': accessToken, 'x-client-id': clientId };
 
-    const publicResources = await fx.server.ctx.db.selectFrom('content_resources').select(['resource_group', 'resource_id']).where('status', '=', 'public').orderBy('resource_group').orderBy('resource_id').execute();
+    const publicResources = await fx.server.ctx.db
+      .selectFrom('content_resources')
+      .select(['resource_group', 'resource_id'])
+      .where('status', '=', 'public')
+      .orderBy('resource_group')
+      .orderBy('resource_id')
+      .execute();
     expect(new Set(publicResources.map((r) => r.resource_group)).size).toBe(RESOURCE_GROUP_NAMES.length);
     expect((await store.listResources()).map((r) => `${r.group}:${r.id}`)).toEqual(publicResources.map((r) => `${r.resource_group}:${r.resource_id}`));
 
@@ -29,7 +35,10 @@ describe('bootstrap of all seeded content', () => {
       const response = await fetch(`${fx.server.url}/api/v4/resources/snapshots/${r.group}/${r.id}`, { headers });
       const snapshot = (await response.json()) as ContentSnapshot;
       const stored = await store.listRows(r.group, r.id);
-      expect(stored.map((row) => row.data), `${r.group}:${r.id}`).toEqual(snapshot.records);
+      expect(
+        stored.map((row) => row.data),
+        `${r.group}:${r.id}`,
+      ).toEqual(snapshot.records);
       expect(r).toMatchObject({ status: 'available', resourceContentId: snapshot.resource_content_id, etag: response.headers.get('etag') });
       total += stored.length;
     }

@@ -11,11 +11,51 @@ import {
 
 /** The table of the module's header comment, written out independently: every (state, event) pair. */
 const EXPECTED: Record<ContentSyncState, Record<ContentSyncEvent, ContentSyncState | 'invalid'>> = {
-  idle: { begin_bootstrap: 'bootstrapping', begin_incremental: 'syncing', recover: 'invalid', restart_bootstrap: 'invalid', complete: 'invalid', fail: 'error', cancel: 'invalid' },
-  error: { begin_bootstrap: 'bootstrapping', begin_incremental: 'syncing', recover: 'invalid', restart_bootstrap: 'invalid', complete: 'invalid', fail: 'error', cancel: 'invalid' },
-  bootstrapping: { begin_bootstrap: 'invalid', begin_incremental: 'invalid', recover: 'recovering', restart_bootstrap: 'invalid', complete: 'idle', fail: 'error', cancel: 'idle' },
-  syncing: { begin_bootstrap: 'invalid', begin_incremental: 'invalid', recover: 'recovering', restart_bootstrap: 'invalid', complete: 'idle', fail: 'error', cancel: 'idle' },
-  recovering: { begin_bootstrap: 'invalid', begin_incremental: 'invalid', recover: 'invalid', restart_bootstrap: 'bootstrapping', complete: 'invalid', fail: 'error', cancel: 'idle' },
+  idle: {
+    begin_bootstrap: 'bootstrapping',
+    begin_incremental: 'syncing',
+    recover: 'invalid',
+    restart_bootstrap: 'invalid',
+    complete: 'invalid',
+    fail: 'error',
+    cancel: 'invalid',
+  },
+  error: {
+    begin_bootstrap: 'bootstrapping',
+    begin_incremental: 'syncing',
+    recover: 'invalid',
+    restart_bootstrap: 'invalid',
+    complete: 'invalid',
+    fail: 'error',
+    cancel: 'invalid',
+  },
+  bootstrapping: {
+    begin_bootstrap: 'invalid',
+    begin_incremental: 'invalid',
+    recover: 'recovering',
+    restart_bootstrap: 'invalid',
+    complete: 'idle',
+    fail: 'error',
+    cancel: 'idle',
+  },
+  syncing: {
+    begin_bootstrap: 'invalid',
+    begin_incremental: 'invalid',
+    recover: 'recovering',
+    restart_bootstrap: 'invalid',
+    complete: 'idle',
+    fail: 'error',
+    cancel: 'idle',
+  },
+  recovering: {
+    begin_bootstrap: 'invalid',
+    begin_incremental: 'invalid',
+    recover: 'invalid',
+    restart_bootstrap: 'bootstrapping',
+    complete: 'invalid',
+    fail: 'error',
+    cancel: 'idle',
+  },
 };
 
 describe('content sync state machine', () => {
@@ -37,6 +77,13 @@ describe('content sync state machine', () => {
     m.fire('fail');
     m.fire('begin_bootstrap');
     m.fire('complete');
-    expect(changes).toEqual(['idle>syncing', 'syncing>recovering', 'recovering>bootstrapping', 'bootstrapping>error', 'error>bootstrapping', 'bootstrapping>idle']);
+    expect(changes).toEqual([
+      'idle>syncing',
+      'syncing>recovering',
+      'recovering>bootstrapping',
+      'bootstrapping>error',
+      'error>bootstrapping',
+      'bootstrapping>idle',
+    ]);
   });
 });

@@ -91,7 +91,8 @@ export class IndexedDbContentStore implements ContentStore {
     // Read what the digests need before the write transaction, which must not wait on anything else.
     const reads = digestReads(ops);
     const baseDigests = new Map<string, SetDigest>();
-    for (const r of reads.resources) baseDigests.set(resourceRefKey(r.group, r.id), (await this.readDigest(r.group, r.id)) ?? (await computeStoredDigest(this, r.group, r.id)));
+    for (const r of reads.resources)
+      baseDigests.set(resourceRefKey(r.group, r.id), (await this.readDigest(r.group, r.id)) ?? (await computeStoredDigest(this, r.group, r.id)));
     const baseRows = new Map<string, unknown>();
     for (const r of reads.rows) {
       const row = await this.db.get('rows', [r.group, r.resourceId, r.recordType, r.recordKey]);

@@ -146,7 +146,14 @@ describe('content sync: two contexts on one IndexedDB store', () => {
     await fx.editor.rows('translations', 31, { upsert: [1, 2, 3].map((i) => rows.translation(i, i, `t31-${i}`)) });
     const name = dbName('tabs-content');
     const locks = new NamedLocks();
-    const open = async () => new ContentSyncClient({ baseUrl: fx.server.url, resources: 'translations:31', store: await IndexedDbContentStore.open({ name }), tokenProvider: fx.tokenProvider, crossContext: { lock: locks } });
+    const open = async () =>
+      new ContentSyncClient({
+        baseUrl: fx.server.url,
+        resources: 'translations:31',
+        store: await IndexedDbContentStore.open({ name }),
+        tokenProvider: fx.tokenProvider,
+        crossContext: { lock: locks },
+      });
     const [a, b] = [await open(), await open()];
     try {
       const elsewhere: ContentSyncSummary[] = [];
@@ -178,8 +185,20 @@ describe('UserSessionTokenProvider: two contexts sharing one stored session', ()
   it('refreshes once for both tabs; the other tab adopts the rotated session instead of spending the old refresh token', async () => {
     // Without the lock and load(), both tabs present the same refresh token: the second use revokes the login.
     const pkce = await createPkcePair();
-    const authorization = await authorizeWithLogin(server.url, { clientId: 'spa', scope: 'openid offline_access bookmark', username: 'zaid', password: 'correct horse battery', pkce });
-    const session = await exchangeAuthorizationCode({ baseUrl: server.url, clientId: 'spa', code: authorization.code, redirectUri: authorization.redirectUri, codeVerifier: pkce.verifier });
+    const authorization = await authorizeWithLogin(server.url, {
+      clientId: 'spa',
+      scope: 'openid offline_access bookmark',
+      username: 'zaid',
+      password: 'correct horse battery',
+      pkce,
+    });
+    const session = await exchangeAuthorizationCode({
+      baseUrl: server.url,
+      clientId: 'spa',
+      code: authorization.code,
+      redirectUri: authorization.redirectUri,
+      codeVerifier: pkce.verifier,
+    });
     let stored: UserSession | null = { ...session, expiresAt: Date.now() };
     const storage = { save: (s: UserSession | null) => void (stored = s), load: () => stored };
     const tokenCalls: string[] = [];

@@ -50,13 +50,21 @@ describe('HttpTransport', () => {
     expect(oauth).toMatchObject({ envelope: 'oauth2' });
     expect([400, 401]).toContain((oauth as ApiError).status);
 
-    expect(parseErrorEnvelope({ success: false, error: { code: 'OutOfSyncError', message: 'm' } })).toEqual({ envelope: 'sync', code: 'OutOfSyncError', message: 'm' });
+    expect(parseErrorEnvelope({ success: false, error: { code: 'OutOfSyncError', message: 'm' } })).toEqual({
+      envelope: 'sync',
+      code: 'OutOfSyncError',
+      message: 'm',
+    });
     expect(parseErrorEnvelope('<html>')).toBeNull();
   });
 
   it('honours Retry-After on 503 and 429 before retrying, then succeeds', async () => {
     const p = await proxy((_req, i) =>
-      i === 0 ? { kind: 'respond', status: 503, headers: { 'retry-after': '1' } } : i === 1 ? { kind: 'respond', status: 429, headers: { 'retry-after': '1' } } : { kind: 'forward' },
+      i === 0
+        ? { kind: 'respond', status: 503, headers: { 'retry-after': '1' } }
+        : i === 1
+          ? { kind: 'respond', status: 429, headers: { 'retry-after': '1' } }
+          : { kind: 'forward' },
     );
     const retries: RetryInfo[] = [];
     const t = new HttpTransport({ baseUrl: p.url, tokenProvider: provider, onRetry: (r) => retries.push(r) });

@@ -136,14 +136,20 @@ export class HttpTransport {
         const apiError = await apiErrorFrom(response, url, this.now());
         failure = apiError;
         retryAfterMs = apiError.retryAfterMs;
-        retryable = response.status === 429 || response.status === 502 || response.status === 503 || response.status === 504 || (response.status === 500 && idempotent);
+        retryable =
+          response.status === 429 || response.status === 502 || response.status === 503 || response.status === 504 || (response.status === 500 && idempotent);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (!(error instanceof TypeError) && !timedOut) throw error;
         // Messages name the endpoint without its query string: it can carry long tokens and cursors.
         const reason = timedOut ? 'timeout' : describeCause(error);
         const where = withoutQuery(url);
-        failure = new NetworkError(timedOut ? `no answer from ${where} within ${this.options.attemptTimeoutMs ?? 30_000} ms` : `cannot reach ${where}: ${reason}`, url, reason, { cause: error });
+        failure = new NetworkError(
+          timedOut ? `no answer from ${where} within ${this.options.attemptTimeoutMs ?? 30_000} ms` : `cannot reach ${where}: ${reason}`,
+          url,
+          reason,
+          { cause: error },
+        );
         retryable = idempotent || neverSent(error);
       } finally {
         clearTimeout(timer);

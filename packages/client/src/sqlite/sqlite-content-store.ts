@@ -1,5 +1,13 @@
 import type { ResourceGroupName, SetDigest } from '@quran-sync/protocol';
-import type { ContentCheckpoint, ContentStore, ContentStoreOp, ListRowsOptions, StoredResource, StoredResourceStatus, StoredRow } from '../content/content-store.js';
+import type {
+  ContentCheckpoint,
+  ContentStore,
+  ContentStoreOp,
+  ListRowsOptions,
+  StoredResource,
+  StoredResourceStatus,
+  StoredRow,
+} from '../content/content-store.js';
 import { ContentStoreError, pageBounds, rowIndexFields, validateContentStoreOps, verseIndexRange } from '../content/content-store-ops.js';
 import { computeStoredDigest, digestReads, keptDigestChanges, resourceRefKey, rowRefKey } from '../content/content-store-digests.js';
 import { SQLITE_CONTENT_SCHEMA, SQLITE_CONTENT_SCHEMA_VERSION } from './sqlite-content-schema.js';
@@ -55,7 +63,8 @@ export class SqliteContentStore implements ContentStore {
     // The adapter runs a list of statements, so what the digests need is read first (one writer per store).
     const reads = digestReads(ops);
     const baseDigests = new Map<string, SetDigest>();
-    for (const r of reads.resources) baseDigests.set(resourceRefKey(r.group, r.id), (await this.readDigest(r.group, r.id)) ?? (await computeStoredDigest(this, r.group, r.id)));
+    for (const r of reads.resources)
+      baseDigests.set(resourceRefKey(r.group, r.id), (await this.readDigest(r.group, r.id)) ?? (await computeStoredDigest(this, r.group, r.id)));
     const baseRows = new Map<string, unknown>();
     for (const r of reads.rows) {
       const row = await this.getRow(r.group, r.resourceId, r.recordType, r.recordKey);
@@ -98,7 +107,10 @@ export class SqliteContentStore implements ContentStore {
     for (const { group, id, digest } of keptDigestChanges(ops, { digests: baseDigests, rows: baseRows }).values()) {
       statements.push(
         digest
-          ? { sql: 'insert or replace into qs_content_digests (resource_group, resource_id, digest, row_count) values (?, ?, ?, ?)', params: [group, id, digest.digest, digest.count] }
+          ? {
+              sql: 'insert or replace into qs_content_digests (resource_group, resource_id, digest, row_count) values (?, ?, ?, ?)',
+              params: [group, id, digest.digest, digest.count],
+            }
           : { sql: 'delete from qs_content_digests where resource_group = ? and resource_id = ?', params: [group, id] },
       );
     }
@@ -106,7 +118,9 @@ export class SqliteContentStore implements ContentStore {
   }
 
   async readCheckpoint(): Promise<ContentCheckpoint | null> {
-    const rows = await this.db.all<{ filter: string; token: string; sequence: number; synced_at: number }>('select filter, token, sequence, synced_at from qs_content_checkpoint where id = 1');
+    const rows = await this.db.all<{ filter: string; token: string; sequence: number; synced_at: number }>(
+      'select filter, token, sequence, synced_at from qs_content_checkpoint where id = 1',
+    );
     const r = rows[0];
     return r ? { filter: r.filter, token: r.token, sequence: Number(r.sequence), syncedAt: Number(r.synced_at) } : null;
   }
@@ -151,12 +165,18 @@ export class SqliteContentStore implements ContentStore {
   }
 
   async countRows(group: ResourceGroupName, resourceId: number): Promise<number> {
-    const rows = await this.db.all<{ n: number }>('select count(*) as n from qs_content_rows where resource_group = ? and resource_id = ?', [group, resourceId]);
+    const rows = await this.db.all<{ n: number }>('select count(*) as n from qs_content_rows where resource_group = ? and resource_id = ?', [
+      group,
+      resourceId,
+    ]);
     return Number(rows[0]?.n ?? 0);
   }
 
   async readDigest(group: ResourceGroupName, resourceId: number): Promise<SetDigest | null> {
-    const rows = await this.db.all<{ digest: string; row_count: number }>('select digest, row_count from qs_content_digests where resource_group = ? and resource_id = ?', [group, resourceId]);
+    const rows = await this.db.all<{ digest: string; row_count: number }>(
+      'select digest, row_count from qs_content_digests where resource_group = ? and resource_id = ?',
+      [group, resourceId],
+    );
     return rows[0] ? { digest: rows[0].digest, count: Number(rows[0].row_count) } : null;
   }
 
@@ -169,7 +189,13 @@ function resourceStatement(r: StoredResource): SqliteStatement {
   return { sql: UPSERT_RESOURCE, params: [r.group, r.id, r.resourceContentId, r.status, r.unavailableReason, r.etag, r.sequence, r.changedAt, r.freshAt] };
 }
 
-function rowStatement(group: ResourceGroupName, resourceId: number, recordType: string, recordKey: string, data: Readonly<Record<string, unknown>>): SqliteStatement {
+function rowStatement(
+  group: ResourceGroupName,
+  resourceId: number,
+  recordType: string,
+  recordKey: string,
+  data: Readonly<Record<string, unknown>>,
+): SqliteStatement {
   const { sortKey, verseIndex } = rowIndexFields(group, recordType, data);
   return { sql: UPSERT_ROW, params: [group, resourceId, recordType, recordKey, sortKey, verseIndex, JSON.stringify(data)] };
 }

@@ -14,7 +14,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const openFile = async (file: string) => SqliteUserStore.open(betterSqlite3Database(new Database(file)));
 
-describeUserStoreConformance('SQLite (better-sqlite3, file)', namedDatabaseStores('user-store', ({ name }) => openFile(path.join(dir, `${name}.sqlite`))));
+describeUserStoreConformance(
+  'SQLite (better-sqlite3, file)',
+  namedDatabaseStores('user-store', ({ name }) => openFile(path.join(dir, `${name}.sqlite`))),
+);
 
 describeUserStoreConformance('SQLite (better-sqlite3, :memory:)', {
   create: async () => SqliteUserStore.open(betterSqlite3Database(new Database(':memory:'))),

@@ -66,7 +66,10 @@ export class SqliteUserStore implements UserStore, BatchReads {
 
   async getRecords(resource: UserResource, ids: readonly string[]): Promise<Map<string, UserRecord>> {
     // The ids as one JSON parameter: one statement (prepared once) whatever their number.
-    const rows = await this.db.all<RecordColumns>('select * from qs_user_records where resource = ? and id in (select value from json_each(?))', [resource, JSON.stringify(ids)]);
+    const rows = await this.db.all<RecordColumns>('select * from qs_user_records where resource = ? and id in (select value from json_each(?))', [
+      resource,
+      JSON.stringify(ids),
+    ]);
     return new Map(rows.map((row) => [row.id, toRecord(row)] as const));
   }
 
@@ -104,7 +107,10 @@ export class SqliteUserStore implements UserStore, BatchReads {
   }
 
   async outboxSeqs(resource: UserResource, ids: readonly string[]): Promise<Array<{ id: string; seq: number }>> {
-    const rows = await this.db.all<{ id: string; seq: number }>('select id, seq from qs_user_outbox where resource = ? and id in (select value from json_each(?))', [resource, JSON.stringify(ids)]);
+    const rows = await this.db.all<{ id: string; seq: number }>(
+      'select id, seq from qs_user_outbox where resource = ? and id in (select value from json_each(?))',
+      [resource, JSON.stringify(ids)],
+    );
     return rows.map((r) => ({ id: r.id, seq: Number(r.seq) }));
   }
 
@@ -119,7 +125,9 @@ export class SqliteUserStore implements UserStore, BatchReads {
   }
 
   async maxSeq(): Promise<number> {
-    const rows = await this.db.all<{ n: number | null }>('select max(seq) as n from (select seq from qs_user_outbox union all select seq from qs_user_quarantine)');
+    const rows = await this.db.all<{ n: number | null }>(
+      'select max(seq) as n from (select seq from qs_user_outbox union all select seq from qs_user_quarantine)',
+    );
     return Number(rows[0]?.n ?? 0);
   }
 

@@ -13,10 +13,25 @@ import { closingAfterEach, type StoreConformanceFactory } from './store-conforma
 export type ContentStoreFactory = StoreConformanceFactory<ContentStore>;
 
 export function resource(group: ResourceGroupName, id: number, extra: Partial<StoredResource> = {}): StoredResource {
-  return { group, id, resourceContentId: id, status: 'available', unavailableReason: null, etag: `W/"${group}-${id}"`, sequence: 1, changedAt: '2026-01-01T00:00:00Z', freshAt: 1000, ...extra };
+  return {
+    group,
+    id,
+    resourceContentId: id,
+    status: 'available',
+    unavailableReason: null,
+    etag: `W/"${group}-${id}"`,
+    sequence: 1,
+    changedAt: '2026-01-01T00:00:00Z',
+    freshAt: 1000,
+    ...extra,
+  };
 }
 
-const translation = (id: number, verseKey: string, text: string): StoredRowInput => ({ recordType: 'translation', recordKey: String(id), data: { id, resource_content_id: 19, verse_key: verseKey, text } });
+const translation = (id: number, verseKey: string, text: string): StoredRowInput => ({
+  recordType: 'translation',
+  recordKey: String(id),
+  data: { id, resource_content_id: 19, verse_key: verseKey, text },
+});
 
 export function describeContentStoreConformance(name: string, factory: ContentStoreFactory): void {
   describe(`ContentStore conformance: ${name}`, () => {
@@ -36,14 +51,24 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
     it('replaceResource stores the record and rows; a second replace drops every old row; other resources stay', async () => {
       const s = await create();
       await s.write([
-        { op: 'replaceResource', resource: resource('translations', 19), rows: [translation(1, '1:1', 'a'), translation(2, '1:2', 'b'), translation(3, '1:3', 'c')] },
+        {
+          op: 'replaceResource',
+          resource: resource('translations', 19),
+          rows: [translation(1, '1:1', 'a'), translation(2, '1:2', 'b'), translation(3, '1:3', 'c')],
+        },
         { op: 'replaceResource', resource: resource('translations', 20), rows: [translation(1, '1:1', 'other')] },
       ]);
       expect(await s.getResource('translations', 19)).toEqual(resource('translations', 19));
       expect(await s.countRows('translations', 19)).toBe(3);
       expect((await s.getRow('translations', 19, 'translation', 2))?.data).toEqual({ id: 2, resource_content_id: 19, verse_key: '1:2', text: 'b' });
 
-      await s.write([{ op: 'replaceResource', resource: resource('translations', 19, { etag: 'W/"new"', sequence: 7 }), rows: [translation(2, '1:2', 'B'), translation(4, '1:4', 'd')] }]);
+      await s.write([
+        {
+          op: 'replaceResource',
+          resource: resource('translations', 19, { etag: 'W/"new"', sequence: 7 }),
+          rows: [translation(2, '1:2', 'B'), translation(4, '1:4', 'd')],
+        },
+      ]);
       expect((await s.listRows('translations', 19)).map((r) => [r.recordKey, r.data.text])).toEqual([
         ['2', 'B'],
         ['4', 'd'],
@@ -54,11 +79,27 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
 
     it('an unavailable resource is a record without rows', async () => {
       const s = await create();
-      await s.write([{ op: 'replaceResource', resource: resource('tafsirs', 5), rows: [{ recordType: 'tafsir', recordKey: '1', data: { id: 1, resource_content_id: 5, verse_key: '1:1', text: 't' } }] }]);
-      await s.write([{ op: 'replaceResource', resource: resource('tafsirs', 5, { status: 'unavailable', unavailableReason: 'snapshot_not_found', etag: null }), rows: [] }]);
+      await s.write([
+        {
+          op: 'replaceResource',
+          resource: resource('tafsirs', 5),
+          rows: [{ recordType: 'tafsir', recordKey: '1', data: { id: 1, resource_content_id: 5, verse_key: '1:1', text: 't' } }],
+        },
+      ]);
+      await s.write([
+        { op: 'replaceResource', resource: resource('tafsirs', 5, { status: 'unavailable', unavailableReason: 'snapshot_not_found', etag: null }), rows: [] },
+      ]);
       expect(await s.getResource('tafsirs', 5)).toMatchObject({ status: 'unavailable', unavailableReason: 'snapshot_not_found', etag: null });
       expect(await s.countRows('tafsirs', 5)).toBe(0);
-      await expect(s.write([{ op: 'replaceResource', resource: resource('tafsirs', 6, { status: 'unavailable' }), rows: [{ recordType: 'tafsir', recordKey: '1', data: { id: 1 } }] }])).rejects.toThrow();
+      await expect(
+        s.write([
+          {
+            op: 'replaceResource',
+            resource: resource('tafsirs', 6, { status: 'unavailable' }),
+            rows: [{ recordType: 'tafsir', recordKey: '1', data: { id: 1 } }],
+          },
+        ]),
+      ).rejects.toThrow();
     });
 
     it('upserts and deletes single rows; deleting a missing row is a no-op', async () => {
@@ -80,7 +121,11 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
       await s.write([
         { op: 'replaceResource', resource: resource('translations', 19), rows: [translation(1, '1:1', 'a'), translation(2, '1:2', 'b')] },
         { op: 'replaceResource', resource: resource('translations', 190), rows: [translation(1, '1:1', 'x')] },
-        { op: 'replaceResource', resource: resource('tafsirs', 19), rows: [{ recordType: 'tafsir', recordKey: '1', data: { id: 1, resource_content_id: 19, verse_key: '1:1', text: 't' } }] },
+        {
+          op: 'replaceResource',
+          resource: resource('tafsirs', 19),
+          rows: [{ recordType: 'tafsir', recordKey: '1', data: { id: 1, resource_content_id: 19, verse_key: '1:1', text: 't' } }],
+        },
       ]);
       await s.write([{ op: 'removeResource', group: 'translations', resourceId: 19 }]);
       expect(await s.getResource('translations', 19)).toBeNull();
@@ -93,15 +138,20 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
     it('putResource changes the record only (freshness, ETag)', async () => {
       const s = await create();
       await s.write([{ op: 'replaceResource', resource: resource('translations', 19), rows: [translation(1, '1:1', 'a')] }]);
-      await s.write([{ op: 'putResource', resource: resource('translations', 19, { etag: null, freshAt: 5000, sequence: 9, changedAt: '2026-02-01T00:00:00Z' }) }]);
-      expect(await s.getResource('translations', 19)).toEqual(resource('translations', 19, { etag: null, freshAt: 5000, sequence: 9, changedAt: '2026-02-01T00:00:00Z' }));
+      await s.write([
+        { op: 'putResource', resource: resource('translations', 19, { etag: null, freshAt: 5000, sequence: 9, changedAt: '2026-02-01T00:00:00Z' }) },
+      ]);
+      expect(await s.getResource('translations', 19)).toEqual(
+        resource('translations', 19, { etag: null, freshAt: 5000, sequence: 9, changedAt: '2026-02-01T00:00:00Z' }),
+      );
       expect(await s.countRows('translations', 19)).toBe(1);
     });
 
-    it('keeps each resource\'s digest through upserts, deletes, snapshots and removal', async () => {
+    it("keeps each resource's digest through upserts, deletes, snapshots and removal", async () => {
       const s = await create();
       if (!s.readDigest) return;
-      const digestOf = (rows: StoredRowInput[]) => computeStoredDigest({ listRows: async () => rows.map((r) => ({ group: 'translations', resourceId: 1, ...r })) }, 'translations', 1);
+      const digestOf = (rows: StoredRowInput[]) =>
+        computeStoredDigest({ listRows: async () => rows.map((r) => ({ group: 'translations', resourceId: 1, ...r })) }, 'translations', 1);
       const a = translation(1, '1:1', 'a');
       const b = translation(2, '1:2', 'b');
       const b2 = translation(2, '1:2', 'b, edited');
@@ -109,7 +159,10 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
       expect(await s.readDigest('translations', 19)).toEqual(await digestOf([a, b]));
       await s.write([{ op: 'upsertRow', group: 'translations', resourceId: 19, ...b2 }]);
       expect(await s.readDigest('translations', 19)).toEqual(await digestOf([a, b2]));
-      await s.write([{ op: 'deleteRow', group: 'translations', resourceId: 19, recordType: 'translation', recordKey: '1' }, { op: 'deleteRow', group: 'translations', resourceId: 19, recordType: 'translation', recordKey: '9' }]);
+      await s.write([
+        { op: 'deleteRow', group: 'translations', resourceId: 19, recordType: 'translation', recordKey: '1' },
+        { op: 'deleteRow', group: 'translations', resourceId: 19, recordType: 'translation', recordKey: '9' },
+      ]);
       expect(await s.readDigest('translations', 19)).toEqual({ ...(await digestOf([b2])), count: 1 });
       await s.write([{ op: 'putResource', resource: resource('translations', 19, { etag: null }) }]);
       expect(await s.readDigest('translations', 19)).toEqual(await digestOf([b2]));
@@ -117,13 +170,22 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
       expect(await s.readDigest('translations', 19)).toBeNull();
       // A batch failing validation moves no digest either.
       await s.write([{ op: 'replaceResource', resource: resource('translations', 19), rows: [a] }]);
-      await expect(s.write([{ op: 'upsertRow', group: 'translations', resourceId: 19, ...b }, { op: 'deleteRow', group: 'translations', resourceId: 0, recordType: 'translation', recordKey: '1' }])).rejects.toThrow();
+      await expect(
+        s.write([
+          { op: 'upsertRow', group: 'translations', resourceId: 19, ...b },
+          { op: 'deleteRow', group: 'translations', resourceId: 0, recordType: 'translation', recordKey: '1' },
+        ]),
+      ).rejects.toThrow();
       expect(await s.readDigest('translations', 19)).toEqual(await digestOf([a]));
     });
 
     it('lists resources ordered by group then numeric id', async () => {
       const s = await create();
-      await s.write([10, 9, 100].map((id): ContentStoreOp => ({ op: 'putResource', resource: resource('translations', id) })).concat([{ op: 'putResource', resource: resource('articles', 3, { resourceContentId: null }) }]));
+      await s.write(
+        [10, 9, 100]
+          .map((id): ContentStoreOp => ({ op: 'putResource', resource: resource('translations', id) }))
+          .concat([{ op: 'putResource', resource: resource('articles', 3, { resourceContentId: null }) }]),
+      );
       expect((await s.listResources()).map((r) => `${r.group}:${r.id}`)).toEqual(['articles:3', 'translations:9', 'translations:10', 'translations:100']);
       expect((await s.getResource('articles', 3))?.resourceContentId).toBeNull();
     });
@@ -142,7 +204,10 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
     it('applies a batch atomically: an invalid op anywhere changes nothing', async () => {
       const s = await create();
       const before: ContentCheckpoint = { filter: 'translations:19', token: 'old', sequence: 1, syncedAt: 1 };
-      await s.write([{ op: 'replaceResource', resource: resource('translations', 19), rows: [translation(1, '1:1', 'a')] }, { op: 'writeCheckpoint', checkpoint: before }]);
+      await s.write([
+        { op: 'replaceResource', resource: resource('translations', 19), rows: [translation(1, '1:1', 'a')] },
+        { op: 'writeCheckpoint', checkpoint: before },
+      ]);
       const bad: unknown[] = [
         { op: 'upsertRow', group: 'videos', resourceId: 1, recordType: 'x', recordKey: '1', data: {} },
         { op: 'upsertRow', group: 'translations', resourceId: 19, recordType: 'translation', recordKey: '5', data: 'not an object' },
@@ -170,12 +235,26 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
 
     it("lists rows in the group's snapshot order (word-by-word: word_id, priority, id; multi-type groups by record type)", async () => {
       const s = await create();
-      const w = (id: number, word: number, priority: number | null) => ({ recordType: 'word_translation', recordKey: String(id), data: { id, resource_content_id: 7, resource_id: 7, word_id: word, language_id: 38, priority } });
-      await s.write([{ op: 'replaceResource', resource: resource('word_by_word_translations', 7), rows: [w(1, 20, 1), w(2, 10, null), w(3, 10, 2), w(4, 10, 2), w(10, 9, 5)] }]);
+      const w = (id: number, word: number, priority: number | null) => ({
+        recordType: 'word_translation',
+        recordKey: String(id),
+        data: { id, resource_content_id: 7, resource_id: 7, word_id: word, language_id: 38, priority },
+      });
+      await s.write([
+        {
+          op: 'replaceResource',
+          resource: resource('word_by_word_translations', 7),
+          rows: [w(1, 20, 1), w(2, 10, null), w(3, 10, 2), w(4, 10, 2), w(10, 9, 5)],
+        },
+      ]);
       expect((await s.listRows('word_by_word_translations', 7)).map((r) => r.recordKey)).toEqual(['10', '3', '4', '2', '1']);
 
       const core = [
-        { recordType: 'verse', recordKey: '1', data: { record_type: 'verse', id: 1, chapter_id: 1, verse_number: 1, verse_index: 1, verse_key: '1:1', text_uthmani: 'v' } },
+        {
+          recordType: 'verse',
+          recordKey: '1',
+          data: { record_type: 'verse', id: 1, chapter_id: 1, verse_number: 1, verse_index: 1, verse_key: '1:1', text_uthmani: 'v' },
+        },
         { recordType: 'juz', recordKey: '1', data: { record_type: 'juz', id: 1, juz_number: 1 } },
         { recordType: 'chapter', recordKey: '2', data: { record_type: 'chapter', id: 2, chapter_number: 2 } },
         { recordType: 'chapter', recordKey: '10', data: { record_type: 'chapter', id: 10, chapter_number: 10 } },
@@ -209,7 +288,15 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
 
     it('round-trips row data exactly and isolates it from callers', async () => {
       const s = await create();
-      const data = { id: 5, resource_content_id: 19, verse_key: '2:255', text: 'ٱللَّهُ لَآ إِلَـٰهَ — “quotes” \u0000 ✓', foot_notes: [{ id: 1, text: 'n' }], verse_id: null, nested: { a: [1, 2.5, -3, true, null] } };
+      const data = {
+        id: 5,
+        resource_content_id: 19,
+        verse_key: '2:255',
+        text: 'ٱللَّهُ لَآ إِلَـٰهَ — “quotes” \u0000 ✓',
+        foot_notes: [{ id: 1, text: 'n' }],
+        verse_id: null,
+        nested: { a: [1, 2.5, -3, true, null] },
+      };
       const input = structuredClone(data);
       await s.write([{ op: 'replaceResource', resource: resource('translations', 19), rows: [{ recordType: 'translation', recordKey: '5', data: input }] }]);
       input.text = 'mutated after write';
@@ -253,12 +340,30 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
         data: { id: r.key, verse_key: `1:${r.verse}`, text: r.text },
       });
       const op: fc.Arbitrary<ContentStoreOp> = fc.oneof(
-        fc.record({ g: group, id, rows: fc.uniqueArray(row, { selector: (r) => r.key, maxLength: 4 }), seq: fc.nat(100) }).map(({ g, id: i, rows, seq }) => ({ op: 'replaceResource', resource: resource(g, i, { sequence: seq }), rows: rows.map((r) => toRow(g, r)) }) as ContentStoreOp),
-        fc.record({ g: group, id, seq: fc.nat(100) }).map(({ g, id: i, seq }) => ({ op: 'putResource', resource: resource(g, i, { sequence: seq, etag: null }) }) as ContentStoreOp),
+        fc
+          .record({ g: group, id, rows: fc.uniqueArray(row, { selector: (r) => r.key, maxLength: 4 }), seq: fc.nat(100) })
+          .map(
+            ({ g, id: i, rows, seq }) =>
+              ({ op: 'replaceResource', resource: resource(g, i, { sequence: seq }), rows: rows.map((r) => toRow(g, r)) }) as ContentStoreOp,
+          ),
+        fc
+          .record({ g: group, id, seq: fc.nat(100) })
+          .map(({ g, id: i, seq }) => ({ op: 'putResource', resource: resource(g, i, { sequence: seq, etag: null }) }) as ContentStoreOp),
         fc.record({ g: group, id }).map(({ g, id: i }) => ({ op: 'removeResource', group: g, resourceId: i }) as ContentStoreOp),
         fc.record({ g: group, id, r: row }).map(({ g, id: i, r }) => ({ op: 'upsertRow', group: g, resourceId: i, ...toRow(g, r) }) as ContentStoreOp),
-        fc.record({ g: group, id, key: fc.integer({ min: 1, max: 5 }) }).map(({ g, id: i, key }) => ({ op: 'deleteRow', group: g, resourceId: i, recordType: g === 'translations' ? 'translation' : 'tafsir', recordKey: String(key) }) as ContentStoreOp),
-        fc.nat(50).map((n) => ({ op: 'writeCheckpoint', checkpoint: { filter: 'translations:*', token: `t${n}`, sequence: n, syncedAt: n } }) as ContentStoreOp),
+        fc.record({ g: group, id, key: fc.integer({ min: 1, max: 5 }) }).map(
+          ({ g, id: i, key }) =>
+            ({
+              op: 'deleteRow',
+              group: g,
+              resourceId: i,
+              recordType: g === 'translations' ? 'translation' : 'tafsir',
+              recordKey: String(key),
+            }) as ContentStoreOp,
+        ),
+        fc
+          .nat(50)
+          .map((n) => ({ op: 'writeCheckpoint', checkpoint: { filter: 'translations:*', token: `t${n}`, sequence: n, syncedAt: n } }) as ContentStoreOp),
         fc.constant<ContentStoreOp>({ op: 'clearCheckpoint' }),
       );
       await fc.assert(

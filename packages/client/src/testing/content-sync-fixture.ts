@@ -66,11 +66,21 @@ export class Editor {
     return { status: response.status, body: text ? JSON.parse(text) : null };
   }
 
-  put(group: ResourceGroupName, id: number, body: { status?: string; metadata?: Record<string, unknown>; resource_content_id?: number | null }, allowed?: readonly number[]): Promise<EditResult> {
+  put(
+    group: ResourceGroupName,
+    id: number,
+    body: { status?: string; metadata?: Record<string, unknown>; resource_content_id?: number | null },
+    allowed?: readonly number[],
+  ): Promise<EditResult> {
     return this.call('PUT', `/resources/${group}/${id}`, body, allowed);
   }
 
-  rows(group: ResourceGroupName, id: number, changes: { upsert?: Record<string, unknown>[]; delete?: { record_type: string; id: number }[] }, allowed?: readonly number[]): Promise<EditResult> {
+  rows(
+    group: ResourceGroupName,
+    id: number,
+    changes: { upsert?: Record<string, unknown>[]; delete?: { record_type: string; id: number }[] },
+    allowed?: readonly number[],
+  ): Promise<EditResult> {
     return this.call('POST', `/resources/${group}/${id}/rows`, changes, allowed);
   }
 
@@ -87,8 +97,20 @@ export class Editor {
 export const rows = {
   translation: (id: number, verse: number, text: string) => ({ id, verse_key: `1:${verse}`, text }),
   tafsir: (id: number, verse: number, text: string) => ({ id, verse_key: `2:${verse}`, text }),
-  audioFile: (id: number, recitationId: number, verse: number, tag: string) => ({ record_type: 'audio_file', id, recitation_id: recitationId, verse_key: `1:${verse}`, url: `https://placeholder.invalid/${tag}.mp3` }),
-  chapterAudioFile: (id: number, recitationId: number, chapter: number, tag: string) => ({ record_type: 'chapter_audio_file', id, audio_recitation_id: recitationId, chapter_id: chapter, audio_url: `https://placeholder.invalid/${tag}.mp3` }),
+  audioFile: (id: number, recitationId: number, verse: number, tag: string) => ({
+    record_type: 'audio_file',
+    id,
+    recitation_id: recitationId,
+    verse_key: `1:${verse}`,
+    url: `https://placeholder.invalid/${tag}.mp3`,
+  }),
+  chapterAudioFile: (id: number, recitationId: number, chapter: number, tag: string) => ({
+    record_type: 'chapter_audio_file',
+    id,
+    audio_recitation_id: recitationId,
+    chapter_id: chapter,
+    audio_url: `https://placeholder.invalid/${tag}.mp3`,
+  }),
 };
 
 /** The server's public rows for a filter, read from its database. */
@@ -125,7 +147,11 @@ function sortState(state: ContentState): ContentState {
   const out: ContentState = {};
   for (const key of Object.keys(state).sort()) {
     const resourceRows = state[key]!;
-    out[key] = Object.fromEntries(Object.keys(resourceRows).sort().map((k) => [k, resourceRows[k]]));
+    out[key] = Object.fromEntries(
+      Object.keys(resourceRows)
+        .sort()
+        .map((k) => [k, resourceRows[k]]),
+    );
   }
   return out;
 }

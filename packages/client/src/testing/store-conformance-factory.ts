@@ -14,7 +14,9 @@ export interface StoreConformanceFactory<S> {
  * The factory's `create` and `reopen`, with every store they made closed after each test (a store left open
  * would hold its database across tests). Call inside the suite's `describe`.
  */
-export function closingAfterEach<S extends { close(): Promise<void> }>(factory: StoreConformanceFactory<S>): { create(): Promise<S>; reopen?(store: S): Promise<S> } {
+export function closingAfterEach<S extends { close(): Promise<void> }>(
+  factory: StoreConformanceFactory<S>,
+): { create(): Promise<S>; reopen?(store: S): Promise<S> } {
   const open: S[] = [];
   afterEach(async () => {
     for (const s of open.splice(0)) await s.close().catch(() => undefined);

@@ -91,7 +91,12 @@ export class BookmarksApi {
     return this.core.unit('local', async (tx) => {
       const pending = await pendingKeys(tx);
       return (await tx.listRecords('BOOKMARK'))
-        .filter((r) => (filter.type === undefined || r.data!.type === filter.type) && (filter.mushaf === undefined || r.data!.mushaf === filter.mushaf) && (filter.isReading === undefined || (r.data!.isReading === true) === filter.isReading))
+        .filter(
+          (r) =>
+            (filter.type === undefined || r.data!.type === filter.type) &&
+            (filter.mushaf === undefined || r.data!.mushaf === filter.mushaf) &&
+            (filter.isReading === undefined || (r.data!.isReading === true) === filter.isReading),
+        )
         .sort(newestFirst)
         .map((r) => toBookmark(r, pending.has(`BOOKMARK\u0000${r.id}`)));
     });
@@ -99,8 +104,20 @@ export class BookmarksApi {
 }
 
 /** Validates a location: the same rules as the server (real surah/ayah/juz/page numbers, known mushaf). */
-export function validLocation(location: BookmarkLocationInput, isReading?: boolean): { type: BookmarkType; key: number; verseNumber: number | null; mushaf: number; isReading: boolean | undefined } {
-  const input = readBookmarkInput({ type: location.type, key: location.key, verseNumber: location.verseNumber ?? null, mushaf: location.mushaf ?? DEFAULT_MUSHAF_ID, ...(isReading !== undefined ? { isReading } : {}) }, true);
+export function validLocation(
+  location: BookmarkLocationInput,
+  isReading?: boolean,
+): { type: BookmarkType; key: number; verseNumber: number | null; mushaf: number; isReading: boolean | undefined } {
+  const input = readBookmarkInput(
+    {
+      type: location.type,
+      key: location.key,
+      verseNumber: location.verseNumber ?? null,
+      mushaf: location.mushaf ?? DEFAULT_MUSHAF_ID,
+      ...(isReading !== undefined ? { isReading } : {}),
+    },
+    true,
+  );
   if (!input.ok) throw inputError(input);
   const { type, key, verseNumber } = input.value.location!;
   return { type, key, verseNumber, mushaf: input.value.mushaf ?? DEFAULT_MUSHAF_ID, isReading: input.value.isReading };

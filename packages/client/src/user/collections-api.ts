@@ -1,4 +1,11 @@
-import { collectionBookmarkId, collectionSlug, DEFAULT_COLLECTION_ALIAS, newResourceId, normaliseCollectionName, parseCollectionBookmarkId } from '@quran-sync/protocol';
+import {
+  collectionBookmarkId,
+  collectionSlug,
+  DEFAULT_COLLECTION_ALIAS,
+  newResourceId,
+  normaliseCollectionName,
+  parseCollectionBookmarkId,
+} from '@quran-sync/protocol';
 import { addBookmark, findBookmark } from './bookmarks-api.js';
 import { localWrite, pendingKeys, UserInputError, UserRecordNotFoundError, type LocalUnit } from './local-unit.js';
 import { linkPayload } from './outbox.js';
@@ -35,7 +42,15 @@ export class CollectionsApi {
         const existing = (await unit.tx.findRecords('COLLECTION', normalised))[0];
         if (existing) return this.view(unit, existing);
         const id = newResourceId();
-        const data: RecordData = { name: normalised, slug: collectionSlug(normalised), isPrivate: options.isPrivate ?? false, isDefault: false, isSystem: false, clientCreatedAt: unit.nowIso, clientUpdatedAt: unit.nowIso };
+        const data: RecordData = {
+          name: normalised,
+          slug: collectionSlug(normalised),
+          isPrivate: options.isPrivate ?? false,
+          isDefault: false,
+          isSystem: false,
+          clientCreatedAt: unit.nowIso,
+          clientUpdatedAt: unit.nowIso,
+        };
         const record = await unit.put('COLLECTION', id, data);
         await unit.enqueue({ type: 'CREATE', resource: 'COLLECTION', id, sendId: false, data: wireData('COLLECTION', data) });
         return this.view(unit, record);
@@ -97,7 +112,14 @@ export class CollectionsApi {
         if (!(await unit.live('COLLECTION_BOOKMARK', id))) {
           const times = { clientCreatedAt: unit.nowIso, clientUpdatedAt: unit.nowIso };
           const payload = linkPayload(collection.id, { id: bookmark.id, data: bookmark.data! }, times);
-          await unit.put('COLLECTION_BOOKMARK', id, { collectionId: collection.id, bookmarkId: bookmark.id, type: bookmark.data!.type, key: bookmark.data!.key, verseNumber: bookmark.data!.verseNumber ?? null, ...times });
+          await unit.put('COLLECTION_BOOKMARK', id, {
+            collectionId: collection.id,
+            bookmarkId: bookmark.id,
+            type: bookmark.data!.type,
+            key: bookmark.data!.key,
+            verseNumber: bookmark.data!.verseNumber ?? null,
+            ...times,
+          });
           await unit.enqueue({ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', id, sendId: false, data: payload });
           if (collection.isDefault) bookmark = await unit.put('BOOKMARK', bookmark.id, { ...bookmark.data!, isInDefaultCollection: true });
         }
@@ -118,7 +140,13 @@ export class CollectionsApi {
         const link = await unit.live('COLLECTION_BOOKMARK', collectionBookmarkId(collection.id, bookmark.id));
         if (!link) return false;
         await unlink(unit, link);
-        await unit.enqueue({ type: 'DELETE', resource: 'COLLECTION_BOOKMARK', id: link.id, sendId: false, data: linkPayload(collection.id, { id: bookmark.id, data: bookmark.data! }, { clientCreatedAt: null, clientUpdatedAt: unit.nowIso }) });
+        await unit.enqueue({
+          type: 'DELETE',
+          resource: 'COLLECTION_BOOKMARK',
+          id: link.id,
+          sendId: false,
+          data: linkPayload(collection.id, { id: bookmark.id, data: bookmark.data! }, { clientCreatedAt: null, clientUpdatedAt: unit.nowIso }),
+        });
         return true;
       },
       this.onWrite,
@@ -147,7 +175,13 @@ export class CollectionsApi {
       const defaultId = records.find((r) => r.data!.isDefault === true)?.id;
       return records
         .sort((a, b) => (a.data!.isDefault === true ? -1 : b.data!.isDefault === true ? 1 : newestFirst(a, b)))
-        .map((r) => toCollection(r, (counts.get(r.id) ?? 0) + (r.id === defaultId ? (counts.get(DEFAULT_COLLECTION_ALIAS) ?? 0) : 0), pending.has(`COLLECTION\u0000${r.id}`)));
+        .map((r) =>
+          toCollection(
+            r,
+            (counts.get(r.id) ?? 0) + (r.id === defaultId ? (counts.get(DEFAULT_COLLECTION_ALIAS) ?? 0) : 0),
+            pending.has(`COLLECTION\u0000${r.id}`),
+          ),
+        );
     });
   }
 
@@ -155,7 +189,13 @@ export class CollectionsApi {
   bookmarks(collectionId: string): Promise<Bookmark[]> {
     return this.core.unit('local', async (tx) => {
       const defaults = collectionId === DEFAULT_COLLECTION_ALIAS ? await defaultCollection(tx) : null;
-      const ids = new Set([collectionId, ...(defaults ? [defaults.id, DEFAULT_COLLECTION_ALIAS] : []), ...(collectionId !== DEFAULT_COLLECTION_ALIAS && (await tx.getRecord('COLLECTION', collectionId))?.data?.isDefault === true ? [DEFAULT_COLLECTION_ALIAS] : [])]);
+      const ids = new Set([
+        collectionId,
+        ...(defaults ? [defaults.id, DEFAULT_COLLECTION_ALIAS] : []),
+        ...(collectionId !== DEFAULT_COLLECTION_ALIAS && (await tx.getRecord('COLLECTION', collectionId))?.data?.isDefault === true
+          ? [DEFAULT_COLLECTION_ALIAS]
+          : []),
+      ]);
       const pending = await pendingKeys(tx);
       const out: UserRecord[] = [];
       for (const link of await tx.listRecords('COLLECTION_BOOKMARK')) {
@@ -205,7 +245,11 @@ async function collectionRef(unit: LocalUnit, id: string): Promise<{ id: string;
 async function linksOf(unit: LocalUnit, end: { collectionId?: string; bookmarkId?: string }): Promise<UserRecord[]> {
   return (await unit.tx.listRecords('COLLECTION_BOOKMARK')).filter((l) => {
     const ends = parseCollectionBookmarkId(l.id);
-    return ends !== null && (end.collectionId === undefined || ends.collectionId === end.collectionId) && (end.bookmarkId === undefined || ends.bookmarkId === end.bookmarkId);
+    return (
+      ends !== null &&
+      (end.collectionId === undefined || ends.collectionId === end.collectionId) &&
+      (end.bookmarkId === undefined || ends.bookmarkId === end.bookmarkId)
+    );
   });
 }
 

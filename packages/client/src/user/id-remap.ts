@@ -15,13 +15,20 @@ import type { UserStoreTransaction } from './user-store-transaction.js';
  * pull changes it. A source the server still knows keeps its base (its view emptied), so the next rebuild
  * shows whatever the server says about it — never a state carried over to an id the server did not give it.
  */
-export async function remapRecord(tx: UserStoreTransaction, resource: 'BOOKMARK' | 'COLLECTION' | 'READING_SESSION', from: string, to: string, now: number): Promise<void> {
+export async function remapRecord(
+  tx: UserStoreTransaction,
+  resource: 'BOOKMARK' | 'COLLECTION' | 'READING_SESSION',
+  from: string,
+  to: string,
+  now: number,
+): Promise<void> {
   if (from === to) return;
   await moveRecord(tx, resource, from, to, (data) => data, now);
   if (resource === 'READING_SESSION') return;
 
   const end = (ends: { collectionId: string; bookmarkId: string }) => (resource === 'COLLECTION' ? ends.collectionId : ends.bookmarkId);
-  const moved = (ends: { collectionId: string; bookmarkId: string }) => (resource === 'COLLECTION' ? { collectionId: to, bookmarkId: ends.bookmarkId } : { collectionId: ends.collectionId, bookmarkId: to });
+  const moved = (ends: { collectionId: string; bookmarkId: string }) =>
+    resource === 'COLLECTION' ? { collectionId: to, bookmarkId: ends.bookmarkId } : { collectionId: ends.collectionId, bookmarkId: to };
   const rewrite = (data: RecordData | null): RecordData | null => {
     if (!data) return data;
     const ends = linkDataEnds(data);
@@ -50,7 +57,13 @@ export async function remapRecord(tx: UserStoreTransaction, resource: 'BOOKMARK'
   }
 }
 
-function rewriteEntry<E extends OutboxEntry>(entry: E, resource: UserResource, from: string, to: string, rewrite: (data: RecordData | null) => RecordData | null): E | null {
+function rewriteEntry<E extends OutboxEntry>(
+  entry: E,
+  resource: UserResource,
+  from: string,
+  to: string,
+  rewrite: (data: RecordData | null) => RecordData | null,
+): E | null {
   if (entry.resource === resource && entry.id === from) return { ...entry, id: to };
   if (entry.resource !== 'COLLECTION_BOOKMARK') return null;
   const data = rewrite(entry.data);
@@ -67,14 +80,29 @@ function linkDataEnds(data: RecordData): { collectionId: string; bookmarkId: str
  * Moves the view of record `from` to id `to`. When `to` exists already, the two merge: the local state of
  * `from` wins if it has pending changes (the newest intent), else the target's stays. Each keeps its own base.
  */
-async function moveRecord(tx: UserStoreTransaction, resource: UserResource, from: string, to: string, rewrite: (data: RecordData | null) => RecordData | null, now: number): Promise<void> {
+async function moveRecord(
+  tx: UserStoreTransaction,
+  resource: UserResource,
+  from: string,
+  to: string,
+  rewrite: (data: RecordData | null) => RecordData | null,
+  now: number,
+): Promise<void> {
   const entries = await tx.outboxFor(resource, from);
   for (const e of entries) tx.putOutbox({ ...e, id: to, data: rewrite(e.data) });
   const source = await tx.getRecord(resource, from);
   if (!source) return;
   const target = await tx.getRecord(resource, to);
   const data = target && entries.length === 0 ? target.data : rewrite(source.data);
-  tx.putRecord({ resource, id: to, data, base: target?.base ?? null, baseTimestamp: target?.baseTimestamp ?? null, naturalKey: naturalKeyOf(resource, data), updatedAt: now });
+  tx.putRecord({
+    resource,
+    id: to,
+    data,
+    base: target?.base ?? null,
+    baseTimestamp: target?.baseTimestamp ?? null,
+    naturalKey: naturalKeyOf(resource, data),
+    updatedAt: now,
+  });
   if (source.base === null) tx.deleteRecord(resource, from);
   else tx.putRecord({ ...source, data: null, naturalKey: null, updatedAt: now });
 }

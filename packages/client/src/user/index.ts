@@ -2,7 +2,15 @@ export type { OutboxEntry, QuarantinedEntry, QuarantineError, RecordData, UserRe
 export { UserStoreError } from './user-store-ops.js';
 export { MemoryUserStore } from './memory-user-store.js';
 export { IndexedDbUserStore, type IndexedDbUserStoreOptions } from './indexeddb-user-store.js';
-export { lastWriterWins, resolveConflictPolicy, serverWins, type ConflictContext, type ConflictPolicy, type ConflictPolicyName, type ConflictResolution } from './conflict-policy.js';
+export {
+  lastWriterWins,
+  resolveConflictPolicy,
+  serverWins,
+  type ConflictContext,
+  type ConflictPolicy,
+  type ConflictPolicyName,
+  type ConflictResolution,
+} from './conflict-policy.js';
 export type { Bookmark, BookmarkLocationInput, Collection, Note, NoteInput, ReadingSession } from './user-data-types.js';
 export { UserInputError, UserRecordNotFoundError } from './local-unit.js';
 export type { ConflictReport, SyncReport, UserDataChange, UserSyncEventMap, UserSyncListener } from './user-sync-events.js';

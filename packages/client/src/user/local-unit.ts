@@ -54,7 +54,15 @@ export class LocalUnit {
   /** Sets the local state of a record (server state untouched). */
   async put(resource: UserResource, id: string, data: RecordData): Promise<UserRecord> {
     const existing = await this.tx.getRecord(resource, id);
-    const record: UserRecord = { resource, id, data, base: existing?.base ?? null, baseTimestamp: existing?.baseTimestamp ?? null, naturalKey: naturalKeyOf(resource, data), updatedAt: this.now };
+    const record: UserRecord = {
+      resource,
+      id,
+      data,
+      base: existing?.base ?? null,
+      baseTimestamp: existing?.baseTimestamp ?? null,
+      naturalKey: naturalKeyOf(resource, data),
+      updatedAt: this.now,
+    };
     this.tx.putRecord(record);
     return record;
   }

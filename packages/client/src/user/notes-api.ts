@@ -98,9 +98,11 @@ export class NotesApi {
     const verse = parseVerseKey(verseKey);
     if (!verse) throw new UserInputError('Invalid verseKey');
     const at = verseIndex(verse);
-    return (await this.list()).filter((note) => note.ranges.some((range) => {
-      const [from, to] = noteRangeBounds(range);
-      return from <= at && at <= to;
-    }));
+    return (await this.list()).filter((note) =>
+      note.ranges.some((range) => {
+        const [from, to] = noteRangeBounds(range);
+        return from <= at && at <= to;
+      }),
+    );
   }
 }

@@ -6,9 +6,21 @@ import type { OutboxEntry } from './user-store.js';
 import { UserStoreTransaction } from './user-store-transaction.js';
 
 let seq = 0;
-const e = (partial: Partial<OutboxEntry> & Pick<OutboxEntry, 'type' | 'resource' | 'id'>): OutboxEntry => ({ seq: ++seq, sendId: true, data: null, createdAt: 0, ...partial });
+const e = (partial: Partial<OutboxEntry> & Pick<OutboxEntry, 'type' | 'resource' | 'id'>): OutboxEntry => ({
+  seq: ++seq,
+  sendId: true,
+  data: null,
+  createdAt: 0,
+  ...partial,
+});
 const link = (type: 'CREATE' | 'DELETE', collectionId: string, bookmarkId: string): OutboxEntry =>
-  e({ type, resource: 'COLLECTION_BOOKMARK', id: `${collectionId}-${bookmarkId}`, sendId: false, data: { collectionId, bookmarkId, type: 'ayah', key: 1, verseNumber: 1, mushaf: 4 } });
+  e({
+    type,
+    resource: 'COLLECTION_BOOKMARK',
+    id: `${collectionId}-${bookmarkId}`,
+    sendId: false,
+    data: { collectionId, bookmarkId, type: 'ayah', key: 1, verseNumber: 1, mushaf: 4 },
+  });
 const names = (entries: readonly OutboxEntry[]) => entries.map((x) => `${x.type} ${x.resource} ${x.id}`);
 
 describe('outbox batches', () => {
@@ -33,13 +45,23 @@ describe('outbox batches', () => {
 
   it('never reorders the entries of one record, and keeps outbox order where nothing forces a move', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ type: fc.constantFrom('CREATE' as const, 'UPDATE' as const, 'DELETE' as const), resource: fc.constantFrom('NOTE' as const, 'BOOKMARK' as const, 'COLLECTION' as const), id: fc.constantFrom('x', 'y', 'z') }), { maxLength: 30 }), (specs) => {
-        const entries = specs.map((s) => e(s));
-        const ordered = orderBatch(entries);
-        expect(ordered).toHaveLength(entries.length);
-        // No links: nothing forces a move, so outbox order stands.
-        expect(ordered.map((x) => x.seq)).toEqual(entries.map((x) => x.seq));
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            type: fc.constantFrom('CREATE' as const, 'UPDATE' as const, 'DELETE' as const),
+            resource: fc.constantFrom('NOTE' as const, 'BOOKMARK' as const, 'COLLECTION' as const),
+            id: fc.constantFrom('x', 'y', 'z'),
+          }),
+          { maxLength: 30 },
+        ),
+        (specs) => {
+          const entries = specs.map((s) => e(s));
+          const ordered = orderBatch(entries);
+          expect(ordered).toHaveLength(entries.length);
+          // No links: nothing forces a move, so outbox order stands.
+          expect(ordered.map((x) => x.seq)).toEqual(entries.map((x) => x.seq));
+        },
+      ),
     );
   });
 
@@ -60,9 +82,17 @@ describe('outbox batches', () => {
   });
 
   it('wire form: ids only where the entry names them; links travel by collection id and bookmark details', () => {
-    expect(toWireMutation(link('CREATE', 'c1', 'b1'))).toEqual({ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: 'c1', type: 'ayah', key: 1, verseNumber: 1, mushaf: 4 } });
+    expect(toWireMutation(link('CREATE', 'c1', 'b1'))).toEqual({
+      type: 'CREATE',
+      resource: 'COLLECTION_BOOKMARK',
+      data: { collectionId: 'c1', type: 'ayah', key: 1, verseNumber: 1, mushaf: 4 },
+    });
     expect(toWireMutation(e({ type: 'DELETE', resource: 'NOTE', id: 'n1' }))).toEqual({ type: 'DELETE', resource: 'NOTE', resourceId: 'n1' });
-    expect(toWireMutation(e({ type: 'CREATE', resource: 'COLLECTION', id: 'c9', sendId: false, data: { name: 'A' } }))).toEqual({ type: 'CREATE', resource: 'COLLECTION', data: { name: 'A' } });
+    expect(toWireMutation(e({ type: 'CREATE', resource: 'COLLECTION', id: 'c9', sendId: false, data: { name: 'A' } }))).toEqual({
+      type: 'CREATE',
+      resource: 'COLLECTION',
+      data: { name: 'A' },
+    });
   });
 
   it('an UPDATE folds into the record’s last pending CREATE/UPDATE — unless that one is being sent', async () => {

@@ -96,10 +96,21 @@ export function orderBatch(batch: readonly OutboxEntry[]): OutboxEntry[] {
       }
       const link = linkEnds(b);
       // b (a link) needs a (its collection or bookmark) to exist first.
-      if (link && b.type === 'CREATE' && a.type !== 'DELETE' && ((a.resource === 'COLLECTION' && a.id === link.collectionId) || (a.resource === 'BOOKMARK' && a.id === link.bookmarkId))) edge(i, j);
+      if (
+        link &&
+        b.type === 'CREATE' &&
+        a.type !== 'DELETE' &&
+        ((a.resource === 'COLLECTION' && a.id === link.collectionId) || (a.resource === 'BOOKMARK' && a.id === link.bookmarkId))
+      )
+        edge(i, j);
       // a (a link change) goes before b deletes its collection or bookmark.
       const aLink = linkEnds(a);
-      if (aLink && b.type === 'DELETE' && ((b.resource === 'COLLECTION' && b.id === aLink.collectionId) || (b.resource === 'BOOKMARK' && b.id === aLink.bookmarkId))) edge(i, j);
+      if (
+        aLink &&
+        b.type === 'DELETE' &&
+        ((b.resource === 'COLLECTION' && b.id === aLink.collectionId) || (b.resource === 'BOOKMARK' && b.id === aLink.bookmarkId))
+      )
+        edge(i, j);
     }
   }
   const done = new Array<boolean>(n).fill(false);
@@ -117,7 +128,11 @@ export function orderBatch(batch: readonly OutboxEntry[]): OutboxEntry[] {
 }
 
 /** The outbox payload of a link, from its ends and the bookmark's details. */
-export function linkPayload(collectionId: string, bookmark: { id: string; data: RecordData }, times: { clientCreatedAt: string | null; clientUpdatedAt: string | null }): RecordData {
+export function linkPayload(
+  collectionId: string,
+  bookmark: { id: string; data: RecordData },
+  times: { clientCreatedAt: string | null; clientUpdatedAt: string | null },
+): RecordData {
   const b = bookmark.data;
   return {
     collectionId,

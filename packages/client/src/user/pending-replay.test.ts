@@ -66,4 +66,3 @@ describe('a run that stopped before recomputing the view', () => {
     }
   });
 });
-

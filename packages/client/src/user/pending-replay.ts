@@ -222,7 +222,20 @@ function link(view: ReplayView, data: RecordData): void {
   let bookmarkId = view.bookmarkAtKey(locationOf(data));
   if (bookmarkId === null) {
     bookmarkId = String(data.bookmarkId);
-    writeBookmark(view, bookmarkId, { type: data.type, key: data.key, verseNumber: data.verseNumber ?? null, mushaf: data.mushaf, isReading: false, clientCreatedAt: data.clientCreatedAt ?? null, clientUpdatedAt: data.clientUpdatedAt ?? null }, true);
+    writeBookmark(
+      view,
+      bookmarkId,
+      {
+        type: data.type,
+        key: data.key,
+        verseNumber: data.verseNumber ?? null,
+        mushaf: data.mushaf,
+        isReading: false,
+        clientCreatedAt: data.clientCreatedAt ?? null,
+        clientUpdatedAt: data.clientUpdatedAt ?? null,
+      },
+      true,
+    );
   }
   const id = collectionBookmarkId(collection.id, bookmarkId);
   if (!view.get('COLLECTION_BOOKMARK', id)) {

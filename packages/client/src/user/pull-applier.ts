@@ -92,7 +92,15 @@ function matchesPending(resource: UserRecord['resource'], remote: RecordData | n
  * Records the server's state as the record's confirmed state (`base`); with `show`, the app's view takes it
  * too (nothing is pending for the record). A record neither confirmed nor shown any more is dropped.
  */
-export function confirm(tx: UserStoreTransaction, entry: SyncMutationEntry, record: UserRecord | null, remote: RecordData | null, show: boolean, now: number, unread = false): void {
+export function confirm(
+  tx: UserStoreTransaction,
+  entry: SyncMutationEntry,
+  record: UserRecord | null,
+  remote: RecordData | null,
+  show: boolean,
+  now: number,
+  unread = false,
+): void {
   const id = record?.id ?? recordIdOf(entry)!;
   const data = show ? remote : (record?.data ?? null);
   if (remote === null && data === null) {
@@ -100,7 +108,15 @@ export function confirm(tx: UserStoreTransaction, entry: SyncMutationEntry, reco
     if (record || unread) tx.deleteRecord(entry.resource, id);
     return;
   }
-  tx.putRecord({ resource: entry.resource, id, data, base: remote, baseTimestamp: entry.timestamp, naturalKey: naturalKeyOf(entry.resource, data), updatedAt: show ? now : (record?.updatedAt ?? now) });
+  tx.putRecord({
+    resource: entry.resource,
+    id,
+    data,
+    base: remote,
+    baseTimestamp: entry.timestamp,
+    naturalKey: naturalKeyOf(entry.resource, data),
+    updatedAt: show ? now : (record?.updatedAt ?? now),
+  });
 }
 
 /** The one entry that replaces a record's pending entries after a merge. */
@@ -108,7 +124,14 @@ function mergedEntry(first: OutboxEntry, linkDetails: RecordData | null, data: R
   if (first.resource === 'COLLECTION_BOOKMARK') {
     return { ...first, type: data === null ? 'DELETE' : 'CREATE', data: linkDetails, createdAt: now };
   }
-  if (data === null) return { ...first, type: 'DELETE', sendId: first.resource !== 'PREFERENCE', data: first.resource === 'PREFERENCE' ? { group: first.id } : null, createdAt: now };
+  if (data === null)
+    return {
+      ...first,
+      type: 'DELETE',
+      sendId: first.resource !== 'PREFERENCE',
+      data: first.resource === 'PREFERENCE' ? { group: first.id } : null,
+      createdAt: now,
+    };
   // An UPDATE names the record; the server upserts it (a deletion on the server is revived).
   return { ...first, type: 'UPDATE', sendId: first.resource !== 'PREFERENCE', data: wireData(first.resource, data), createdAt: now };
 }
@@ -126,6 +149,14 @@ async function dropDependentLinks(ctx: PullApplyContext, entry: SyncMutationEntr
     if (!ends || e.type !== 'CREATE' || ends[side] !== id) continue;
     ctx.tx.deleteOutbox(e.seq);
     const link = await ctx.tx.getRecord('COLLECTION_BOOKMARK', e.id);
-    ctx.conflicts.push({ resource: 'COLLECTION_BOOKMARK', id: e.id, outcome: 'dropped', base: link?.base ?? null, local: link?.data ?? e.data, remote: null, result: link?.base ?? null });
+    ctx.conflicts.push({
+      resource: 'COLLECTION_BOOKMARK',
+      id: e.id,
+      outcome: 'dropped',
+      base: link?.base ?? null,
+      local: link?.data ?? e.data,
+      remote: null,
+      result: link?.base ?? null,
+    });
   }
 }

@@ -28,7 +28,8 @@ export class ReadingSessionsApi {
           .filter((r) => (clientTimeMs(r.data!.clientUpdatedAt) ?? -Infinity) >= unit.now - READING_SESSION_MERGE_WINDOW_MS)
           .sort(newestFirst)[0];
         if (recent) {
-          if (recent.data!.chapterNumber === chapterNumber && recent.data!.verseNumber === verseNumber) return toReadingSession(recent, await unit.isPending('READING_SESSION', recent.id));
+          if (recent.data!.chapterNumber === chapterNumber && recent.data!.verseNumber === verseNumber)
+            return toReadingSession(recent, await unit.isPending('READING_SESSION', recent.id));
           const data = { ...recent.data!, chapterNumber, verseNumber, clientUpdatedAt: unit.nowIso };
           const next = await unit.put('READING_SESSION', recent.id, data);
           await unit.enqueue({ type: 'UPDATE', resource: 'READING_SESSION', id: recent.id, sendId: true, data: wireData('READING_SESSION', data) });

@@ -32,7 +32,15 @@ export async function rebuildView(tx: UserStoreTransaction, now: number): Promis
     for (const [id, data] of view.entries(resource)) {
       const record = stored.get(`${resource}\u0000${id}`);
       if (record && jsonEqual(record.data, data)) continue;
-      tx.putRecord({ resource, id, data, base: record?.base ?? null, baseTimestamp: record?.baseTimestamp ?? null, naturalKey: naturalKeyOf(resource, data), updatedAt: now });
+      tx.putRecord({
+        resource,
+        id,
+        data,
+        base: record?.base ?? null,
+        baseTimestamp: record?.baseTimestamp ?? null,
+        naturalKey: naturalKeyOf(resource, data),
+        updatedAt: now,
+      });
     }
   }
   for (const record of stored.values()) {

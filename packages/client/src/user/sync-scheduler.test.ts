@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SyncScheduler, type SyncSchedulerOptions } from './sync-scheduler.js';
 
 /** Scheduling decisions under fake timers: which runs happen, in which order (no wall-clock assertions). */
-const options: SyncSchedulerOptions = { debounceMs: 1000, maxDebounceMs: 5000, intervalMs: 60_000, retry: { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: Number.MAX_SAFE_INTEGER }, listenOnline: false };
+const options: SyncSchedulerOptions = {
+  debounceMs: 1000,
+  maxDebounceMs: 5000,
+  intervalMs: 60_000,
+  retry: { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: Number.MAX_SAFE_INTEGER },
+  listenOnline: false,
+};
 
 function rig(outcomes: Array<'ok' | 'fail'> = []) {
   const runs: number[] = [];

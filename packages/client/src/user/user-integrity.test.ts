@@ -44,7 +44,10 @@ describe.each(backends)('user integrity on $name', ({ open }) => {
     await store.write([
       { op: 'deleteRecord', resource: 'NOTE', id: noteA.id },
       { op: 'putRecord', record: altered },
-      { op: 'putRecord', record: { ...b, id: 'stray-note', base: { ...b.base, body: 'never on the server' }, data: { ...b.data, body: 'never on the server' } } },
+      {
+        op: 'putRecord',
+        record: { ...b, id: 'stray-note', base: { ...b.base, body: 'never on the server' }, data: { ...b.data, body: 'never on the server' } },
+      },
     ]);
     expect(await deviceState(store)).not.toEqual(await serverState(server, user));
 
@@ -85,7 +88,9 @@ describe.each(backends)('user integrity on $name', ({ open }) => {
       expect(await device.client.verifyIntegrity()).toBeNull();
       await device.client.sync();
       const pref = (await device.store.getRecord('PREFERENCE', 'theme'))!;
-      await device.store.write([{ op: 'putRecord', record: { ...pref, base: { ...pref.base, value: { type: 'tampered' } }, data: { ...pref.data, value: { type: 'tampered' } } } }]);
+      await device.store.write([
+        { op: 'putRecord', record: { ...pref, base: { ...pref.base, value: { type: 'tampered' } }, data: { ...pref.data, value: { type: 'tampered' } } } },
+      ]);
       const report = await device.client.verifyIntegrity();
       expect(report?.repairs.map((r) => [r.resource, r.pulled, r.healed])).toEqual([['PREFERENCE', 1, true]]);
       expect(await deviceState(device.store)).toEqual(await serverState(server, user));

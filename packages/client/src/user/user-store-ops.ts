@@ -50,7 +50,12 @@ function checkEntry(entry: OutboxEntry, where: string): void {
 function checkQuarantined(entry: QuarantinedEntry, where: string): void {
   checkEntry(entry, where);
   const error = entry.error;
-  if (!isPlainObject(error) || !Number.isInteger(error.status) || typeof error.message !== 'string' || (error.code !== null && typeof error.code !== 'string')) {
+  if (
+    !isPlainObject(error) ||
+    !Number.isInteger(error.status) ||
+    typeof error.message !== 'string' ||
+    (error.code !== null && typeof error.code !== 'string')
+  ) {
     throw new UserStoreError(`${where}: error must be {status, code, message}`);
   }
   if (typeof entry.quarantinedAt !== 'number') throw new UserStoreError(`${where}: quarantinedAt must be a number`);
@@ -59,7 +64,8 @@ function checkQuarantined(entry: QuarantinedEntry, where: string): void {
 function checkMeta(meta: UserSyncMeta, where: string): void {
   if (!isPlainObject(meta)) throw new UserStoreError(`${where}: meta missing`);
   if (typeof meta.deviceId !== 'string' || meta.deviceId.length === 0) throw new UserStoreError(`${where}: deviceId must be a non-empty string`);
-  if (!isTimestamp(meta.head) || !isTimestamp(meta.pulledThrough) || !isTimestamp(meta.lastSyncedAt)) throw new UserStoreError(`${where}: head, pulledThrough and lastSyncedAt must be integers or null`);
+  if (!isTimestamp(meta.head) || !isTimestamp(meta.pulledThrough) || !isTimestamp(meta.lastSyncedAt))
+    throw new UserStoreError(`${where}: head, pulledThrough and lastSyncedAt must be integers or null`);
   const sent = meta.sentBatch;
   const seqList = (v: unknown): boolean => Array.isArray(v) && v.every(isSeq);
   if (sent !== null && (!isPlainObject(sent) || !Number.isSafeInteger(sent.head) || !seqList(sent.seqs) || (sent.next !== undefined && !seqList(sent.next)))) {

@@ -31,7 +31,11 @@ export class UserStoreTransaction {
     const unread = ids.filter((id) => !this.records.has(recordKey(resource, id)));
     const stored = this.store.getRecords
       ? await this.store.getRecords(resource, unread)
-      : new Map((await Promise.all(unread.map(async (id) => [id, await this.store.getRecord(resource, id)] as const))).flatMap(([id, r]) => (r ? [[id, r] as const] : [])));
+      : new Map(
+          (await Promise.all(unread.map(async (id) => [id, await this.store.getRecord(resource, id)] as const))).flatMap(([id, r]) =>
+            r ? [[id, r] as const] : [],
+          ),
+        );
     const found = new Map<string, UserRecord | null>();
     for (const id of ids) {
       const key = recordKey(resource, id);

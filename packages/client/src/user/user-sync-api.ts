@@ -118,7 +118,8 @@ export class UserSyncApi {
     const acks = body.data.mutations;
     if (acks.length !== mutations.length) throw new ProtocolError(`push of ${mutations.length} mutations answered with ${acks.length} acks`, url);
     acks.forEach((ack, i) => {
-      if (ack.type !== mutations[i]!.type || ack.resource !== mutations[i]!.resource) throw new ProtocolError(`ack ${i} is ${ack.type} ${ack.resource}, not the ${mutations[i]!.type} ${mutations[i]!.resource} sent`, url);
+      if (ack.type !== mutations[i]!.type || ack.resource !== mutations[i]!.resource)
+        throw new ProtocolError(`ack ${i} is ${ack.type} ${ack.resource}, not the ${mutations[i]!.type} ${mutations[i]!.resource} sent`, url);
     });
     return { acks: acks as SyncEntry[], lastMutationAt: body.data.lastMutationAt, recorded };
   }

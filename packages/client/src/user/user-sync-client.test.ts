@@ -61,7 +61,12 @@ describe('UserSyncClient', () => {
   it('writes offline, never waiting for the network; validates like the server; a failed sync loses nothing', async () => {
     const port = await closedPort();
     const store = new MemoryUserStore();
-    const client = new UserSyncClient({ store, baseUrl: `http://127.0.0.1:${port}`, tokenProvider: { getToken: async () => ({ accessToken: 'x', clientId: 'c' }), invalidate: () => undefined }, retry: { maxAttempts: 1 } });
+    const client = new UserSyncClient({
+      store,
+      baseUrl: `http://127.0.0.1:${port}`,
+      tokenProvider: { getToken: async () => ({ accessToken: 'x', clientId: 'c' }), invalidate: () => undefined },
+      retry: { maxAttempts: 1 },
+    });
     try {
       const b = await client.bookmarks.add({ type: 'ayah', key: 1, verseNumber: 1 });
       expect(await client.bookmarks.add({ type: 'ayah', key: 1, verseNumber: 1 })).toMatchObject({ id: b.id });
@@ -98,7 +103,11 @@ describe('UserSyncClient', () => {
     const report = await a.client.sync();
     expect(report.batches).toBe(3);
     const posts = a.proxy.requests.filter((r) => r.method === 'POST');
-    expect(posts.map((r) => r.url)).toEqual([expect.stringMatching(/lastMutationAt=-1$/), expect.stringMatching(/lastMutationAt=\d{13}$/), expect.stringMatching(/lastMutationAt=\d{13}$/)]);
+    expect(posts.map((r) => r.url)).toEqual([
+      expect.stringMatching(/lastMutationAt=-1$/),
+      expect.stringMatching(/lastMutationAt=\d{13}$/),
+      expect.stringMatching(/lastMutationAt=\d{13}$/),
+    ]);
     expect(new Set(posts.map((r) => r.headers['idempotency-key'])).size).toBe(3);
     expect(await a.client.pendingCount()).toBe(0);
     expect(Object.keys(await serverState(server, user)).filter((k) => k.startsWith('BOOKMARK:'))).toHaveLength(250);
@@ -114,7 +123,12 @@ describe('UserSyncClient', () => {
     let before = a.proxy.requests.length;
     await a.client.sync();
     // Two pushes, no pull: their acks were the whole change, and the device holds exactly the server's state.
-    expect(a.requests().slice(before).map((r) => r.split(' ')[0])).toEqual(['POST', 'POST']);
+    expect(
+      a
+        .requests()
+        .slice(before)
+        .map((r) => r.split(' ')[0]),
+    ).toEqual(['POST', 'POST']);
     expect(await deviceState(a.store)).toEqual(await serverState(server, user));
     expect((await a.client.status()).pending).toBe(0);
 
@@ -124,7 +138,12 @@ describe('UserSyncClient', () => {
     await a.client.collections.removeBookmark('__default__', { type: 'surah', key: 18 });
     before = a.proxy.requests.length;
     await a.client.sync();
-    expect(a.requests().slice(before).map((r) => r.split(' ')[0])).toEqual(['POST', 'GET']);
+    expect(
+      a
+        .requests()
+        .slice(before)
+        .map((r) => r.split(' ')[0]),
+    ).toEqual(['POST', 'GET']);
     expect(await deviceState(a.store)).toEqual(await serverState(server, user));
   });
 

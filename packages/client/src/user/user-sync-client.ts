@@ -105,14 +105,24 @@ export class UserSyncClient {
         ...(options.random ? { random: options.random } : {}),
         onRetry: (info) => this.emitter.emit('retry', info),
       });
-    this.core = new UserSyncCore(options.store, this.emitter, resolveConflictPolicy(options.conflictPolicy), now, resolveCrossContext(options.store.coordinationKey, options.crossContext));
+    this.core = new UserSyncCore(
+      options.store,
+      this.emitter,
+      resolveConflictPolicy(options.conflictPolicy),
+      now,
+      resolveCrossContext(options.store.coordinationKey, options.crossContext),
+    );
     this.engine = new UserSyncEngine(this.core, new UserSyncApi(transport, options.apiPrefix ?? '/v1'), {
       ...DEFAULT_ENGINE_OPTIONS,
       ...options.engine,
       ...(options.random ? { random: options.random } : {}),
     });
     this.integrity = options.integrity === false ? null : new UserIntegrityChecker(this.core, this.engine.api, options.integrity ?? {});
-    this.scheduler = new SyncScheduler(() => this.sync(), { ...DEFAULT_SCHEDULER_OPTIONS, ...options.scheduler }, { now, ...(options.random ? { random: options.random } : {}) });
+    this.scheduler = new SyncScheduler(
+      () => this.sync(),
+      { ...DEFAULT_SCHEDULER_OPTIONS, ...options.scheduler },
+      { now, ...(options.random ? { random: options.random } : {}) },
+    );
     const onWrite = (): void => this.scheduler.localWrite();
     this.bookmarks = new BookmarksApi(this.core, onWrite);
     this.collections = new CollectionsApi(this.core, onWrite);
@@ -145,31 +155,37 @@ export class UserSyncClient {
    */
   sync(options: { readonly signal?: AbortSignal } = {}): Promise<SyncReport> {
     if (!this.running) return this.startRun(options.signal);
-    this.queued ??= this.running.catch(() => undefined).then(() => {
-      this.queued = null;
-      return this.startRun(options.signal);
-    });
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.startRun(options.signal);
+      });
     return this.queued;
   }
 
   private startRun(signal?: AbortSignal): Promise<SyncReport> {
     // One context at a time runs the engine on a shared store; the others wait for the lock.
-    const run = this.core.exclusive('sync', () => this.runWithCheck(signal), signal).then(
-      (report) => {
-        this.lastError = null;
-        this.emitter.emit('synced', report);
-        return report;
-      },
-      (error: unknown) => {
-        this.lastError = error;
-        this.emitter.emit('error', error);
-        throw error;
-      },
-    );
+    const run = this.core
+      .exclusive('sync', () => this.runWithCheck(signal), signal)
+      .then(
+        (report) => {
+          this.lastError = null;
+          this.emitter.emit('synced', report);
+          return report;
+        },
+        (error: unknown) => {
+          this.lastError = error;
+          this.emitter.emit('error', error);
+          throw error;
+        },
+      );
     this.running = run;
-    void run.catch(() => undefined).finally(() => {
-      if (this.running === run) this.running = null;
-    });
+    void run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.running === run) this.running = null;
+      });
     return run;
   }
 
@@ -235,7 +251,14 @@ export class UserSyncClient {
     return this.core.unit('local', async (tx) => (await tx.listOutbox()).length);
   }
 
-  async status(): Promise<{ readonly syncing: boolean; readonly pending: number; readonly quarantined: number; readonly lastSyncedAt: number | null; readonly head: number | null; readonly lastError: unknown }> {
+  async status(): Promise<{
+    readonly syncing: boolean;
+    readonly pending: number;
+    readonly quarantined: number;
+    readonly lastSyncedAt: number | null;
+    readonly head: number | null;
+    readonly lastError: unknown;
+  }> {
     return this.core.unit('local', async (tx) => {
       const meta = await tx.readMeta();
       return {
@@ -261,7 +284,10 @@ export class UserSyncClient {
     const pending = await this.pendingCount();
     if (pending > 0 && !options.force) throw new PendingChangesError(pending);
     await this.core.wipe();
-    this.emitter.emit('change', { resources: new Set<UserResource>(['BOOKMARK', 'COLLECTION', 'COLLECTION_BOOKMARK', 'NOTE', 'READING_SESSION', 'PREFERENCE']), origin: 'local' });
+    this.emitter.emit('change', {
+      resources: new Set<UserResource>(['BOOKMARK', 'COLLECTION', 'COLLECTION_BOOKMARK', 'NOTE', 'READING_SESSION', 'PREFERENCE']),
+      origin: 'local',
+    });
   }
 
   async close(): Promise<void> {

@@ -74,7 +74,9 @@ describe('conflict policy: server-wins (default)', () => {
     await p.b.client.notes.update(p.noteId, { body: 'body from device B' });
     await p.a.client.sync();
     await p.b.client.sync();
-    expect(p.conflictsOfB).toMatchObject([{ resource: 'NOTE', id: p.noteId, outcome: 'remote', local: { body: 'body from device B' }, remote: { body: 'body from device A' } }]);
+    expect(p.conflictsOfB).toMatchObject([
+      { resource: 'NOTE', id: p.noteId, outcome: 'remote', local: { body: 'body from device B' }, remote: { body: 'body from device A' } },
+    ]);
     const state = await expectConverged(p);
     expect(state[`NOTE:${p.noteId}`]).toMatchObject({ body: 'body from device A' });
   });
@@ -126,7 +128,11 @@ describe('conflict policy: server-wins (default)', () => {
     await p.a.client.sync();
     await p.b.client.sync();
     const state = await expectConverged(p);
-    expect(Object.values(state).filter((v) => (v as { type?: string }).type === 'page').map((v) => (v as { key: number }).key)).toEqual([11]);
+    expect(
+      Object.values(state)
+        .filter((v) => (v as { type?: string }).type === 'page')
+        .map((v) => (v as { key: number }).key),
+    ).toEqual([11]);
   });
 
   it('a link made offline into a collection another device deleted is dropped and reported; the bookmark itself stays', async () => {
@@ -202,7 +208,9 @@ describe('conflict policy: custom merge', () => {
     await p.b.client.notes.update(p.noteId, { body: 'line from B' });
     await p.a.client.sync();
     await p.b.client.sync();
-    expect(seen).toMatchObject([{ resource: 'NOTE', id: p.noteId, base: { body: 'the original body' }, local: { body: 'line from B' }, remote: { body: 'line from A' } }]);
+    expect(seen).toMatchObject([
+      { resource: 'NOTE', id: p.noteId, base: { body: 'the original body' }, local: { body: 'line from B' }, remote: { body: 'line from A' } },
+    ]);
     const state = await expectConverged(p);
     expect(state[`NOTE:${p.noteId}`]).toMatchObject({ body: 'line from A + line from B' });
   });

@@ -55,7 +55,10 @@ describe.each(backends)('user sync on $name', ({ open }) => {
 
   it('a lost answer, then the app is killed: the restarted app resends the same batch with the same key', async () => {
     const user = freshUserId('durable-lost');
-    let device: Device = await openDevice(server, user, { store: await open(user), client: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, totalBudgetMs: 1000 } } });
+    let device: Device = await openDevice(server, user, {
+      store: await open(user),
+      client: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, totalBudgetMs: 1000 } },
+    });
     await device.client.notes.create({ body: 'pushed, answer lost', ranges: ['19:1'] });
     device.proxy.plan = (req) => (req.method === 'POST' ? { kind: 'drop-response' } : { kind: 'forward' });
     await expect(device.client.sync()).rejects.toThrow();

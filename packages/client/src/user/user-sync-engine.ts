@@ -195,7 +195,15 @@ export class UserSyncEngine {
       }
       await this.core.unit('sync', async (tx, effects) => {
         const outboxEmpty = await tx.outboxIsEmpty();
-        const ctx = { tx, policy: this.core.policy, ownHead, now: this.core.now(), outboxEmpty, freshStore: freshStore && outboxEmpty, conflicts: effects.conflicts };
+        const ctx = {
+          tx,
+          policy: this.core.policy,
+          ownHead,
+          now: this.core.now(),
+          outboxEmpty,
+          freshStore: freshStore && outboxEmpty,
+          conflicts: effects.conflicts,
+        };
         for (const entry of page.mutations) {
           await applyPulledEntry(ctx, entry);
           if (seen && entry.type !== 'DELETE') seen.add(`${entry.resource}\u0000${recordIdOf(entry)}`);
@@ -251,7 +259,8 @@ export class UserSyncEngine {
             throw new UserSyncOutOfSyncError(outOfSync - 1);
           }
           await this.unfreeze();
-          if (outOfSync > 1) await (this.options.sleep ?? defaultSleep)(backoffDelay(outOfSync - 2, this.options.outOfSyncBackoff, this.options.random), signal);
+          if (outOfSync > 1)
+            await (this.options.sleep ?? defaultSleep)(backoffDelay(outOfSync - 2, this.options.outOfSyncBackoff, this.options.random), signal);
           await this.pullAll(stats, signal);
         } else if (REFUSED_STATUSES.has(error.status)) {
           if (error.status === 403) await this.api.head(-1, signal); // a token refused outright is not the batch's fault: rethrows
@@ -266,7 +275,9 @@ export class UserSyncEngine {
       const push = { head: sent.head, newHead: answer.lastMutationAt, recorded: answer.recorded };
       const complete = sent.confirmedAtHead && completeChange(answer.acks, push) !== null;
       const follower = ahead && !movesIds(sent.batch, answer.acks) && (complete || sent.followerMaybeSent) ? ahead : null;
-      const pipelined = follower ? this.send({ batch: follower, head: push.newHead, deviceId: sent.deviceId, confirmedAtHead: complete, followerMaybeSent: false }, signal) : null;
+      const pipelined = follower
+        ? this.send({ batch: follower, head: push.newHead, deviceId: sent.deviceId, confirmedAtHead: complete, followerMaybeSent: false }, signal)
+        : null;
       if (pipelined) await pipelined.started;
       // One unit records the acks and, when they were the whole change, freezes the next batch (unless the
       // follower is already on its way).
@@ -321,7 +332,8 @@ export class UserSyncEngine {
   private async prepareAhead(tx: UserStoreTransaction, inFlight: Prepared, limit: number): Promise<OutboxEntry[] | null> {
     const meta = await this.core.meta(tx);
     const sent = meta.sentBatch;
-    if (!sent || sent.head !== inFlight.head || sent.seqs.length !== inFlight.batch.length || sent.seqs.some((seq, i) => seq !== inFlight.batch[i]!.seq)) return null;
+    if (!sent || sent.head !== inFlight.head || sent.seqs.length !== inFlight.batch.length || sent.seqs.some((seq, i) => seq !== inFlight.batch[i]!.seq))
+      return null;
     if (sent.next) return exactEntries(tx, sent.next);
     const taken = new Set(sent.seqs);
     const rest = (await tx.listOutboxHead(limit + taken.size)).filter((e) => !taken.has(e.seq));

@@ -88,7 +88,13 @@ describe('user sync under network faults', () => {
     const user = freshUserId();
     const a = await device(server, user, { client: { retry: { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 10, totalBudgetMs: 20_000 } } });
     for (let i = 1; i <= 30; i++) await a.client.bookmarks.add({ type: 'page', key: i });
-    const faults = [{ kind: 'reset' as const }, { kind: 'respond' as const, status: 503, headers: { 'retry-after': '0' }, body: '{"message":"busy","type":"service_unavailable","success":false}' }, { kind: 'respond' as const, status: 502 }, { kind: 'delay' as const, ms: 50 }, { kind: 'drop-response' as const }];
+    const faults = [
+      { kind: 'reset' as const },
+      { kind: 'respond' as const, status: 503, headers: { 'retry-after': '0' }, body: '{"message":"busy","type":"service_unavailable","success":false}' },
+      { kind: 'respond' as const, status: 502 },
+      { kind: 'delay' as const, ms: 50 },
+      { kind: 'drop-response' as const },
+    ];
     a.proxy.plan = (_req, index) => faults[index] ?? { kind: 'forward' };
     const retries: number[] = [];
     a.client.on('retry', (info) => retries.push(info.attempt));
@@ -104,7 +110,9 @@ describe('user sync under network faults', () => {
     const a = await device(server, user);
     for (let i = 1; i <= 40; i++) await a.client.bookmarks.add({ type: 'ayah', key: 3, verseNumber: i });
     await a.client.sync();
-    const b = await device(server, user, { client: { engine: { pageSize: 10 }, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, totalBudgetMs: 1000 } } });
+    const b = await device(server, user, {
+      client: { engine: { pageSize: 10 }, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, totalBudgetMs: 1000 } },
+    });
     let gets = 0;
     b.proxy.plan = (req) => (req.method === 'GET' && ++gets === 4 ? { kind: 'reset' } : { kind: 'forward' });
     await expect(b.client.sync()).rejects.toThrow();

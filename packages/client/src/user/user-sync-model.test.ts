@@ -58,11 +58,18 @@ const commandArb = (devices: number): fc.Arbitrary<Command> =>
   fc.oneof(
     { weight: 6, arbitrary: fc.record({ device: fc.nat(devices - 1), op: userOpArb }).map((r) => ({ cmd: 'op' as const, ...r })) },
     { weight: 3, arbitrary: fc.record({ device: fc.nat(devices - 1), fault: faultArb }).map((r) => ({ cmd: 'sync' as const, ...r })) },
-    { weight: 2, arbitrary: fc.record({ device: fc.nat(devices - 1), dropResponse: fc.boolean(), ops: fc.array(userOpArb, { minLength: 1, maxLength: 3 }) }).map((r) => ({ cmd: 'writeDuringPush' as const, ...r })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ device: fc.nat(devices - 1), dropResponse: fc.boolean(), ops: fc.array(userOpArb, { minLength: 1, maxLength: 3 }) })
+        .map((r) => ({ cmd: 'writeDuringPush' as const, ...r })),
+    },
     { weight: 1, arbitrary: fc.array(faultArb, { minLength: devices, maxLength: devices }).map((faults) => ({ cmd: 'syncAll' as const, faults })) },
   );
 
-const programArb = fc.integer({ min: 2, max: 3 }).chain((devices) => fc.record({ devices: fc.constant(devices), commands: fc.array(commandArb(devices), { minLength: 5, maxLength: 28 }) }));
+const programArb = fc
+  .integer({ min: 2, max: 3 })
+  .chain((devices) => fc.record({ devices: fc.constant(devices), commands: fc.array(commandArb(devices), { minLength: 5, maxLength: 28 }) }));
 
 /** Arms the device's proxy for one sync: the `at`-th request from now meets the fault. */
 function arm(device: Device, fault: Fault): void {

@@ -20,7 +20,14 @@ const device = closingDevices();
 /** A store whose outbox already holds a valid note, a poison one (an older app version wrote it) and another valid one. */
 async function storeWithPoison(): Promise<MemoryUserStore> {
   const store = new MemoryUserStore();
-  const note = (_id: string, body: string) => ({ body, ranges: ['1:1-1:1'], saveToQR: false, attachedEntities: [], clientCreatedAt: '2026-01-01T00:00:00.000Z', clientUpdatedAt: '2026-01-01T00:00:00.000Z' });
+  const note = (_id: string, body: string) => ({
+    body,
+    ranges: ['1:1-1:1'],
+    saveToQR: false,
+    attachedEntities: [],
+    clientCreatedAt: '2026-01-01T00:00:00.000Z',
+    clientUpdatedAt: '2026-01-01T00:00:00.000Z',
+  });
   const ops = (['good1', 'poison', 'good2'] as const).flatMap((id, i) => {
     const data = note(id, id === 'poison' ? 'tiny' : `a valid note ${id}`);
     return [
@@ -41,11 +48,17 @@ describe('quarantine', () => {
     a.client.on('quarantine', (q) => reported.push(q));
     const report = await a.client.sync();
     expect(report.quarantined).toBe(1);
-    expect(reported).toMatchObject([{ resource: 'NOTE', id: 'poison', error: { status: 422, code: 'ValidationError', message: 'Invalid body at mutation[1]' } }]);
+    expect(reported).toMatchObject([
+      { resource: 'NOTE', id: 'poison', error: { status: 422, code: 'ValidationError', message: 'Invalid body at mutation[1]' } },
+    ]);
     expect(await a.client.quarantine.list()).toMatchObject([{ id: 'poison' }]);
     expect(await a.client.pendingCount()).toBe(0);
     const state = await serverState(server, user);
-    expect(Object.keys(state).filter((k) => k.startsWith('NOTE:')).sort()).toEqual(['NOTE:good1', 'NOTE:good2']);
+    expect(
+      Object.keys(state)
+        .filter((k) => k.startsWith('NOTE:'))
+        .sort(),
+    ).toEqual(['NOTE:good1', 'NOTE:good2']);
     expect(Object.keys(state).filter((k) => k.startsWith('BOOKMARK:'))).toHaveLength(1);
     expect(await deviceState(a.store)).toEqual(state);
 
@@ -68,10 +81,14 @@ describe('quarantine', () => {
     // An old client version queued a rename the server refuses (the local API itself refuses it).
     await expect(a.client.collections.rename(favorites.id, 'Renamed')).rejects.toThrow(/cannot be renamed/);
     const seq = (await a.store.maxSeq()) + 1000;
-    await a.store.write([{ op: 'putOutbox', entry: { seq, type: 'UPDATE', resource: 'COLLECTION', id: favorites.id, sendId: true, data: { name: 'Renamed' }, createdAt: 1 } }]);
+    await a.store.write([
+      { op: 'putOutbox', entry: { seq, type: 'UPDATE', resource: 'COLLECTION', id: favorites.id, sendId: true, data: { name: 'Renamed' }, createdAt: 1 } },
+    ]);
     await a.client.notes.create({ body: 'queued before the rename', ranges: ['5:5'] });
     await a.client.sync();
-    expect(await a.client.quarantine.list()).toMatchObject([{ resource: 'COLLECTION', error: { status: 422, message: expect.stringMatching(/default collection cannot be renamed at mutation\[\d\]/) } }]);
+    expect(await a.client.quarantine.list()).toMatchObject([
+      { resource: 'COLLECTION', error: { status: 422, message: expect.stringMatching(/default collection cannot be renamed at mutation\[\d\]/) } },
+    ]);
     expect((await a.client.collections.list()).find((c) => c.isDefault)?.name).toBe('Favorites');
     expect(await deviceState(a.store)).toEqual(await serverState(server, user));
   });

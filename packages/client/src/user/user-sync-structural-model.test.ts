@@ -39,7 +39,8 @@ const DEFAULT_SEEDS: Readonly<Record<StoreKind, number>> = { memory: 12, sqlite:
 function plan(): Array<{ store: StoreKind; seeds: number[] }> {
   const env = process.env;
   const storeEnv = env.QS_USER_MODEL_STORE;
-  if (storeEnv !== undefined && storeEnv !== 'all' && !STORE_KINDS.includes(storeEnv as StoreKind)) throw new Error(`QS_USER_MODEL_STORE must be memory, sqlite, indexeddb or all, not ${storeEnv}`);
+  if (storeEnv !== undefined && storeEnv !== 'all' && !STORE_KINDS.includes(storeEnv as StoreKind))
+    throw new Error(`QS_USER_MODEL_STORE must be memory, sqlite, indexeddb or all, not ${storeEnv}`);
   const only = storeEnv === undefined || storeEnv === 'all' ? null : (storeEnv as StoreKind);
   const stores = only ? [only] : STORE_KINDS;
   if (env.QS_USER_MODEL_SEED) return stores.map((store) => ({ store, seeds: env.QS_USER_MODEL_SEED!.split(',').map(Number) }));

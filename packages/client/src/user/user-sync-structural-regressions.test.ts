@@ -68,34 +68,37 @@ const collectionNamed = async (d: Device, name: string) => (await d.client.colle
 
 describe('a collection deleted and its only bookmark linked elsewhere in one push', () => {
   const owners = (['A', 'B'] as const).flatMap((owner) => DELIVERIES.map((delivery) => [owner, delivery] as const));
-  it.each(owners)('delete M, then link the location into F: the server cascades and makes a new bookmark; no stale link into M (made on %s, push %s)', async (owner, delivery) => {
-    const { user, ds } = await devices(2, 'cascade-relink');
-    const [a, b] = ds as [Device, Device];
-    const maker = owner === 'A' ? a : b;
-    await maker.client.collections.create('Memorise');
-    await maker.client.collections.create('Study');
-    await maker.client.collections.addBookmark((await collectionNamed(maker, 'Memorise'))!.id, SURAH_36);
-    await maker.client.sync();
-    await a.client.sync();
-    await b.client.sync();
-    // Collections are created by name: after the sync they live under the server's ids.
-    const m = (await collectionNamed(a, 'Memorise'))!;
-    const f = (await collectionNamed(a, 'Study'))!;
-    const original = (await a.client.bookmarks.find(SURAH_36))!;
+  it.each(owners)(
+    'delete M, then link the location into F: the server cascades and makes a new bookmark; no stale link into M (made on %s, push %s)',
+    async (owner, delivery) => {
+      const { user, ds } = await devices(2, 'cascade-relink');
+      const [a, b] = ds as [Device, Device];
+      const maker = owner === 'A' ? a : b;
+      await maker.client.collections.create('Memorise');
+      await maker.client.collections.create('Study');
+      await maker.client.collections.addBookmark((await collectionNamed(maker, 'Memorise'))!.id, SURAH_36);
+      await maker.client.sync();
+      await a.client.sync();
+      await b.client.sync();
+      // Collections are created by name: after the sync they live under the server's ids.
+      const m = (await collectionNamed(a, 'Memorise'))!;
+      const f = (await collectionNamed(a, 'Study'))!;
+      const original = (await a.client.bookmarks.find(SURAH_36))!;
 
-    // Offline on A, one run: the collection goes (its link, then by the orphan rule the bookmark), and the
-    // place is bookmarked again by linking it into F.
-    expect(await a.client.collections.delete(m.id)).toBe(true);
-    expect(await a.client.bookmarks.get(original.id)).toBeNull();
-    const relinked = await a.client.collections.addBookmark(f.id, SURAH_36);
-    expect(relinked.id).not.toBe(original.id);
-    await push(a, delivery, b);
+      // Offline on A, one run: the collection goes (its link, then by the orphan rule the bookmark), and the
+      // place is bookmarked again by linking it into F.
+      expect(await a.client.collections.delete(m.id)).toBe(true);
+      expect(await a.client.bookmarks.get(original.id)).toBeNull();
+      const relinked = await a.client.collections.addBookmark(f.id, SURAH_36);
+      expect(relinked.id).not.toBe(original.id);
+      await push(a, delivery, b);
 
-    await expectConverged(user, ds);
-    const study = (await collectionNamed(b, 'Study'))!;
-    expect((await b.client.collections.bookmarks(study.id)).map((x) => [x.type, x.key])).toEqual([['surah', 36]]);
-    expect(await collectionNamed(b, 'Memorise')).toBeUndefined();
-  });
+      await expectConverged(user, ds);
+      const study = (await collectionNamed(b, 'Study'))!;
+      expect((await b.client.collections.bookmarks(study.id)).map((x) => [x.type, x.key])).toEqual([['surah', 36]]);
+      expect(await collectionNamed(b, 'Memorise')).toBeUndefined();
+    },
+  );
 
   it.each(DELIVERIES)('link the location into F, then delete M: the bookmark keeps its id and its link into F (%s)', async (delivery) => {
     const { user, ds } = await devices(2, 'relink-cascade');

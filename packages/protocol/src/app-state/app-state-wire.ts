@@ -44,7 +44,11 @@ export const AppStateDocument = Type.Object({ ...documentFields, value: AppState
 export type AppStateDocument = Static<typeof AppStateDocument>;
 
 /** An item of a listing or a bootstrap page. */
-export const AppStateDocumentWithEtag = Type.Object({ ...documentFields, value: AppStateJsonValue, etag: Type.String({ description: 'Opaque quoted validator' }) });
+export const AppStateDocumentWithEtag = Type.Object({
+  ...documentFields,
+  value: AppStateJsonValue,
+  etag: Type.String({ description: 'Opaque quoted validator' }),
+});
 export type AppStateDocumentWithEtag = Static<typeof AppStateDocumentWithEtag>;
 
 /** A change: the document's latest state; a delete carries `value: null` and the deleted document's schemaVersion. */
@@ -106,12 +110,12 @@ export type AppStatePutBody = Static<typeof AppStatePutBody>;
  * `details.error.details.currentETag` (QF) and `details.currentETag` (the SDK's type); null when the document
  * is absent.
  */
-export const AppStateErrorBody = Type.Object(
-  {
-    message: Type.String(),
-    type: Type.String(),
-    success: Type.Literal(false),
-    details: Type.Optional(Type.Object({
+export const AppStateErrorBody = Type.Object({
+  message: Type.String(),
+  type: Type.String(),
+  success: Type.Literal(false),
+  details: Type.Optional(
+    Type.Object({
       success: Type.Literal(false),
       error: Type.Object({
         code: Type.String(),
@@ -119,7 +123,7 @@ export const AppStateErrorBody = Type.Object(
         details: Type.Optional(Type.Object({}, { additionalProperties: true })),
       }),
       currentETag: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    })),
-  },
-);
+    }),
+  ),
+});
 export type AppStateErrorBody = Static<typeof AppStateErrorBody>;

@@ -67,6 +67,11 @@ export type OAuth2ServerMetadata = Static<typeof OAuth2ServerMetadata>;
 
 /** The issuer's public keys (RFC 7517 JWK Set); members beyond `kid`, `kty`, `alg`, `use` follow the key type. */
 export const JsonWebKeySet = Type.Object({
-  keys: Type.Array(Type.Object({ kid: Type.String(), kty: Type.String(), alg: Type.Optional(Type.String()), use: Type.Optional(Type.String()) }, { additionalProperties: true })),
+  keys: Type.Array(
+    Type.Object(
+      { kid: Type.String(), kty: Type.String(), alg: Type.Optional(Type.String()), use: Type.Optional(Type.String()) },
+      { additionalProperties: true },
+    ),
+  ),
 });
 export type JsonWebKeySet = Static<typeof JsonWebKeySet>;

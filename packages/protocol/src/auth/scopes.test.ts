@@ -35,7 +35,19 @@ describe('scopes', () => {
   });
 
   it('knows every documented scope', () => {
-    for (const s of ['content', 'sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'openid', 'offline_access', 'content.write', 'note.publish']) {
+    for (const s of [
+      'content',
+      'sync',
+      'bookmark',
+      'collection',
+      'note',
+      'reading_session',
+      'preference',
+      'openid',
+      'offline_access',
+      'content.write',
+      'note.publish',
+    ]) {
       expect(isKnownScope(s)).toBe(true);
     }
     expect(isKnownScope('admin')).toBe(false);

@@ -30,9 +30,25 @@ describe('content filter', () => {
   });
 
   it('rejects malformed filters as invalid_resources', () => {
-    for (const bad of ['', 'translations', 'translations:', ':19', 'translations:19;', 'translations:0', 'translations:-1',
-      'translations:1.5', 'translations:abc', 'translations:19,,20', 'translations: 19', 'translations:19 ', 'translations:99999999999',
-      'translations:2147483648', 'Translations:1', ';', 'translations:1:2']) {
+    for (const bad of [
+      '',
+      'translations',
+      'translations:',
+      ':19',
+      'translations:19;',
+      'translations:0',
+      'translations:-1',
+      'translations:1.5',
+      'translations:abc',
+      'translations:19,,20',
+      'translations: 19',
+      'translations:19 ',
+      'translations:99999999999',
+      'translations:2147483648',
+      'Translations:1',
+      ';',
+      'translations:1:2',
+    ]) {
       expect(errorCode(bad), bad).toBe('invalid_resources');
     }
     expect(errorCode(undefined)).toBe('invalid_resources');
@@ -55,7 +71,9 @@ describe('content filter', () => {
 
   it('property: every spelling of the same resource set has the same canonical form', () => {
     const group = fc.constantFrom(...RESOURCE_GROUP_NAMES);
-    const selection = fc.dictionary(group, fc.oneof(fc.constant<'*'>('*'), fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 8 })), { minKeys: 1 });
+    const selection = fc.dictionary(group, fc.oneof(fc.constant<'*'>('*'), fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 8 })), {
+      minKeys: 1,
+    });
     fc.assert(
       fc.property(selection, fc.integer(), fc.integer({ min: 1, max: 3 }), (sel, seed, copies) => {
         const parts: string[] = [];
@@ -67,7 +85,7 @@ describe('content filter', () => {
             for (let c = 0; c < copies; c++) parts.push(`${g}:${ids.join(',')}`);
           }
         }
-        const shuffled = [...parts].sort((a, b) => ((hash(a, seed) - hash(b, seed)) || (a < b ? -1 : 1)));
+        const shuffled = [...parts].sort((a, b) => hash(a, seed) - hash(b, seed) || (a < b ? -1 : 1));
         const reference = Object.entries(sel)
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([g, ids]) => `${g}:${ids === '*' ? '*' : [...ids].sort((a, b) => a - b).join(',')}`)

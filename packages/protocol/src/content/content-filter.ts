@@ -28,9 +28,7 @@ export type ContentFilterError = {
   readonly message: string;
 };
 
-export type ContentFilterResult =
-  | { readonly ok: true; readonly filter: ContentFilter }
-  | { readonly ok: false; readonly error: ContentFilterError };
+export type ContentFilterResult = { readonly ok: true; readonly filter: ContentFilter } | { readonly ok: false; readonly error: ContentFilterError };
 
 /** Resource ids are PostgreSQL `integer`s. */
 export const MAX_RESOURCE_ID = 2_147_483_647;

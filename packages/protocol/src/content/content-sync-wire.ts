@@ -31,47 +31,41 @@ export const CONTENT_SYNC_PER_PAGE = { default: 50, min: 1, max: 100 } as const;
 const Group = Type.Union(RESOURCE_GROUP_NAMES.map((g) => Type.Literal(g)));
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const ContentSyncMutation = Type.Object(
-  {
-    sequence: Type.Integer(),
-    type: Type.Union(CONTENT_MUTATION_TYPES.map((t) => Type.Literal(t))),
-    resource_group: Group,
-    resource_id: Type.Integer(),
-    resource_content_id: Nullable(Type.Integer()),
-    record_type: Nullable(Type.String()),
-    record_key: Nullable(Type.String()),
-    source_record_id: Nullable(Type.Integer()),
-    changed_at: Type.String({ description: 'ISO 8601, UTC, second precision (`2026-08-21T08:16:39Z`)' }),
-    data: Nullable(Type.Record(Type.String(), Type.Unknown())),
-    snapshot_url: Nullable(Type.String()),
-    unavailable_reason: Nullable(Type.Union(RESOURCE_STATUSES.filter((s) => s !== 'public').map((s) => Type.Literal(s)))),
-  },
-);
+export const ContentSyncMutation = Type.Object({
+  sequence: Type.Integer(),
+  type: Type.Union(CONTENT_MUTATION_TYPES.map((t) => Type.Literal(t))),
+  resource_group: Group,
+  resource_id: Type.Integer(),
+  resource_content_id: Nullable(Type.Integer()),
+  record_type: Nullable(Type.String()),
+  record_key: Nullable(Type.String()),
+  source_record_id: Nullable(Type.Integer()),
+  changed_at: Type.String({ description: 'ISO 8601, UTC, second precision (`2026-08-21T08:16:39Z`)' }),
+  data: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  snapshot_url: Nullable(Type.String()),
+  unavailable_reason: Nullable(Type.Union(RESOURCE_STATUSES.filter((s) => s !== 'public').map((s) => Type.Literal(s)))),
+});
 export type ContentSyncMutation = Static<typeof ContentSyncMutation>;
 
-export const ContentSyncResponse = Type.Object(
-  {
-    sync: Type.Object({
-      sync_until_sequence: Type.Integer(),
-      has_more: Type.Boolean(),
-      next_page_url: Nullable(Type.String()),
-      next_sync_token: Nullable(Type.String()),
-      mutations: Type.Array(ContentSyncMutation),
-    }),
-  },
-);
+export const ContentSyncResponse = Type.Object({
+  sync: Type.Object({
+    sync_until_sequence: Type.Integer(),
+    has_more: Type.Boolean(),
+    next_page_url: Nullable(Type.String()),
+    next_sync_token: Nullable(Type.String()),
+    mutations: Type.Array(ContentSyncMutation),
+  }),
+});
 export type ContentSyncResponse = Static<typeof ContentSyncResponse>;
 
-export const ContentSnapshot = Type.Object(
-  {
-    resource_group: Group,
-    resource_id: Type.Integer(),
-    resource_content_id: Nullable(Type.Integer()),
-    schema_version: Type.Integer(),
-    sync_sequence: Type.Integer(),
-    records: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-  },
-);
+export const ContentSnapshot = Type.Object({
+  resource_group: Group,
+  resource_id: Type.Integer(),
+  resource_content_id: Nullable(Type.Integer()),
+  schema_version: Type.Integer(),
+  sync_sequence: Type.Integer(),
+  records: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+});
 export type ContentSnapshot = Static<typeof ContentSnapshot>;
 
 /** `PUT /admin/v1/resources/{group}/{id}` */
@@ -91,7 +85,9 @@ export const RowChangesBody = Type.Object(
   {
     upsert: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 10_000 })),
     delete: Type.Optional(
-      Type.Array(Type.Object({ record_type: Type.String(), id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false }), { maxItems: 10_000 }),
+      Type.Array(Type.Object({ record_type: Type.String(), id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false }), {
+        maxItems: 10_000,
+      }),
     ),
   },
   { additionalProperties: false },
@@ -99,38 +95,32 @@ export const RowChangesBody = Type.Object(
 export type RowChangesBody = Static<typeof RowChangesBody>;
 
 /** A resource as the admin API reports it. */
-export const AdminResource = Type.Object(
-  {
-    resource_group: Group,
-    resource_id: Type.Integer(),
-    resource_content_id: Nullable(Type.Integer()),
-    status: Type.Union(RESOURCE_STATUSES.map((s) => Type.Literal(s))),
-    reason: Nullable(Type.String()),
-    metadata: Type.Record(Type.String(), Type.Unknown()),
-    last_sequence: Type.Integer(),
-    row_count: Type.Integer(),
-  },
-);
+export const AdminResource = Type.Object({
+  resource_group: Group,
+  resource_id: Type.Integer(),
+  resource_content_id: Nullable(Type.Integer()),
+  status: Type.Union(RESOURCE_STATUSES.map((s) => Type.Literal(s))),
+  reason: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  last_sequence: Type.Integer(),
+  row_count: Type.Integer(),
+});
 export type AdminResource = Static<typeof AdminResource>;
 
 /** Result of an editorial call: the resource after it, and the feed sequences the call appended. */
-export const AdminChangeResult = Type.Object(
-  {
-    resource: Nullable(AdminResource),
-    sequences: Type.Array(Type.Integer()),
-    head: Type.Integer(),
-  },
-);
+export const AdminChangeResult = Type.Object({
+  resource: Nullable(AdminResource),
+  sequences: Type.Array(Type.Integer()),
+  head: Type.Integer(),
+});
 export type AdminChangeResult = Static<typeof AdminChangeResult>;
 
-export const CompactionResult = Type.Object(
-  {
-    superseded_removed: Type.Integer(),
-    expired_removed: Type.Integer(),
-    retention_floor: Type.Integer(),
-    head: Type.Integer(),
-  },
-);
+export const CompactionResult = Type.Object({
+  superseded_removed: Type.Integer(),
+  expired_removed: Type.Integer(),
+  retention_floor: Type.Integer(),
+  head: Type.Integer(),
+});
 export type CompactionResult = Static<typeof CompactionResult>;
 
 /** Relative links the content API returns (they start with `/api/v4`, as QF's do). */

@@ -29,12 +29,18 @@ describe('resource group registry', () => {
     expect(Value.Check(translation, { id: 1, resource_content_id: 19, verse_key: '26:153', text: 't', colour: 'x' })).toBe(false);
     expect(Value.Check(translation, { id: 0, resource_content_id: 19, verse_key: '26:153', text: 't' })).toBe(false);
     const audio = recordTypeDefinition('recitations', 'audio_file')!.schema;
-    expect(Value.Check(audio, { record_type: 'audio_file', id: 1, recitation_id: 7, verse_key: '1:1', url: 'https://x/1.mp3', segments: [[1, 0, 500]] })).toBe(true);
+    expect(Value.Check(audio, { record_type: 'audio_file', id: 1, recitation_id: 7, verse_key: '1:1', url: 'https://x/1.mp3', segments: [[1, 0, 500]] })).toBe(
+      true,
+    );
     expect(Value.Check(audio, { record_type: 'chapter_audio_file', id: 1, recitation_id: 7, verse_key: '1:1', url: 'https://x/1.mp3' })).toBe(false);
   });
 
   it('property: sort keys order rows like the group ordering (type position, then fields numerically, null last)', () => {
-    const wbw = fc.record({ word_id: fc.integer({ min: 1, max: 100_000 }), priority: fc.option(fc.integer({ min: -5, max: 1000 }), { nil: null }), id: fc.integer({ min: 1, max: 2_147_483_647 }) });
+    const wbw = fc.record({
+      word_id: fc.integer({ min: 1, max: 100_000 }),
+      priority: fc.option(fc.integer({ min: -5, max: 1000 }), { nil: null }),
+      id: fc.integer({ min: 1, max: 2_147_483_647 }),
+    });
     fc.assert(
       fc.property(wbw, wbw, (a, b) => {
         const ka = rowSortKey('word_by_word_translations', 'word_translation', a);

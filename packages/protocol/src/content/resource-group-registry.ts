@@ -117,7 +117,10 @@ export const RESOURCE_GROUP_REGISTRY: Readonly<Record<ResourceGroupName, Resourc
     recordTypes: [
       {
         name: 'tafsir',
-        schema: row({ resource_content_id: Id, verse_key: VerseKey, text: Text }, { verse_id: Nullable(Id), language_id: Nullable(Type.Integer({ minimum: 0 })), updated_at: Timestamp }),
+        schema: row(
+          { resource_content_id: Id, verse_key: VerseKey, text: Text },
+          { verse_id: Nullable(Id), language_id: Nullable(Type.Integer({ minimum: 0 })), updated_at: Timestamp },
+        ),
         inherited: ['resource_content_id'],
       },
     ],
@@ -170,9 +173,7 @@ export const RESOURCE_GROUP_REGISTRY: Readonly<Record<ResourceGroupName, Resourc
   word_by_word_translations: {
     name: 'word_by_word_translations',
     documentedBy: 'qf-docs',
-    recordTypes: [
-      { name: 'word_translation', schema: wordByWord({ priority: Nullable(Type.Integer()) }), inherited: ['resource_content_id', 'resource_id'] },
-    ],
+    recordTypes: [{ name: 'word_translation', schema: wordByWord({ priority: Nullable(Type.Integer()) }), inherited: ['resource_content_id', 'resource_id'] }],
     resourceContentId: 'resource_id',
     recordTypeInData: false,
     orderBy: ['word_id', 'priority', 'id'],
@@ -265,7 +266,13 @@ export const RESOURCE_GROUP_REGISTRY: Readonly<Record<ResourceGroupName, Resourc
       {
         name: 'mushaf',
         schema: row(
-          { ...recordType('mushaf'), resource_content_id: Id, name: ShortText, pages_count: Type.Integer({ minimum: 1 }), lines_per_page: Type.Integer({ minimum: 1 }) },
+          {
+            ...recordType('mushaf'),
+            resource_content_id: Id,
+            name: ShortText,
+            pages_count: Type.Integer({ minimum: 1 }),
+            lines_per_page: Type.Integer({ minimum: 1 }),
+          },
           {
             description: Nullable(Text),
             default_font_name: ShortText,

@@ -8,8 +8,9 @@ export const ReadyResponse = Type.Object({
   status: Type.Literal('ready'),
   database: Type.Union([Type.Literal('postgres'), Type.Literal('pglite')], { description: 'The database the server runs on' }),
   degraded: Type.Optional(
-    Type.Array(Type.Object({ name: Type.String(), reason: Type.String() }), { description: 'Present when a service reports itself unhealthy: the node still serves' }),
+    Type.Array(Type.Object({ name: Type.String(), reason: Type.String() }), {
+      description: 'Present when a service reports itself unhealthy: the node still serves',
+    }),
   ),
 });
 export type ReadyResponse = Static<typeof ReadyResponse>;
-

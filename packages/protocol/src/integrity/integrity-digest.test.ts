@@ -14,7 +14,12 @@ const CONTENT_ROWS: Array<[string, string, Record<string, unknown>, string]> = [
     { id: 85108, resource_content_id: 19, verse_key: '26:153', text: 'They said, "You are only of those affected by magic.', foot_notes: [] },
     '3e61d88f6eea2656d1d44eafcb177ef154d0c62b33113caeb2ea864ff01db07b',
   ],
-  ['verse', '1', { id: 1, verse_key: '1:1', text_uthmani: 'بِسْمِ ٱللَّهِ ٱلرَّحْمَٰنِ ٱلرَّحِيمِ', page_number: 1 }, '7b6c70a6ac972148bfba36d68f1fba5c89da0bad682ad75fbf350266f153adae'],
+  [
+    'verse',
+    '1',
+    { id: 1, verse_key: '1:1', text_uthmani: 'بِسْمِ ٱللَّهِ ٱلرَّحْمَٰنِ ٱلرَّحِيمِ', page_number: 1 },
+    '7b6c70a6ac972148bfba36d68f1fba5c89da0bad682ad75fbf350266f153adae',
+  ],
   [
     'audio_file',
     '7',
@@ -25,7 +30,9 @@ const CONTENT_ROWS: Array<[string, string, Record<string, unknown>, string]> = [
 
 describe('integrity digest (definition v1)', () => {
   it('canonical JSON: keys sorted by UTF-16 code units, no whitespace, JSON.stringify numbers and strings, undefined members left out', () => {
-    expect(canonicalJson({ b: 1, a: [1.5, -0, 1e21, 'é\u2028"'], é: null, A: true, u: undefined })).toBe('{"A":true,"a":[1.5,0,1e+21,"é\u2028\\""],"b":1,"é":null}');
+    expect(canonicalJson({ b: 1, a: [1.5, -0, 1e21, 'é\u2028"'], é: null, A: true, u: undefined })).toBe(
+      '{"A":true,"a":[1.5,0,1e+21,"é\u2028\\""],"b":1,"é":null}',
+    );
     expect(canonicalJson(['translation', '85108', CONTENT_ROWS[0]![2]])).toBe(
       '["translation","85108",{"foot_notes":[],"id":85108,"resource_content_id":19,"text":"They said, \\"You are only of those affected by magic.","verse_key":"26:153"}]',
     );
@@ -74,7 +81,13 @@ describe('integrity digest (definition v1)', () => {
     const d = { digest: CONTENT_ROWS[0]![3], count: 12, sequence: 98234 };
     expect(formatResourceDigestHeader(d)).toBe(`sha256-sum=${d.digest}; rows=12; sequence=98234`);
     expect(parseResourceDigestHeader(formatResourceDigestHeader(d))).toEqual(d);
-    for (const bad of [undefined, '', 'sha256-sum=abc; rows=1; sequence=1', `sha256-sum=${d.digest}; rows=-1; sequence=1`, `sha256-sum=${d.digest}; sequence=1`]) {
+    for (const bad of [
+      undefined,
+      '',
+      'sha256-sum=abc; rows=1; sequence=1',
+      `sha256-sum=${d.digest}; rows=-1; sequence=1`,
+      `sha256-sum=${d.digest}; sequence=1`,
+    ]) {
       expect(parseResourceDigestHeader(bad)).toBeNull();
     }
   });

@@ -127,10 +127,15 @@ export function readBookmarkInput(data: Record<string, unknown>, forCreate: bool
 }
 
 /** Reads `clientCreatedAt` and `clientUpdatedAt` (undefined when absent). */
-export function readClientTimestamps(data: Record<string, unknown>): FieldResult<{ clientCreatedAt: string | null | undefined; clientUpdatedAt: string | null | undefined }> {
+export function readClientTimestamps(
+  data: Record<string, unknown>,
+): FieldResult<{ clientCreatedAt: string | null | undefined; clientUpdatedAt: string | null | undefined }> {
   const created = own(data, 'clientCreatedAt');
   const updated = own(data, 'clientUpdatedAt');
-  const out: { clientCreatedAt: string | null | undefined; clientUpdatedAt: string | null | undefined } = { clientCreatedAt: undefined, clientUpdatedAt: undefined };
+  const out: { clientCreatedAt: string | null | undefined; clientUpdatedAt: string | null | undefined } = {
+    clientCreatedAt: undefined,
+    clientUpdatedAt: undefined,
+  };
   if (created !== undefined) {
     const parsed = parseClientTimestamp(created);
     if (!parsed.ok) return invalid('clientCreatedAt');

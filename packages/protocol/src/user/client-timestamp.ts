@@ -7,9 +7,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+
 /** Largest epoch-ms value a JS Date holds. */
 const MAX_EPOCH_MS = 8.64e15;
 
-export type ClientTimestamp =
-  | { readonly ok: true; readonly value: string | null }
-  | { readonly ok: false };
+export type ClientTimestamp = { readonly ok: true; readonly value: string | null } | { readonly ok: false };
 
 /** Parses a client timestamp: `null` stays null, anything unparseable is `{ok: false}`. */
 export function parseClientTimestamp(value: unknown): ClientTimestamp {

@@ -99,7 +99,11 @@ export const DirectCollectionWithBookmarks = Type.Object({ collection: DirectCol
 export type DirectCollectionWithBookmarks = Static<typeof DirectCollectionWithBookmarks>;
 
 /** `POST /collections/{id}/bookmarks` */
-export const DirectCollectionBookmarkAdded = Type.Object({ message: Type.Literal('collection bookmark added'), collectionId: Type.String(), bookmark: DirectBookmark });
+export const DirectCollectionBookmarkAdded = Type.Object({
+  message: Type.Literal('collection bookmark added'),
+  collectionId: Type.String(),
+  bookmark: DirectBookmark,
+});
 export type DirectCollectionBookmarkAdded = Static<typeof DirectCollectionBookmarkAdded>;
 
 /** Preference groups by name, each an object of key → value (QF `Preference` values). */
@@ -122,4 +126,8 @@ export const directPage = <T extends TSchema>(item: T) => Type.Object({ success:
 export const DirectCollectionPage = Type.Object({ success: Type.Literal(true), data: DirectCollectionWithBookmarks, pagination: DirectPagination });
 
 /** `GET /bookmarks/collections`: `pagination` is left out when no bookmark is at those details. */
-export const DirectBookmarkCollections = Type.Object({ success: Type.Literal(true), data: Type.Array(DirectCollection), pagination: Type.Optional(DirectPagination) });
+export const DirectBookmarkCollections = Type.Object({
+  success: Type.Literal(true),
+  data: Type.Array(DirectCollection),
+  pagination: Type.Optional(DirectPagination),
+});

@@ -7,12 +7,23 @@ import { invalid, isPlainObject, missing, ok, own, type FieldResult } from './fi
  */
 type KeyRule = (value: unknown) => boolean;
 
-const oneOf = (...allowed: readonly unknown[]): KeyRule => (value) => allowed.includes(value);
-const intRange = (min: number, max: number): KeyRule => (value) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+const oneOf =
+  (...allowed: readonly unknown[]): KeyRule =>
+  (value) =>
+    allowed.includes(value);
+const intRange =
+  (min: number, max: number): KeyRule =>
+  (value) =>
+    Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 const bool: KeyRule = (value) => typeof value === 'boolean';
-const arrayOf = (item: KeyRule, minItems = 0, maxItems = 200): KeyRule => (value) =>
-  Array.isArray(value) && value.length >= minItems && value.length <= maxItems && value.every(item);
-const str = (min: number, max: number): KeyRule => (value) => typeof value === 'string' && value.length >= min && value.length <= max;
+const arrayOf =
+  (item: KeyRule, minItems = 0, maxItems = 200): KeyRule =>
+  (value) =>
+    Array.isArray(value) && value.length >= minItems && value.length <= maxItems && value.every(item);
+const str =
+  (min: number, max: number): KeyRule =>
+  (value) =>
+    typeof value === 'string' && value.length >= min && value.length <= max;
 
 const WBW_LOCALES = ['en', 'ur', 'id', 'bn', 'tr', 'fa', 'ru', 'hi', 'de', 'ta', 'inh', 'fr', 'sq', 'dv', 'zh', 'sd', 'ml'];
 const WBW_CONTENT = oneOf('translation', 'transliteration');

@@ -153,7 +153,8 @@ function readLink(type: MutationType, resourceId: string | null, data: Record<st
   const rawCollection = own(d, 'collectionId');
   let collectionId: string;
   if (rawCollection !== undefined && rawCollection !== null) {
-    if (typeof rawCollection !== 'string' || (!isValidResourceId(rawCollection) && rawCollection !== DEFAULT_COLLECTION_ALIAS)) fail(syncMessages.invalidField('collectionId', index));
+    if (typeof rawCollection !== 'string' || (!isValidResourceId(rawCollection) && rawCollection !== DEFAULT_COLLECTION_ALIAS))
+      fail(syncMessages.invalidField('collectionId', index));
     collectionId = rawCollection;
   } else if (fromId) {
     collectionId = fromId.collectionId;

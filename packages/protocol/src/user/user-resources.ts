@@ -48,7 +48,11 @@ export function resourceActionScopes(resource: UserResource, action: 'read' | 'c
 }
 
 /** True when the granted scopes allow `action` on `resource` (parents grant their children). */
-export function canAccessResource(granted: ReadonlySet<string> | readonly string[], resource: UserResource, action: 'read' | 'create' | 'update' | 'delete'): boolean {
+export function canAccessResource(
+  granted: ReadonlySet<string> | readonly string[],
+  resource: UserResource,
+  action: 'read' | 'create' | 'update' | 'delete',
+): boolean {
   const set = granted instanceof Set ? granted : new Set(granted as readonly string[]);
   return resourceActionScopes(resource, action).every((scope) => scopeGrants(set, scope));
 }

@@ -29,7 +29,10 @@ export const syncMessages = {
  * What a client reads from a refusal of `POST /v1/sync`, parsed back from the messages built above: the batch
  * was too large (push at most `max`), one mutation was refused (quarantine it), or the batch as a whole.
  */
-export type SyncRefusal = { readonly kind: 'too-many-mutations'; readonly max: number } | { readonly kind: 'mutation'; readonly index: number } | { readonly kind: 'batch' };
+export type SyncRefusal =
+  | { readonly kind: 'too-many-mutations'; readonly max: number }
+  | { readonly kind: 'mutation'; readonly index: number }
+  | { readonly kind: 'batch' };
 
 const TOO_MANY = /^Mutations must not exceed (\d+)$/;
 const AT_MUTATION = / at mutation\[(\d+)\]$/;
@@ -44,7 +47,7 @@ export function readSyncRefusal(message: string): SyncRefusal {
 
 /** A value as a short string for a message: strings as they are, anything else as its JSON (truncated). */
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
 

@@ -58,7 +58,11 @@ describe('user sync rules', () => {
     expect(isValidPreferenceValue('quranReaderStyles', 'wordByWordFontScale', 7)).toBe(false);
     expect(isValidPreferenceValue('audio', 'playbackRate', 1.25)).toBe(true);
     expect(isValidPreferenceValue('audio', 'playbackRate', 1.3)).toBe(false);
-    expect(readPreferenceGroupValue('reading', { selectedReflectionLanguages: [] })).toEqual({ ok: false, field: 'value.selectedReflectionLanguages', problem: 'invalid' });
+    expect(readPreferenceGroupValue('reading', { selectedReflectionLanguages: [] })).toEqual({
+      ok: false,
+      field: 'value.selectedReflectionLanguages',
+      problem: 'invalid',
+    });
     expect(readPreferenceGroupValue('translations', { selectedTranslations: [131, 20] })).toEqual({ ok: true, value: { selectedTranslations: [131, 20] } });
   });
 
@@ -86,14 +90,44 @@ describe('user sync rules', () => {
       { numRuns: 300 },
     );
     fc.assert(
-      fc.property(fc.array(fc.record({ type: fc.constantFrom('CREATE', 'UPDATE', 'DELETE', 'X'), resource: fc.constantFrom('BOOKMARK', 'NOTE', 'COLLECTION', 'COLLECTION_BOOKMARK', 'PREFERENCE', 'READING_SESSION'), resourceId: fc.option(fc.string(), { nil: undefined }), data: fc.option(fc.dictionary(fc.constantFrom('type', 'key', 'verseNumber', 'name', 'body', 'ranges', 'group', 'value', 'collectionId', 'bookmarkId', 'chapterNumber', 'mushaf'), fc.jsonValue()), { nil: undefined }) }), { minLength: 1, maxLength: 5 }), (mutations) => {
-        try {
-          validatePushBody({ mutations });
-        } catch (error) {
-          expect(error).toBeInstanceOf(MutationValidationError);
-          expect((error as Error).message).toMatch(/at mutation\[\d\]$/);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            type: fc.constantFrom('CREATE', 'UPDATE', 'DELETE', 'X'),
+            resource: fc.constantFrom('BOOKMARK', 'NOTE', 'COLLECTION', 'COLLECTION_BOOKMARK', 'PREFERENCE', 'READING_SESSION'),
+            resourceId: fc.option(fc.string(), { nil: undefined }),
+            data: fc.option(
+              fc.dictionary(
+                fc.constantFrom(
+                  'type',
+                  'key',
+                  'verseNumber',
+                  'name',
+                  'body',
+                  'ranges',
+                  'group',
+                  'value',
+                  'collectionId',
+                  'bookmarkId',
+                  'chapterNumber',
+                  'mushaf',
+                ),
+                fc.jsonValue(),
+              ),
+              { nil: undefined },
+            ),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (mutations) => {
+          try {
+            validatePushBody({ mutations });
+          } catch (error) {
+            expect(error).toBeInstanceOf(MutationValidationError);
+            expect((error as Error).message).toMatch(/at mutation\[\d\]$/);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -74,7 +74,9 @@ export const PullQuery = Type.Object(
     lastSyncedAt: Type.Optional(Type.String({ description: 'alias of mutationsSince' })),
     resources: Type.Optional(Type.String({ description: 'comma-separated resource names' })),
     metadataOnly: Type.Optional(Type.String({ description: 'true: data is only {lastMutationAt}' })),
-    [STATE_DIGEST_PARAM]: Type.Optional(Type.String({ description: 'with metadataOnly=true: also data.stateDigest, the per-resource digests of the user\'s state (extension)' })),
+    [STATE_DIGEST_PARAM]: Type.Optional(
+      Type.String({ description: "with metadataOnly=true: also data.stateDigest, the per-resource digests of the user's state (extension)" }),
+    ),
     limit: Type.Optional(Type.String({ description: `1..${PULL_MAX_LIMIT}, default ${PULL_DEFAULT_LIMIT}` })),
     page: Type.Optional(Type.String({ description: '≥ 1, default 1' })),
   },

@@ -15,7 +15,11 @@ describe('editorial API /admin/v1', () => {
 
   it('needs content.write; content alone is not enough', async () => {
     const reader = await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] });
-    const r = await fetch(`${server.url}/admin/v1/resources/translations/1`, { method: 'PUT', headers: { ...reader, 'content-type': 'application/json' }, body: '{}' });
+    const r = await fetch(`${server.url}/admin/v1/resources/translations/1`, {
+      method: 'PUT',
+      headers: { ...reader, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(r.status).toBe(403);
     expect(await r.json()).toMatchObject({ success: false, type: 'forbidden' });
     const anon = await fetch(`${server.url}/admin/v1/compact`, { method: 'POST' });
@@ -23,9 +27,20 @@ describe('editorial API /admin/v1', () => {
   });
 
   it('creates and updates resources, enforcing the group resource_content_id rule', async () => {
-    const created = await c.admin<{ resource: Record<string, unknown>; sequences: number[]; head: number }>('PUT', '/resources/translations/131', { metadata: { name: 'Clear Quran' } });
+    const created = await c.admin<{ resource: Record<string, unknown>; sequences: number[]; head: number }>('PUT', '/resources/translations/131', {
+      metadata: { name: 'Clear Quran' },
+    });
     expect(created.status).toBe(200);
-    expect(created.body.resource).toEqual({ resource_group: 'translations', resource_id: 131, resource_content_id: 131, status: 'public', reason: null, metadata: { name: 'Clear Quran' }, last_sequence: created.body.sequences[0], row_count: 0 });
+    expect(created.body.resource).toEqual({
+      resource_group: 'translations',
+      resource_id: 131,
+      resource_content_id: 131,
+      status: 'public',
+      reason: null,
+      metadata: { name: 'Clear Quran' },
+      last_sequence: created.body.sequences[0],
+      row_count: 0,
+    });
     expect(created.body.head).toBe(created.body.sequences[0]);
     expect((await c.admin('PUT', '/resources/translations/131', { resource_content_id: 5 })).status).toBe(422);
     expect((await c.admin('PUT', '/resources/recitations/7', {})).status).toBe(422); // needs its own id
@@ -66,12 +81,17 @@ describe('editorial API /admin/v1', () => {
     expect((await c.admin('POST', '/resources/tafsirs/169/rows', { delete: [{ record_type: 'verse', id: 1 }] })).status).toBe(422);
     expect((await c.admin('POST', '/resources/tafsirs/170/rows', { upsert: [{ id: 1, verse_key: '1:1', text: 'x' }] })).status).toBe(404);
 
-    const ok = await c.admin<{ sequences: number[]; resource: { row_count: number } }>('POST', '/resources/tafsirs/169/rows', { upsert: [{ id: 1, verse_key: '1:1', text: 'fine' }] });
+    const ok = await c.admin<{ sequences: number[]; resource: { row_count: number } }>('POST', '/resources/tafsirs/169/rows', {
+      upsert: [{ id: 1, verse_key: '1:1', text: 'fine' }],
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.sequences).toHaveLength(1);
     expect(ok.body.resource.row_count).toBe(1);
     // Re-sending the same row changes nothing and emits nothing; deleting a missing row likewise.
-    const same = await c.admin<{ sequences: number[] }>('POST', '/resources/tafsirs/169/rows', { upsert: [{ id: 1, verse_key: '1:1', text: 'fine' }], delete: [{ record_type: 'tafsir', id: 99 }] });
+    const same = await c.admin<{ sequences: number[] }>('POST', '/resources/tafsirs/169/rows', {
+      upsert: [{ id: 1, verse_key: '1:1', text: 'fine' }],
+      delete: [{ record_type: 'tafsir', id: 99 }],
+    });
     expect(same.body.sequences).toEqual([]);
   });
 

@@ -20,7 +20,14 @@ import { withFeedWriter } from '../content-sync/content-feed-writer.js';
 
 const ADMIN_AUTH = { auth: { scopes: [CONTENT_WRITE_SCOPE] } } as const;
 const ResourceParams = Type.Object({ resource_group: Type.String(), id: Type.String() });
-const errors = { 400: StandardErrorBody, 401: StandardErrorBody, 403: StandardErrorBody, 404: StandardErrorBody, 409: StandardErrorBody, 422: StandardErrorBody };
+const errors = {
+  400: StandardErrorBody,
+  401: StandardErrorBody,
+  403: StandardErrorBody,
+  404: StandardErrorBody,
+  409: StandardErrorBody,
+  422: StandardErrorBody,
+};
 
 /**
  * Editorial API under `/admin/v1` (scope `content.write`, never granted by `content`). Every call is one
@@ -28,10 +35,18 @@ const errors = { 400: StandardErrorBody, 401: StandardErrorBody, 403: StandardEr
  * call that fails changes nothing.
  */
 export const adminRoutes: CapabilityPlugin = async (app, { ctx }) => {
-
   app.get(
     '/resources/:resource_group/:id',
-    { config: ADMIN_AUTH, schema: { tags: ['admin'], summary: 'One resource as stored (any status)', security: [{ accessToken: [], clientId: [] }], params: ResourceParams, response: { 200: AdminResource, ...errors } } },
+    {
+      config: ADMIN_AUTH,
+      schema: {
+        tags: ['admin'],
+        summary: 'One resource as stored (any status)',
+        security: [{ accessToken: [], clientId: [] }],
+        params: ResourceParams,
+        response: { 200: AdminResource, ...errors },
+      },
+    },
     async (request) => {
       const { group, id } = parseResourceParams(request.params as { resource_group: string; id: string });
       const row = await ctx.db.selectFrom('content_resources').selectAll().where('resource_group', '=', group).where('resource_id', '=', id).executeTakeFirst();
@@ -77,12 +92,16 @@ export const adminRoutes: CapabilityPlugin = async (app, { ctx }) => {
     async (request) => {
       const { group, id } = parseResourceParams(request.params as { resource_group: string; id: string });
       const body = (request.body ?? {}) as RowChangesBody;
-      const { result, sequences, head } = await withFeedWriter(ctx.db, async (w) => {
-        const resource = await findResource(w, group, id);
-        if (!resource) throw standardError(404, `resource ${group}:${id} does not exist; create it with PUT first`);
-        const changes = validateRowChanges(group, resource, body);
-        return (await applyRowChanges(w, group, resource, changes)).resource;
-      }, ctx.content.heads);
+      const { result, sequences, head } = await withFeedWriter(
+        ctx.db,
+        async (w) => {
+          const resource = await findResource(w, group, id);
+          if (!resource) throw standardError(404, `resource ${group}:${id} does not exist; create it with PUT first`);
+          const changes = validateRowChanges(group, resource, body);
+          return (await applyRowChanges(w, group, resource, changes)).resource;
+        },
+        ctx.content.heads,
+      );
       return { resource: await toAdminResource(ctx, result), sequences, head };
     },
   );

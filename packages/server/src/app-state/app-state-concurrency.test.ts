@@ -53,7 +53,11 @@ describe('App State under concurrent writers', () => {
     let writing = true;
     const poll = async () => {
       const res = await fetch(`${server.url}/v1/app-state:changes?since=${encodeURIComponent(token)}&limit=7`, { headers });
-      const page = ((await res.json()) as { data: unknown }).data as { changes: Array<{ key: string; version: number }>; nextSyncToken: string; hasMore: boolean };
+      const page = ((await res.json()) as { data: unknown }).data as {
+        changes: Array<{ key: string; version: number }>;
+        nextSyncToken: string;
+        hasMore: boolean;
+      };
       for (const change of page.changes) seen.set(change.key, Math.max(seen.get(change.key) ?? 0, change.version));
       token = page.nextSyncToken;
       return page.hasMore;
@@ -78,7 +82,9 @@ describe('App State under concurrent writers', () => {
     const final = new Map<string, number>();
     let cursor: string | null = null;
     do {
-      const page: any = await (await fetch(`${server.url}/v1/app-state:bootstrap?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers })).json();
+      const page: any = await (
+        await fetch(`${server.url}/v1/app-state:bootstrap?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers })
+      ).json();
       for (const item of page.data.items) final.set(item.key, item.version);
       cursor = page.data.nextCursor;
     } while (cursor);

@@ -9,7 +9,10 @@ describe('App State configuration', () => {
   it('is the default set without QS_APP_STATE_CONFIG, and read from the JSON file it names', async () => {
     expect(resolveServerConfig({ inMemoryDatabase: true }, {}).appState).toEqual(DEFAULT_APP_STATE_CONFIG);
     const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'app-state-config-')), 'app-state.json');
-    await fs.writeFile(file, JSON.stringify({ configVersion: 7, limits: { maxDocumentBytes: 1000 }, collections: [{ name: 'plans', maxDocumentsPerUser: 5 }] }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ configVersion: 7, limits: { maxDocumentBytes: 1000 }, collections: [{ name: 'plans', maxDocumentsPerUser: 5 }] }),
+    );
     const config = resolveServerConfig({ inMemoryDatabase: true }, { QS_APP_STATE_CONFIG: file }).appState;
     expect(config).toEqual({
       configVersion: 7,
@@ -20,7 +23,14 @@ describe('App State configuration', () => {
 
   it('lists every problem of a bad file instead of starting with it', () => {
     const problems: string[] = [];
-    resolveAppStateConfig({ configVersion: 0, limits: { maxDocumentBytes: -1, extra: 1 }, collections: [{ name: 'Bad Name' }, { name: 'ok' }, { name: 'ok', requiresPrecondition: 'yes' }] } as never, problems);
+    resolveAppStateConfig(
+      {
+        configVersion: 0,
+        limits: { maxDocumentBytes: -1, extra: 1 },
+        collections: [{ name: 'Bad Name' }, { name: 'ok' }, { name: 'ok', requiresPrecondition: 'yes' }],
+      } as never,
+      problems,
+    );
     expect(problems).toEqual([
       'App State configuration: unknown field limits.extra',
       'App State configuration: limits.maxDocumentBytes must be an integer in 1..2147483647',

@@ -81,12 +81,14 @@ function parseAppStateConfig(raw: unknown, problems: string[]): AppStateConfig {
           problems.push(`${where} must be an object`);
           return { name: '', maxDocumentsPerUser: 1, requiresPrecondition: true };
         }
-        for (const name of Object.keys(entry)) if (!['name', 'maxDocumentsPerUser', 'requiresPrecondition'].includes(name)) problems.push(`unknown field ${where}.${name}`);
+        for (const name of Object.keys(entry))
+          if (!['name', 'maxDocumentsPerUser', 'requiresPrecondition'].includes(name)) problems.push(`unknown field ${where}.${name}`);
         const name = entry.name;
         if (typeof name !== 'string' || !isAppStateCollectionName(name)) problems.push(`${where}.name must match ^[a-z0-9][a-z0-9._-]{0,79}$`);
         else if (names.has(name)) problems.push(`${where}.name ${JSON.stringify(name)} is listed twice`);
         else names.add(name);
-        if (entry.requiresPrecondition !== undefined && typeof entry.requiresPrecondition !== 'boolean') problems.push(`${where}.requiresPrecondition must be true or false`);
+        if (entry.requiresPrecondition !== undefined && typeof entry.requiresPrecondition !== 'boolean')
+          problems.push(`${where}.requiresPrecondition must be true or false`);
         return {
           name: typeof name === 'string' ? name : '',
           maxDocumentsPerUser: positive(`${where}.maxDocumentsPerUser`, entry.maxDocumentsPerUser, limits.maxDocumentsPerUser),

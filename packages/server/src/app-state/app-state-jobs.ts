@@ -50,19 +50,29 @@ export async function purgeAppState(db: Kysely<Database>, options: { now: number
       const version = Math.max(...pruned.map((r) => Number(r.version)));
       await trx
         .updateTable('app_state_heads')
-        .set((eb) => ({ floor: eb.fn('greatest', [eb.ref('floor'), eb.val(floor)]), pruned_version: eb.fn('greatest', [eb.ref('pruned_version'), eb.val(version)]) }))
+        .set((eb) => ({
+          floor: eb.fn('greatest', [eb.ref('floor'), eb.val(floor)]),
+          pruned_version: eb.fn('greatest', [eb.ref('pruned_version'), eb.val(version)]),
+        }))
         .where('user_id', '=', ns.user_id)
         .where('namespace', '=', ns.namespace)
         .execute();
       return pruned.length;
     });
   }
-  const idempotency = await db.deleteFrom('app_state_idempotency').where('created_at', '<', options.now - APP_STATE_IDEMPOTENCY_TTL_MS).executeTakeFirst();
+  const idempotency = await db
+    .deleteFrom('app_state_idempotency')
+    .where('created_at', '<', options.now - APP_STATE_IDEMPOTENCY_TTL_MS)
+    .executeTakeFirst();
   return { tombstones, idempotencyKeys: Number(idempotency.numDeletedRows) };
 }
 
 /** {@link purgeAppState} every minute, as a periodic job of the app. */
-export function appStatePurgeJob(ctx: { readonly db: Kysely<Database>; readonly config: { readonly appState: AppStateConfig }; readonly log: FastifyBaseLogger }): Service {
+export function appStatePurgeJob(ctx: {
+  readonly db: Kysely<Database>;
+  readonly config: { readonly appState: AppStateConfig };
+  readonly log: FastifyBaseLogger;
+}): Service {
   return periodicJob({
     name: 'app state purge',
     intervalMs: PURGE_INTERVAL_MS,

@@ -11,7 +11,15 @@ describe('App State HTTP API', () => {
   let n = 0;
 
   beforeAll(async () => {
-    server = await startTestServer({ appState: { collections: [{ name: 'settings', maxDocumentsPerUser: 3, requiresPrecondition: true }, { name: 'free', maxDocumentsPerUser: 50, requiresPrecondition: false }], limits: { maxDocumentBytes: 200, quotaBytesPerUser: 500, maxDocumentsPerUser: 5, changeRetentionDays: 30 } } });
+    server = await startTestServer({
+      appState: {
+        collections: [
+          { name: 'settings', maxDocumentsPerUser: 3, requiresPrecondition: true },
+          { name: 'free', maxDocumentsPerUser: 50, requiresPrecondition: false },
+        ],
+        limits: { maxDocumentBytes: 200, quotaBytesPerUser: 500, maxDocumentsPerUser: 5, changeRetentionDays: 30 },
+      },
+    });
     headers = await server.authHeaders({ userId: 'hostile-user', clientId: 'app', scopes: ['app_state'] });
   });
   afterAll(async () => {
@@ -28,7 +36,8 @@ describe('App State HTTP API', () => {
     const text = await res.text();
     return { status: res.status, etag: res.headers.get('etag'), body: text ? (JSON.parse(text) as Record<string, any>) : null };
   };
-  const put = (path: string, value: unknown, h: Record<string, string> = {}) => call('PUT', path, { body: JSON.stringify({ value, schemaVersion: 1 }), headers: { 'idempotency-key': key(), ...h } });
+  const put = (path: string, value: unknown, h: Record<string, string> = {}) =>
+    call('PUT', path, { body: JSON.stringify({ value, schemaVersion: 1 }), headers: { 'idempotency-key': key(), ...h } });
   const code = (r: { body: Record<string, any> | null }) => r.body?.details?.error?.code as string | undefined;
 
   it('creates with 201, replaces with 200, answers the document with its ETag, deletes with 204 and no body, under both prefixes', async () => {
@@ -54,11 +63,16 @@ describe('App State HTTP API', () => {
     expect(created.status).toBe(201);
     const again = await put('/v1/app-state/settings/p', 2, { 'if-none-match': '*' });
     expect(again.status).toBe(412);
-    expect(again.body).toMatchObject({ type: 'precondition_failed', success: false, details: { currentETag: created.etag, error: { code: 'precondition_failed', details: { currentETag: created.etag } } } });
+    expect(again.body).toMatchObject({
+      type: 'precondition_failed',
+      success: false,
+      details: { currentETag: created.etag, error: { code: 'precondition_failed', details: { currentETag: created.etag } } },
+    });
     const stale = await put('/v1/app-state/settings/p', 2, { 'if-match': '"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"' });
     expect(stale.status).toBe(412);
     expect(code(await put('/v1/app-state/settings/p', 2, { 'if-match': created.etag!, 'if-none-match': '*' }))).toBe('invalid_precondition');
-    for (const bad of ['abc', '"short"', `${created.etag!}, ${created.etag!}`, 'W/*']) expect(code(await put('/v1/app-state/settings/p', 2, { 'if-match': bad }))).toBe('invalid_etag');
+    for (const bad of ['abc', '"short"', `${created.etag!}, ${created.etag!}`, 'W/*'])
+      expect(code(await put('/v1/app-state/settings/p', 2, { 'if-match': bad }))).toBe('invalid_etag');
     expect((await call('GET', '/v1/app-state/settings/p')).body?.data).toMatchObject({ value: 1, version: 1 });
   });
 
@@ -83,7 +97,14 @@ describe('App State HTTP API', () => {
       }
     }
     // Not percent-encoded UTF-8 (the last one a lone surrogate): refused by the router, in the standard envelope.
-    for (const path of ['/v1/app-state/free/%ED%A0%80', '/v1/app-state/free/%', '/v1/app-state/free/%E0%A4%A', '/v1/app-state/free/%00', '/v1/app-state/', '/v1/app-state//x']) {
+    for (const path of [
+      '/v1/app-state/free/%ED%A0%80',
+      '/v1/app-state/free/%',
+      '/v1/app-state/free/%E0%A4%A',
+      '/v1/app-state/free/%00',
+      '/v1/app-state/',
+      '/v1/app-state//x',
+    ]) {
       for (const method of ['GET', 'PUT', 'DELETE']) {
         const res = await call(method, path, method === 'GET' ? {} : { headers: { 'idempotency-key': key() }, body: '{"value":1,"schemaVersion":1}' });
         expect([path, method, res.status >= 400 && res.status < 500]).toEqual([path, method, true]);
@@ -122,7 +143,11 @@ describe('App State HTTP API', () => {
       expect(code(await withKey('{"value":1,"schemaVersion":1}', { 'idempotency-key': idem }))).toBe('invalid_idempotency_key');
     }
     expect(code(await call('DELETE', path))).toBe('invalid_idempotency_key');
-    const form = await fetch(`${server.url}${path}`, { method: 'PUT', headers: { ...headers, 'idempotency-key': key(), 'content-type': 'text/plain' }, body: 'value=1' });
+    const form = await fetch(`${server.url}${path}`, {
+      method: 'PUT',
+      headers: { ...headers, 'idempotency-key': key(), 'content-type': 'text/plain' },
+      body: 'value=1',
+    });
     expect(form.status).toBe(415);
     expect((await call('GET', path)).body?.data).toMatchObject({ version: 2, value: 'nul \u0000 inside' });
   });
@@ -130,7 +155,11 @@ describe('App State HTTP API', () => {
   it('enforces quotas per collection, per user and in bytes (422 quota_exceeded), counting replacements and deletes right', async () => {
     const other = await server.authHeaders({ userId: 'quota-user', clientId: 'app', scopes: ['app_state'] });
     const q = (method: string, k: string, value?: unknown, h: Record<string, string> = {}) =>
-      fetch(`${server.url}/v1/app-state/settings/${k}`, { method, headers: { ...other, 'idempotency-key': key(), 'content-type': 'application/json', ...h }, ...(value !== undefined ? { body: JSON.stringify({ value, schemaVersion: 1 }) } : {}) }).then(async (r) => ({ status: r.status, etag: r.headers.get('etag'), body: r.status === 204 ? null : ((await r.json()) as Record<string, any>) }));
+      fetch(`${server.url}/v1/app-state/settings/${k}`, {
+        method,
+        headers: { ...other, 'idempotency-key': key(), 'content-type': 'application/json', ...h },
+        ...(value !== undefined ? { body: JSON.stringify({ value, schemaVersion: 1 }) } : {}),
+      }).then(async (r) => ({ status: r.status, etag: r.headers.get('etag'), body: r.status === 204 ? null : ((await r.json()) as Record<string, any>) }));
     const etags: string[] = [];
     for (const k of ['a', 'b', 'c']) etags.push((await q('PUT', k, 'x'.repeat(158), { 'if-none-match': '*' })).etag!);
     const fourth = await q('PUT', 'd', 1, { 'if-none-match': '*' });

@@ -36,14 +36,23 @@ const WRITE: FastifyContextConfig = { auth: { scopes: [APP_STATE_SCOPES.write], 
 // The configuration is readable with any App State scope, checked by the handler.
 const ANY: FastifyContextConfig = { auth: { scopes: [], user: true } };
 
-const errors = (...statuses: number[]): Record<number, TSchema> => Object.fromEntries([400, 401, 403, 429, 503, ...statuses].map((s) => [s, AppStateErrorBody]));
+const errors = (...statuses: number[]): Record<number, TSchema> =>
+  Object.fromEntries([400, 401, 403, 429, 503, ...statuses].map((s) => [s, AppStateErrorBody]));
 const q = (description: string) => Type.Optional(Type.String({ description }));
-const PAGE_QUERY = Type.Object({ cursor: q('nextCursor of the previous page'), limit: q('Page size, 1..100 (default and cap 100)') }, { additionalProperties: true });
+const PAGE_QUERY = Type.Object(
+  { cursor: q('nextCursor of the previous page'), limit: q('Page size, 1..100 (default and cap 100)') },
+  { additionalProperties: true },
+);
 const COLLECTION_PARAM = { collection: Type.String({ description: 'A collection listed by GET /v1/app-state:config' }) };
-const DOCUMENT_PARAMS = Type.Object({ ...COLLECTION_PARAM, key: Type.String({ description: '1..512 Unicode scalar values; no slash, backslash or control character; URL-encoded' }) });
+const DOCUMENT_PARAMS = Type.Object({
+  ...COLLECTION_PARAM,
+  key: Type.String({ description: '1..512 Unicode scalar values; no slash, backslash or control character; URL-encoded' }),
+});
 const WRITE_HEADERS = Type.Object(
   {
-    'idempotency-key': Type.String({ description: '16..256 visible ASCII characters; a retry with the same key and request within 24 h answers the stored outcome' }),
+    'idempotency-key': Type.String({
+      description: '16..256 visible ASCII characters; a retry with the same key and request within 24 h answers the stored outcome',
+    }),
     'if-match': Type.Optional(Type.String({ description: 'Write only if the current ETag is this one (* : if the document exists)' })),
     'if-none-match': Type.Optional(Type.String({ description: '* : write only if the document does not exist' })),
   },
@@ -65,17 +74,31 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
   const tokens = new AppStateTokens(ctx.keys.syncTokenSecret);
   installAppStateJsonParser(app);
 
-  app.get('/app-state::config', { config: ANY, schema: { tags: TAGS, summary: 'Collections and limits', security, response: { 200: AppStateConfigurationResponse, ...errors() } } }, async (request) => {
-    const { scopes } = requireAuth(request);
-    if (![APP_STATE_SCOPES.read, APP_STATE_SCOPES.write].some((scope) => scopeGrants(scopes, scope))) {
-      throw appStateError('insufficient_scope', 'The access token has no App State scope (app_state, app_state.read or app_state.write).');
-    }
-    return { success: true, data: config };
-  });
+  app.get(
+    '/app-state::config',
+    { config: ANY, schema: { tags: TAGS, summary: 'Collections and limits', security, response: { 200: AppStateConfigurationResponse, ...errors() } } },
+    async (request) => {
+      const { scopes } = requireAuth(request);
+      if (![APP_STATE_SCOPES.read, APP_STATE_SCOPES.write].some((scope) => scopeGrants(scopes, scope))) {
+        throw appStateError('insufficient_scope', 'The access token has no App State scope (app_state, app_state.read or app_state.write).');
+      }
+      return { success: true, data: config };
+    },
+  );
 
   app.get(
     '/app-state::bootstrap',
-    { config: READ, schema: { tags: TAGS, summary: 'Every live document, paged; the last page gives the sync token to pull changes from', security, querystring: PAGE_QUERY, response: { 200: AppStateBootstrapResponse, ...errors() } }, ...HANDLER_VALIDATED },
+    {
+      config: READ,
+      schema: {
+        tags: TAGS,
+        summary: 'Every live document, paged; the last page gives the sync token to pull changes from',
+        security,
+        querystring: PAGE_QUERY,
+        response: { 200: AppStateBootstrapResponse, ...errors() },
+      },
+      ...HANDLER_VALIDATED,
+    },
     async (request) => {
       const ns = namespaceOf(request);
       const query = request.query as Record<string, unknown>;
@@ -92,7 +115,8 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
         data: {
           hasMore,
           items: items.map(documentItem),
-          nextCursor: hasMore && last ? tokens.bootstrapCursor(ns, { snapshotSeq: position.snapshotSeq, after: { collection: last.collection, key: last.key } }) : null,
+          nextCursor:
+            hasMore && last ? tokens.bootstrapCursor(ns, { snapshotSeq: position.snapshotSeq, after: { collection: last.collection, key: last.key } }) : null,
           nextSyncToken: hasMore ? null : tokens.syncToken(ns, position.snapshotSeq),
         },
       };
@@ -107,7 +131,10 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
         tags: TAGS,
         summary: 'Changes after a sync token (each key once, at its latest state); 410 sync_token_expired: bootstrap again',
         security,
-        querystring: Type.Object({ since: Type.String({ description: 'nextSyncToken of bootstrap or of the previous page' }), limit: q('Page size, 1..100 (default and cap 100)') }, { additionalProperties: true }),
+        querystring: Type.Object(
+          { since: Type.String({ description: 'nextSyncToken of bootstrap or of the previous page' }), limit: q('Page size, 1..100 (default and cap 100)') },
+          { additionalProperties: true },
+        ),
         response: { 200: AppStateChangesResponse, ...errors(410) },
       },
       ...HANDLER_VALIDATED,
@@ -140,14 +167,24 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
     const hasMore = rows.length > limit;
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { success: true, data: { hasMore, items: items.map(documentItem), nextCursor: hasMore && last ? tokens.listCursor(ns, collection.name, last.key) : null } };
+    return {
+      success: true,
+      data: { hasMore, items: items.map(documentItem), nextCursor: hasMore && last ? tokens.listCursor(ns, collection.name, last.key) : null },
+    };
   };
 
   const get = async (request: FastifyRequest, reply: FastifyReply, collection: AppStateCollection, key: string) => {
     const row = await store.getDocument(namespaceOf(request), collection.name, key);
     if (!row) throw appStateError('document_not_found', 'The document does not exist.');
     reply.header('etag', row.etag);
-    const data = { collection: row.collection, key: row.key, schemaVersion: row.schema_version, updatedAt: isoTime(row.updated_at), value: JSON.parse(row.value_json!) as unknown, version: Number(row.version) };
+    const data = {
+      collection: row.collection,
+      key: row.key,
+      schemaVersion: row.schema_version,
+      updatedAt: isoTime(row.updated_at),
+      value: JSON.parse(row.value_json!) as unknown,
+      version: Number(row.version),
+    };
     return { success: true, data };
   };
 
@@ -156,8 +193,13 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
     const idempotencyKey = readIdempotencyKey(request);
     const precondition = readPrecondition(request, collection);
     const body = request.body;
-    if (body === MALFORMED_BODY) throw appStateError('invalid_json', 'The body is not usable JSON: malformed, nested deeper than 64 levels, or holding a lone surrogate or a number out of range.');
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw appStateError('invalid_json', 'PUT requires a JSON object with value and schemaVersion.');
+    if (body === MALFORMED_BODY)
+      throw appStateError(
+        'invalid_json',
+        'The body is not usable JSON: malformed, nested deeper than 64 levels, or holding a lone surrogate or a number out of range.',
+      );
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw appStateError('invalid_json', 'PUT requires a JSON object with value and schemaVersion.');
     const fields = body as Record<string, unknown>;
     if (!Object.hasOwn(fields, 'value')) throw appStateError('invalid_json', 'PUT requires the value property.');
     const schemaVersion = fields.schemaVersion;
@@ -183,21 +225,60 @@ export const appStateRoutes: CapabilityPlugin = async (app, { ctx }) => {
     const ns = namespaceOf(request);
     const idempotencyKey = readIdempotencyKey(request);
     const precondition = readPrecondition(request, collection);
-    const outcome = await store.delete(ns, { method: 'DELETE', collection, key, precondition, idempotencyKey, fingerprint: fingerprint('DELETE', collection.name, key, precondition, '') });
+    const outcome = await store.delete(ns, {
+      method: 'DELETE',
+      collection,
+      key,
+      precondition,
+      idempotencyKey,
+      fingerprint: fingerprint('DELETE', collection.name, key, precondition, ''),
+    });
     return send(reply, outcome);
   };
 
   const documentRoute = (method: 'GET' | 'PUT' | 'DELETE', summary: string, extra: Record<string, unknown>, handler: typeof get) => {
     const routeConfig = method === 'GET' ? READ : WRITE;
-    app.route({ method, url: '/app-state/:collection/:key', config: routeConfig, schema: { tags: TAGS, summary, security, params: DOCUMENT_PARAMS, ...extra }, ...HANDLER_VALIDATED, handler: (request, reply) => handler(request, reply, ...documentTarget(request, config)) });
+    app.route({
+      method,
+      url: '/app-state/:collection/:key',
+      config: routeConfig,
+      schema: { tags: TAGS, summary, security, params: DOCUMENT_PARAMS, ...extra },
+      ...HANDLER_VALIDATED,
+      handler: (request, reply) => handler(request, reply, ...documentTarget(request, config)),
+    });
   };
   documentRoute('GET', 'One live document (ETag header: its validator)', { response: { 200: AppStateDocumentResponse, ...errors(404) } }, get);
-  documentRoute('PUT', 'Create (201) or replace (200) a document; strict collections need If-Match or If-None-Match: *', { headers: WRITE_HEADERS, body: AppStatePutBody, response: { 200: AppStateMutationResponse, 201: AppStateMutationResponse, ...errors(409, 412, 413, 415, 422, 428) } }, put);
-  documentRoute('DELETE', 'Delete a document (204, also when it is already gone)', { headers: WRITE_HEADERS, response: { 204: Type.Null({ description: 'No body' }), ...errors(409, 412, 428) } }, remove);
+  documentRoute(
+    'PUT',
+    'Create (201) or replace (200) a document; strict collections need If-Match or If-None-Match: *',
+    {
+      headers: WRITE_HEADERS,
+      body: AppStatePutBody,
+      response: { 200: AppStateMutationResponse, 201: AppStateMutationResponse, ...errors(409, 412, 413, 415, 422, 428) },
+    },
+    put,
+  );
+  documentRoute(
+    'DELETE',
+    'Delete a document (204, also when it is already gone)',
+    { headers: WRITE_HEADERS, response: { 204: Type.Null({ description: 'No body' }), ...errors(409, 412, 428) } },
+    remove,
+  );
 
   app.get(
     '/app-state/:collection',
-    { config: READ, schema: { tags: TAGS, summary: 'Live documents of a collection in key order, paged', security, params: Type.Object(COLLECTION_PARAM), querystring: PAGE_QUERY, response: { 200: AppStatePageResponse, ...errors() } }, ...HANDLER_VALIDATED },
+    {
+      config: READ,
+      schema: {
+        tags: TAGS,
+        summary: 'Live documents of a collection in key order, paged',
+        security,
+        params: Type.Object(COLLECTION_PARAM),
+        querystring: PAGE_QUERY,
+        response: { 200: AppStatePageResponse, ...errors() },
+      },
+      ...HANDLER_VALIDATED,
+    },
     async (request) => list(request, listTarget(request, config)),
   );
 
@@ -239,7 +320,8 @@ function decodeSegment(segment: string, code: 'invalid_collection' | 'invalid_ke
 
 function collectionOf(segment: string, config: AppStateConfig): AppStateCollection {
   const name = decodeSegment(segment, 'invalid_collection');
-  if (!isAppStateCollectionName(name)) throw appStateError('invalid_collection', 'The collection name is invalid: lower-case letters, digits, dot, underscore and hyphen, at most 80.');
+  if (!isAppStateCollectionName(name))
+    throw appStateError('invalid_collection', 'The collection name is invalid: lower-case letters, digits, dot, underscore and hyphen, at most 80.');
   const collection = config.collections.find((c) => c.name === name);
   if (!collection) throw appStateError('collection_not_allowed', 'The collection is not enabled on this server.');
   return collection;
@@ -278,7 +360,8 @@ function readPrecondition(request: FastifyRequest, collection: AppStateCollectio
   const ifNoneMatch = request.headers['if-none-match'];
   if (ifMatch !== undefined && ifNoneMatch !== undefined) throw appStateError('invalid_precondition', 'Only one precondition header may be sent.');
   if (ifMatch === undefined && ifNoneMatch === undefined) {
-    if (collection.requiresPrecondition) throw appStateError('precondition_required', 'This collection requires a precondition: If-Match with the current ETag, or If-None-Match: * to create.');
+    if (collection.requiresPrecondition)
+      throw appStateError('precondition_required', 'This collection requires a precondition: If-Match with the current ETag, or If-None-Match: * to create.');
     return null;
   }
   const raw = (ifMatch ?? ifNoneMatch) as string;

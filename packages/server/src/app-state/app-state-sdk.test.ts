@@ -1,4 +1,11 @@
-import { createServerClient, createAppStateMemoryStore, createAppStateReconciler, getAppStateErrorCode, type AppStateReconciler, type AppStateTransport } from '@quranjs/api/server';
+import {
+  createServerClient,
+  createAppStateMemoryStore,
+  createAppStateReconciler,
+  getAppStateErrorCode,
+  type AppStateReconciler,
+  type AppStateTransport,
+} from '@quranjs/api/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/index.js';
 import { purgeAppState } from './app-state-jobs.js';
@@ -24,13 +31,20 @@ describe('App State with @quranjs/api 3.10', () => {
   /** A transport of the SDK for `userId`; `fetchImpl` lets a test lose answers. */
   const transport = async (userId: string, fetchImpl?: typeof fetch, scopes = ['app_state']): Promise<AppStateTransport> => {
     const accessToken = await server.mintToken({ userId, clientId: CLIENT, scopes });
-    const client = createServerClient({ clientId: CLIENT, clientSecret: 'unused', services: { gatewayUrl: server.url, tokenHost: server.url }, userSession: { accessToken }, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+    const client = createServerClient({
+      clientId: CLIENT,
+      clientSecret: 'unused',
+      services: { gatewayUrl: server.url, tokenHost: server.url },
+      userSession: { accessToken },
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
     return client.auth.v1.appState;
   };
   const device = async (userId: string, fetchImpl?: typeof fetch): Promise<AppStateReconciler> =>
     createAppStateReconciler({ accountId: userId, store: createAppStateMemoryStore(), transport: await transport(userId, fetchImpl) });
   const user = () => `user-${++counter}`;
-  const visibleValue = async (reconciler: AppStateReconciler, collection: string, key: string) => (await reconciler.getState()).visible[`${collection}/${encodeURIComponent(key)}`]?.value;
+  const visibleValue = async (reconciler: AppStateReconciler, collection: string, key: string) =>
+    (await reconciler.getState()).visible[`${collection}/${encodeURIComponent(key)}`]?.value;
 
   it('answers the configuration the operator set (the default set here)', async () => {
     const config = await (await transport(user())).getConfiguration();

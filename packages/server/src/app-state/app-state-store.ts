@@ -68,12 +68,20 @@ export class AppStateStore {
   async listDocuments(ns: Namespace, collection: string, afterKey: string | null, limit: number): Promise<DocumentRow[]> {
     let query = this.documents(this.db, ns).where('collection', '=', collection).where('deleted', '=', false);
     if (afterKey !== null) query = query.where('key', '>', afterKey);
-    return query.orderBy('key').limit(limit + 1).execute();
+    return query
+      .orderBy('key')
+      .limit(limit + 1)
+      .execute();
   }
 
   /** The namespace's current sequence: where a new bootstrap starts. */
   async currentSeq(ns: Namespace): Promise<number> {
-    const head = await this.db.selectFrom('app_state_heads').select('seq').where('user_id', '=', ns.userId).where('namespace', '=', ns.namespace).executeTakeFirst();
+    const head = await this.db
+      .selectFrom('app_state_heads')
+      .select('seq')
+      .where('user_id', '=', ns.userId)
+      .where('namespace', '=', ns.namespace)
+      .executeTakeFirst();
     return head ? Number(head.seq) : 0;
   }
 
@@ -83,8 +91,15 @@ export class AppStateStore {
    */
   async bootstrapPage(ns: Namespace, snapshotSeq: number, after: { collection: string; key: string } | null, limit: number): Promise<DocumentRow[]> {
     let query = this.documents(this.db, ns).where('deleted', '=', false).where('seq', '<=', snapshotSeq).where('collection', 'in', this.collectionNames());
-    if (after) query = query.where((eb) => eb.or([eb('collection', '>', after.collection), eb.and([eb('collection', '=', after.collection), eb('key', '>', after.key)])]));
-    return query.orderBy('collection').orderBy('key').limit(limit + 1).execute();
+    if (after)
+      query = query.where((eb) =>
+        eb.or([eb('collection', '>', after.collection), eb.and([eb('collection', '=', after.collection), eb('key', '>', after.key)])]),
+      );
+    return query
+      .orderBy('collection')
+      .orderBy('key')
+      .limit(limit + 1)
+      .execute();
   }
 
   /**
@@ -97,11 +112,21 @@ export class AppStateStore {
       .transaction()
       .setIsolationLevel('repeatable read')
       .execute(async (trx) => {
-        const head = await trx.selectFrom('app_state_heads').select(['seq', 'floor']).where('user_id', '=', ns.userId).where('namespace', '=', ns.namespace).executeTakeFirst();
+        const head = await trx
+          .selectFrom('app_state_heads')
+          .select(['seq', 'floor'])
+          .where('user_id', '=', ns.userId)
+          .where('namespace', '=', ns.namespace)
+          .executeTakeFirst();
         const seq = head ? Number(head.seq) : 0;
         if (since > seq) return 'unknown';
         if (head && since < Number(head.floor)) return 'expired';
-        return this.documents(trx, ns).where('seq', '>', since).where('collection', 'in', this.collectionNames()).orderBy('seq').limit(limit + 1).execute();
+        return this.documents(trx, ns)
+          .where('seq', '>', since)
+          .where('collection', 'in', this.collectionNames())
+          .orderBy('seq')
+          .limit(limit + 1)
+          .execute();
       });
   }
 
@@ -110,7 +135,9 @@ export class AppStateStore {
       const { collection, key } = request;
       const { limits } = this.config;
       if (request.bytes > limits.maxDocumentBytes) {
-        throw appStateError('document_too_large', `The document is too large: ${request.bytes} bytes, the limit is ${limits.maxDocumentBytes}.`, { maxDocumentBytes: limits.maxDocumentBytes });
+        throw appStateError('document_too_large', `The document is too large: ${request.bytes} bytes, the limit is ${limits.maxDocumentBytes}.`, {
+          maxDocumentBytes: limits.maxDocumentBytes,
+        });
       }
       const live = current !== null && !current.deleted;
       const bytesUsed = head.bytes_used - (live ? current.bytes : 0) + request.bytes;
@@ -119,17 +146,38 @@ export class AppStateStore {
       }
       if (!live) {
         if (head.documents + 1 > limits.maxDocumentsPerUser) {
-          throw appStateError('quota_exceeded', `A user may keep at most ${limits.maxDocumentsPerUser} App State documents.`, { maxDocumentsPerUser: limits.maxDocumentsPerUser });
+          throw appStateError('quota_exceeded', `A user may keep at most ${limits.maxDocumentsPerUser} App State documents.`, {
+            maxDocumentsPerUser: limits.maxDocumentsPerUser,
+          });
         }
-        const inCollection = await this.documents(trx, ns).clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).where('collection', '=', collection.name).where('deleted', '=', false).executeTakeFirstOrThrow();
+        const inCollection = await this.documents(trx, ns)
+          .clearSelect()
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('collection', '=', collection.name)
+          .where('deleted', '=', false)
+          .executeTakeFirstOrThrow();
         if (Number(inCollection.n) + 1 > collection.maxDocumentsPerUser) {
-          throw appStateError('quota_exceeded', `A user may keep at most ${collection.maxDocumentsPerUser} documents in ${collection.name}.`, { collection: collection.name, maxDocumentsPerUser: collection.maxDocumentsPerUser });
+          throw appStateError('quota_exceeded', `A user may keep at most ${collection.maxDocumentsPerUser} documents in ${collection.name}.`, {
+            collection: collection.name,
+            maxDocumentsPerUser: collection.maxDocumentsPerUser,
+          });
         }
       }
       const seq = head.seq + 1;
       const version = (current ? Number(current.version) : head.pruned_version) + 1;
       const etag = documentEtag(ns, collection.name, key, version, request.schemaVersion, request.valueJson);
-      await this.upsertDocument(trx, ns, { collection: collection.name, key, version, seq, deleted: false, schema_version: request.schemaVersion, value_json: request.valueJson, etag, bytes: request.bytes, updated_at: now });
+      await this.upsertDocument(trx, ns, {
+        collection: collection.name,
+        key,
+        version,
+        seq,
+        deleted: false,
+        schema_version: request.schemaVersion,
+        value_json: request.valueJson,
+        etag,
+        bytes: request.bytes,
+        updated_at: now,
+      });
       await this.advanceHead(trx, ns, { seq, bytes_used: bytesUsed, documents: head.documents + (live ? 0 : 1) });
       const data = { collection: collection.name, key, schemaVersion: request.schemaVersion, updatedAt: isoTime(now), version };
       return { status: live ? 200 : 201, body: { success: true, data }, etag };
@@ -142,7 +190,18 @@ export class AppStateStore {
       const seq = head.seq + 1;
       const version = Number(current.version) + 1;
       const etag = documentEtag(ns, current.collection, current.key, version, current.schema_version, null);
-      await this.upsertDocument(trx, ns, { collection: current.collection, key: current.key, version, seq, deleted: true, schema_version: current.schema_version, value_json: null, etag, bytes: 0, updated_at: now });
+      await this.upsertDocument(trx, ns, {
+        collection: current.collection,
+        key: current.key,
+        version,
+        seq,
+        deleted: true,
+        schema_version: current.schema_version,
+        value_json: null,
+        etag,
+        bytes: 0,
+        updated_at: now,
+      });
       await this.advanceHead(trx, ns, { seq, bytes_used: head.bytes_used - current.bytes, documents: head.documents - 1 });
       return { status: 204, body: null, etag: null };
     });
@@ -168,10 +227,12 @@ export class AppStateStore {
         .where('key', '=', request.idempotencyKey)
         .executeTakeFirst();
       if (stored && Number(stored.created_at) >= now - APP_STATE_IDEMPOTENCY_TTL_MS) {
-        if (stored.fingerprint !== request.fingerprint) throw appStateError('idempotency_key_reused', 'The idempotency key was reused for a different request.');
+        if (stored.fingerprint !== request.fingerprint)
+          throw appStateError('idempotency_key_reused', 'The idempotency key was reused for a different request.');
         return { status: stored.status, body: stored.body_json === null ? null : (JSON.parse(stored.body_json) as unknown), etag: stored.etag };
       }
-      const current = (await this.documents(trx, ns).where('collection', '=', request.collection.name).where('key', '=', request.key).executeTakeFirst()) ?? null;
+      const current =
+        (await this.documents(trx, ns).where('collection', '=', request.collection.name).where('key', '=', request.key).executeTakeFirst()) ?? null;
       const live = current !== null && !current.deleted ? current : null;
       let outcome: WriteOutcome;
       // Deleting what is already gone is done, whatever the precondition: the caller's intent holds (QF answers 204 too).
@@ -182,8 +243,25 @@ export class AppStateStore {
       }
       await trx
         .insertInto('app_state_idempotency')
-        .values({ user_id: ns.userId, namespace: ns.namespace, key: request.idempotencyKey, fingerprint: request.fingerprint, status: outcome.status, body_json: outcome.body === null ? null : JSON.stringify(outcome.body), etag: outcome.etag, created_at: now })
-        .onConflict((oc) => oc.columns(['user_id', 'namespace', 'key']).doUpdateSet((eb) => ({ fingerprint: eb.ref('excluded.fingerprint'), status: eb.ref('excluded.status'), body_json: eb.ref('excluded.body_json'), etag: eb.ref('excluded.etag'), created_at: eb.ref('excluded.created_at') })))
+        .values({
+          user_id: ns.userId,
+          namespace: ns.namespace,
+          key: request.idempotencyKey,
+          fingerprint: request.fingerprint,
+          status: outcome.status,
+          body_json: outcome.body === null ? null : JSON.stringify(outcome.body),
+          etag: outcome.etag,
+          created_at: now,
+        })
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'namespace', 'key']).doUpdateSet((eb) => ({
+            fingerprint: eb.ref('excluded.fingerprint'),
+            status: eb.ref('excluded.status'),
+            body_json: eb.ref('excluded.body_json'),
+            etag: eb.ref('excluded.etag'),
+            created_at: eb.ref('excluded.created_at'),
+          })),
+        )
         .execute();
       return outcome;
     });
@@ -230,7 +308,13 @@ async function lockHead(trx: Transaction<Database>, ns: Namespace): Promise<Head
     on conflict (user_id, namespace) do update set seq = app_state_heads.seq
     returning seq, floor, bytes_used, documents, pruned_version`.execute(trx);
   const row = result.rows[0]!;
-  return { seq: Number(row.seq), floor: Number(row.floor), bytes_used: Number(row.bytes_used), documents: Number(row.documents), pruned_version: Number(row.pruned_version) };
+  return {
+    seq: Number(row.seq),
+    floor: Number(row.floor),
+    bytes_used: Number(row.bytes_used),
+    documents: Number(row.documents),
+    pruned_version: Number(row.pruned_version),
+  };
 }
 
 function checkPrecondition(precondition: Precondition, currentEtag: string | null): void {
@@ -245,7 +329,15 @@ function checkPrecondition(precondition: Precondition, currentEtag: string | nul
 /** A strong validator: 43 base64url characters of SHA-256 over everything that identifies this state of the key. */
 function documentEtag(ns: Namespace, collection: string, key: string, version: number, schemaVersion: number, valueJson: string | null): string {
   const hash = createHash('sha256');
-  for (const part of [ns.userId, ns.namespace, collection, key, String(version), String(schemaVersion), valueJson === null ? 'deleted' : `value:${valueJson}`]) {
+  for (const part of [
+    ns.userId,
+    ns.namespace,
+    collection,
+    key,
+    String(version),
+    String(schemaVersion),
+    valueJson === null ? 'deleted' : `value:${valueJson}`,
+  ]) {
     hash.update(part).update('\u0000');
   }
   return `"${hash.digest('base64url')}"`;

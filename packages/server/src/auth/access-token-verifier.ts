@@ -38,7 +38,11 @@ export function createAccessTokenVerifier(auth: AuthConfig, deps: VerifierDepend
     case 'jwks':
       // External issuers vary (Hydra signs `typ: JWT`), so the type is not required there.
       return new JwtVerifier(
-        createRemoteKeySet(new URL(auth.jwksUrl), { unknownKidRefetchIntervalMs: auth.unknownKidRefetchIntervalMs, cacheMaxAgeMs: 600_000, ...(deps.fetch ? { fetch: deps.fetch } : {}) }),
+        createRemoteKeySet(new URL(auth.jwksUrl), {
+          unknownKidRefetchIntervalMs: auth.unknownKidRefetchIntervalMs,
+          cacheMaxAgeMs: 600_000,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        }),
         auth.issuer,
         auth.audience,
         null,

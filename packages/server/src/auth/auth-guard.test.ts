@@ -66,7 +66,10 @@ describe('auth guard (real verifier of a running built-in issuer)', () => {
   });
 
   it('applies parent/child scope semantics', async () => {
-    const headersFor = async (scopes: string[], userId: string | null = 'u1') => ({ 'x-auth-token': await server.mintToken({ userId, clientId: 'reader', scopes }), 'x-client-id': 'reader' });
+    const headersFor = async (scopes: string[], userId: string | null = 'u1') => ({
+      'x-auth-token': await server.mintToken({ userId, clientId: 'reader', scopes }),
+      'x-client-id': 'reader',
+    });
     expect((await get(GUARDED_ROUTES.userBookmarks, await headersFor(['bookmark']))).status).toBe(200);
     expect((await get(GUARDED_ROUTES.userBookmarks, await headersFor(['bookmark.read']))).status).toBe(200);
     await expectStandardError(await get(GUARDED_ROUTES.userBookmarks, await headersFor(['bookmark.create'])), 403, 'forbidden');
@@ -82,7 +85,9 @@ describe('auth guard (real verifier of a running built-in issuer)', () => {
   it('answers 401 for expired, foreign-signed, wrong-issuer, unsigned and malformed tokens', async () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await server.mintToken({ userId: null, clientId: 'reader', scopes: ['content'], ttlSeconds: 60, issuedAt: now - 3600 });
-    expect(await expectStandardError(await get(GUARDED_ROUTES.content, { 'x-auth-token': expired, 'x-client-id': 'reader' }), 401, 'unauthorized')).toMatch(/expired/);
+    expect(await expectStandardError(await get(GUARDED_ROUTES.content, { 'x-auth-token': expired, 'x-client-id': 'reader' }), 401, 'unauthorized')).toMatch(
+      /expired/,
+    );
 
     const foreign = await other.mintToken({ userId: null, clientId: 'reader', scopes: ['content'] });
     await expectStandardError(await get(GUARDED_ROUTES.content, { 'x-auth-token': foreign, 'x-client-id': 'reader' }), 401, 'unauthorized');
@@ -109,7 +114,13 @@ describe('auth guard (real verifier of a running built-in issuer)', () => {
   });
 
   it('refuses an ID token presented as an access token', async () => {
-    const tokens = await loginForTokens(server.url, { clientId: 'reader', clientSecret: 'reader-secret', scope: 'bookmark openid', username: 'hafsa', password: 'correct horse battery' });
+    const tokens = await loginForTokens(server.url, {
+      clientId: 'reader',
+      clientSecret: 'reader-secret',
+      scope: 'bookmark openid',
+      username: 'hafsa',
+      password: 'correct horse battery',
+    });
     expect(tokens.id_token).toBeDefined();
     await expectStandardError(await get(GUARDED_ROUTES.userBookmarks, { 'x-auth-token': tokens.id_token!, 'x-client-id': 'reader' }), 401, 'unauthorized');
     expect((await get(GUARDED_ROUTES.userBookmarks, { 'x-auth-token': tokens.access_token, 'x-client-id': 'reader' })).status).toBe(200);

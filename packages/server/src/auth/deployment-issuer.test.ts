@@ -49,7 +49,7 @@ describe('one issuer per deployment', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('nodes on different ports without QS_ISSUER accept each other\'s tokens: the first node\'s issuer is recorded in the key file', async () => {
+  it("nodes on different ports without QS_ISSUER accept each other's tokens: the first node's issuer is recorded in the key file", async () => {
     expect(a.ctx.config.issuer).toBe(`http://127.0.0.1:${portA}`);
     expect(b.ctx.config.issuer).toBe(a.ctx.config.issuer);
     expect((await loadKeyRing(keysFile)).issuer).toBe(a.ctx.config.issuer);
@@ -68,7 +68,13 @@ describe('one issuer per deployment', () => {
   });
 
   it('a 401 for a foreign issuer says which issuer was expected', async () => {
-    const foreign = await signAccessToken(a.ctx.keys, { issuer: 'http://127.0.0.1:8080', clientId: 'node-app', userId: 'u-1', scopes: ['sync'], ttlSeconds: 600 });
+    const foreign = await signAccessToken(a.ctx.keys, {
+      issuer: 'http://127.0.0.1:8080',
+      clientId: 'node-app',
+      userId: 'u-1',
+      scopes: ['sync'],
+      ttlSeconds: 600,
+    });
     const res = await pull(b, foreign.token);
     expect(res.status).toBe(401);
     const body = (await res.json()) as { message: string; type: string };

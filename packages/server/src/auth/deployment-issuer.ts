@@ -29,9 +29,19 @@ export async function settleIssuer(config: ServerConfig, keys: KeyRing): Promise
     try {
       await recordIssuer(file, config.issuer, { replace: true });
     } catch (error) {
-      return { issuer: config.issuer, warnings: [`issuer ${config.issuer} (QS_ISSUER) could not be recorded in ${file}: ${(error as Error).message}; nodes without QS_ISSUER and \`quran-sync token\` will not know it`] };
+      return {
+        issuer: config.issuer,
+        warnings: [
+          `issuer ${config.issuer} (QS_ISSUER) could not be recorded in ${file}: ${(error as Error).message}; nodes without QS_ISSUER and \`quran-sync token\` will not know it`,
+        ],
+      };
     }
-    const warnings = keys.issuer === null ? [] : [`issuer changed from ${keys.issuer} to ${config.issuer} (QS_ISSUER), recorded in ${file}: restart the other nodes that do not set QS_ISSUER; tokens issued as ${keys.issuer} are no longer accepted`];
+    const warnings =
+      keys.issuer === null
+        ? []
+        : [
+            `issuer changed from ${keys.issuer} to ${config.issuer} (QS_ISSUER), recorded in ${file}: restart the other nodes that do not set QS_ISSUER; tokens issued as ${keys.issuer} are no longer accepted`,
+          ];
     return { issuer: config.issuer, warnings };
   }
   if (keys.issuer !== null) return { issuer: keys.issuer, warnings: publicUrlWarning(config, keys.issuer) };
@@ -39,7 +49,10 @@ export async function settleIssuer(config: ServerConfig, keys: KeyRing): Promise
   try {
     issuer = await recordIssuer(file, config.issuer, { replace: false });
   } catch (error) {
-    return { issuer: config.issuer, warnings: [`issuer ${config.issuer} could not be recorded in ${file}: ${(error as Error).message}; set QS_ISSUER on every node so they agree`] };
+    return {
+      issuer: config.issuer,
+      warnings: [`issuer ${config.issuer} could not be recorded in ${file}: ${(error as Error).message}; set QS_ISSUER on every node so they agree`],
+    };
   }
   return { issuer, warnings: publicUrlWarning(config, issuer) };
 }

@@ -12,7 +12,11 @@ describe('ensureDevCredentials', () => {
   });
 
   it('creates dev-client / dev-secret with every scope and grant', async () => {
-    const res = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content content.write' }, { clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET });
+    const res = await tokenRequest(
+      server.url,
+      { grant_type: 'client_credentials', scope: 'content content.write' },
+      { clientId: DEV_CLIENT_ID, clientSecret: DEV_CLIENT_SECRET },
+    );
     expect(res.status).toBe(200);
     expect(((await res.json()) as { scope: string }).scope).toBe('content content.write');
   });

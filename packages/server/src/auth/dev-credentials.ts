@@ -55,6 +55,8 @@ export async function ensureDevCredentials(ctx: AppContext): Promise<void> {
     }
   }
   if (created.length > 0) {
-    ctx.log.warn(`created development credentials: ${created.join('; ')}. Anyone who knows them can use this server: disable with QS_DEV_CREDENTIALS=false on a shared or public deployment.`);
+    ctx.log.warn(
+      `created development credentials: ${created.join('; ')}. Anyone who knows them can use this server: disable with QS_DEV_CREDENTIALS=false on a shared or public deployment.`,
+    );
   }
 }

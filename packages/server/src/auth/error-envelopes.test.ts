@@ -60,7 +60,8 @@ describe('rate limiting answers 429 with Retry-After in the standard envelope', 
     try {
       for (const node of [a, b]) {
         const probe = { 'x-client-id': `rl-probe-${randomUUID()}` };
-        for (let attempt = 0; attempt < 100 && (await fetch(`${node.url}/.well-known/jwks.json`, { headers: probe })).status !== 429; attempt++) await new Promise((r) => setTimeout(r, 20));
+        for (let attempt = 0; attempt < 100 && (await fetch(`${node.url}/.well-known/jwks.json`, { headers: probe })).status !== 429; attempt++)
+          await new Promise((r) => setTimeout(r, 20));
       }
       const clientId = `rl-${randomUUID()}`;
       const headers = { 'x-client-id': clientId };
@@ -117,7 +118,17 @@ describe('error envelopes and the OpenAPI document', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/oauth2/token', '/oauth2/auth', '/oauth2/introspect', '/oauth2/revoke', '/userinfo', '/.well-known/openid-configuration', '/.well-known/jwks.json']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/oauth2/token',
+        '/oauth2/auth',
+        '/oauth2/introspect',
+        '/oauth2/revoke',
+        '/userinfo',
+        '/.well-known/openid-configuration',
+        '/.well-known/jwks.json',
+      ]),
+    );
     const token = doc.paths['/oauth2/token']!.post as { requestBody: { content: Record<string, unknown> } };
     expect(Object.keys(token.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
   });

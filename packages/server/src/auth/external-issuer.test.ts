@@ -28,7 +28,13 @@ describe('external issuer modes', () => {
     await createTestClient(issuer.ctx.db, { id: 'reader', secret: 'reader-secret', scopes: 'content bookmark offline_access' });
     await createTestClient(issuer.ctx.db, { id: 'resource-server', secret: 'rs-secret', scopes: 'content', grantTypes: ['client_credentials'] });
     await createTestUser(issuer.ctx.db, 'ibrahim');
-    const tokens = await loginForTokens(issuer.url, { clientId: 'reader', clientSecret: 'reader-secret', scope: 'bookmark offline_access', username: 'ibrahim', password: 'correct horse battery' });
+    const tokens = await loginForTokens(issuer.url, {
+      clientId: 'reader',
+      clientSecret: 'reader-secret',
+      scope: 'bookmark offline_access',
+      username: 'ibrahim',
+      password: 'correct horse battery',
+    });
     userToken = tokens.access_token;
     refreshToken = tokens.refresh_token!;
     const res = await tokenRequest(issuer.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'reader', clientSecret: 'reader-secret' });
@@ -71,7 +77,12 @@ describe('external issuer modes', () => {
     });
 
     it('checks the audience when one is configured', async () => {
-      const strict = await startTestServer({ authMode: 'jwks', jwksUrl: `${issuer.url}/.well-known/jwks.json`, externalIssuer: issuer.ctx.config.issuer, externalAudience: 'https://api.example' });
+      const strict = await startTestServer({
+        authMode: 'jwks',
+        jwksUrl: `${issuer.url}/.well-known/jwks.json`,
+        externalIssuer: issuer.ctx.config.issuer,
+        externalAudience: 'https://api.example',
+      });
       const strictApp = await startGuardedTestApp(strict.ctx.verifier);
       try {
         const res = await fetch(`${strictApp.url}${GUARDED_ROUTES.content}`, { headers: headers(clientToken) });
@@ -84,7 +95,11 @@ describe('external issuer modes', () => {
     });
 
     it('does not mint tokens itself: issuer paths answer 404 in the oauth2 envelope', async () => {
-      const token = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'reader', clientSecret: 'reader-secret' });
+      const token = await tokenRequest(
+        server.url,
+        { grant_type: 'client_credentials', scope: 'content' },
+        { clientId: 'reader', clientSecret: 'reader-secret' },
+      );
       expect(token.status).toBe(404);
       const body = (await token.json()) as { error: string; error_description: string; status_code: number };
       expect(body).toMatchObject({ error: 'invalid_request', status_code: 404 });
@@ -113,7 +128,12 @@ describe('external issuer modes', () => {
     let server: TestServer;
     let app: GuardedTestApp;
     beforeAll(async () => {
-      server = await startTestServer({ authMode: 'introspection', introspectionUrl: `${issuer.url}/oauth2/introspect`, introspectionClientId: 'resource-server', introspectionClientSecret: 'rs-secret' });
+      server = await startTestServer({
+        authMode: 'introspection',
+        introspectionUrl: `${issuer.url}/oauth2/introspect`,
+        introspectionClientId: 'resource-server',
+        introspectionClientSecret: 'rs-secret',
+      });
       app = await startGuardedTestApp(server.ctx.verifier);
     });
     afterAll(async () => {
@@ -142,7 +162,12 @@ describe('external issuer modes', () => {
       expect((await fetch(`${app.url}${GUARDED_ROUTES.content}`, { headers: headers(doomed) })).status).toBe(401);
       // The issuer describes refresh tokens to the client holding them only; even then they are not access tokens.
       expect((await fetch(`${app.url}${GUARDED_ROUTES.userBookmarks}`, { headers: headers(refreshToken) })).status).toBe(401);
-      const holder = await startTestServer({ authMode: 'introspection', introspectionUrl: `${issuer.url}/oauth2/introspect`, introspectionClientId: 'reader', introspectionClientSecret: 'reader-secret' });
+      const holder = await startTestServer({
+        authMode: 'introspection',
+        introspectionUrl: `${issuer.url}/oauth2/introspect`,
+        introspectionClientId: 'reader',
+        introspectionClientSecret: 'reader-secret',
+      });
       try {
         await expect(holder.ctx.verifier.verify(refreshToken)).rejects.toThrow(/not an access token/);
       } finally {
@@ -151,7 +176,9 @@ describe('external issuer modes', () => {
     });
 
     it('does not mint tokens itself', async () => {
-      expect((await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'reader', clientSecret: 'reader-secret' })).status).toBe(404);
+      expect(
+        (await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'reader', clientSecret: 'reader-secret' })).status,
+      ).toBe(404);
     });
 
     it('answers 503 when the issuer is unreachable or refuses our introspection credentials', async () => {

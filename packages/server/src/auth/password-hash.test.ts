@@ -29,7 +29,14 @@ describe('scrypt password hashes', () => {
   it('never matches a malformed or tampered stored hash', async () => {
     const good = await hashPassword('secret-value', CHEAP);
     const parts = good.split('$');
-    for (const bad of ['', 'plain', 'scrypt$16$1$1$salt', `bcrypt$${parts.slice(1).join('$')}`, ['scrypt', 2 ** 30, 8, 1, parts[4], parts[5]].join('$'), ['scrypt', 15, 1, 1, parts[4], parts[5]].join('$')]) {
+    for (const bad of [
+      '',
+      'plain',
+      'scrypt$16$1$1$salt',
+      `bcrypt$${parts.slice(1).join('$')}`,
+      ['scrypt', 2 ** 30, 8, 1, parts[4], parts[5]].join('$'),
+      ['scrypt', 15, 1, 1, parts[4], parts[5]].join('$'),
+    ]) {
       expect(await verifyPassword('secret-value', bad)).toBe(false);
     }
   });

@@ -32,11 +32,7 @@ export class RevocationList {
    * would otherwise still be valid), so a full reload is cheaper than tracking what changed.
    */
   async refresh(now = Date.now()): Promise<void> {
-    const rows = await this.db
-      .selectFrom('oauth_revocations')
-      .select(['id', 'kind', 'expires_at'])
-      .where('expires_at', '>', new Date(now))
-      .execute();
+    const rows = await this.db.selectFrom('oauth_revocations').select(['id', 'kind', 'expires_at']).where('expires_at', '>', new Date(now)).execute();
     const tokens = new Map<string, number>();
     const grants = new Map<string, number>();
     for (const row of rows) (row.kind === 'token' ? tokens : grants).set(row.id, row.expires_at.getTime());

@@ -169,7 +169,10 @@ async function withKeyFileLock<T>(file: string, task: () => Promise<T>): Promise
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const since = await fs.stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const since = await fs.stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (since > STALE_LOCK_MS) await fs.rm(lock, { force: true });
       else if (attempt >= 200) throw new Error(`${lock} exists: another quran-sync process is writing ${file} (remove the lock if none is)`);
       else await new Promise((resolve) => setTimeout(resolve, 25));

@@ -243,7 +243,9 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   const configuredIssuer = str(input.issuer, env.QS_ISSUER);
   const issuer = configuredIssuer ?? publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
 
-  const authMode = str(input.authMode, env.QS_AUTH_MODE) ?? (str(input.jwksUrl, env.QS_JWKS_URL) ? 'jwks' : str(input.introspectionUrl, env.QS_INTROSPECTION_URL) ? 'introspection' : 'builtin');
+  const authMode =
+    str(input.authMode, env.QS_AUTH_MODE) ??
+    (str(input.jwksUrl, env.QS_JWKS_URL) ? 'jwks' : str(input.introspectionUrl, env.QS_INTROSPECTION_URL) ? 'introspection' : 'builtin');
   let auth: AuthConfig;
   if (authMode === 'builtin') {
     auth = {
@@ -261,7 +263,14 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
       jwksUrl: jwksUrl ?? '',
       issuer: extIssuer ?? '',
       audience: str(input.externalAudience, env.QS_EXTERNAL_AUDIENCE) ?? null,
-      unknownKidRefetchIntervalMs: int('JWKS refetch interval (QS_JWKS_REFETCH_INTERVAL_MS)', input.jwksRefetchIntervalMs, env.QS_JWKS_REFETCH_INTERVAL_MS, 5_000, 100, 3_600_000),
+      unknownKidRefetchIntervalMs: int(
+        'JWKS refetch interval (QS_JWKS_REFETCH_INTERVAL_MS)',
+        input.jwksRefetchIntervalMs,
+        env.QS_JWKS_REFETCH_INTERVAL_MS,
+        5_000,
+        100,
+        3_600_000,
+      ),
     };
   } else if (authMode === 'introspection') {
     const introspectionUrl = url('introspection URL (QS_INTROSPECTION_URL)', str(input.introspectionUrl, env.QS_INTROSPECTION_URL), ['http:', 'https:']);
@@ -284,9 +293,30 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
     perClient: int('per-client rate limit (QS_RATE_LIMIT_PER_CLIENT)', input.rateLimit?.perClient, env.QS_RATE_LIMIT_PER_CLIENT, 100_000, 1, 1e9),
     perUser: int('per-user rate limit (QS_RATE_LIMIT_PER_USER)', input.rateLimit?.perUser, env.QS_RATE_LIMIT_PER_USER, 6_000, 1, 1e9),
     windowMs: int('rate limit window (QS_RATE_LIMIT_WINDOW_MS)', input.rateLimit?.windowMs, env.QS_RATE_LIMIT_WINDOW_MS, 60_000, 100, 86_400_000),
-    clientAuthFailuresPerClient: int('failed client authentications per client (QS_CLIENT_AUTH_FAILURES_PER_CLIENT)', input.rateLimit?.clientAuthFailuresPerClient, env.QS_CLIENT_AUTH_FAILURES_PER_CLIENT, 60, 1, 1_000_000),
-    clientAuthFailuresPerAddress: int('failed client authentications per address (QS_CLIENT_AUTH_FAILURES_PER_ADDRESS)', input.rateLimit?.clientAuthFailuresPerAddress, env.QS_CLIENT_AUTH_FAILURES_PER_ADDRESS, 20, 1, 1_000_000),
-    clientAuthFailureWindowMs: int('failed client authentication window (QS_CLIENT_AUTH_FAILURE_WINDOW_MS)', input.rateLimit?.clientAuthFailureWindowMs, env.QS_CLIENT_AUTH_FAILURE_WINDOW_MS, 60_000, 100, 86_400_000),
+    clientAuthFailuresPerClient: int(
+      'failed client authentications per client (QS_CLIENT_AUTH_FAILURES_PER_CLIENT)',
+      input.rateLimit?.clientAuthFailuresPerClient,
+      env.QS_CLIENT_AUTH_FAILURES_PER_CLIENT,
+      60,
+      1,
+      1_000_000,
+    ),
+    clientAuthFailuresPerAddress: int(
+      'failed client authentications per address (QS_CLIENT_AUTH_FAILURES_PER_ADDRESS)',
+      input.rateLimit?.clientAuthFailuresPerAddress,
+      env.QS_CLIENT_AUTH_FAILURES_PER_ADDRESS,
+      20,
+      1,
+      1_000_000,
+    ),
+    clientAuthFailureWindowMs: int(
+      'failed client authentication window (QS_CLIENT_AUTH_FAILURE_WINDOW_MS)',
+      input.rateLimit?.clientAuthFailureWindowMs,
+      env.QS_CLIENT_AUTH_FAILURE_WINDOW_MS,
+      60_000,
+      100,
+      86_400_000,
+    ),
   };
   const overload: OverloadConfig = {
     enabled: bool('QS_OVERLOAD_PROTECTION', input.overload?.enabled, env.QS_OVERLOAD_PROTECTION, true),
@@ -302,8 +332,16 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   };
   const content: ContentConfig = {
     retentionDays: int('content retention (QS_CONTENT_RETENTION_DAYS)', input.content?.retentionDays, env.QS_CONTENT_RETENTION_DAYS, 90, 1, 36_500),
-    compactionIntervalMs: int('compaction interval (QS_COMPACTION_INTERVAL_MS)', input.content?.compactionIntervalMs, env.QS_COMPACTION_INTERVAL_MS, 3_600_000, 0, 7 * 86_400_000),
-    snapshotCacheBytes: input.content?.snapshotCacheBytes ?? int('snapshot cache (QS_SNAPSHOT_CACHE_MB)', undefined, env.QS_SNAPSHOT_CACHE_MB, 256, 0, 1_048_576) * 1_048_576,
+    compactionIntervalMs: int(
+      'compaction interval (QS_COMPACTION_INTERVAL_MS)',
+      input.content?.compactionIntervalMs,
+      env.QS_COMPACTION_INTERVAL_MS,
+      3_600_000,
+      0,
+      7 * 86_400_000,
+    ),
+    snapshotCacheBytes:
+      input.content?.snapshotCacheBytes ?? int('snapshot cache (QS_SNAPSHOT_CACHE_MB)', undefined, env.QS_SNAPSHOT_CACHE_MB, 256, 0, 1_048_576) * 1_048_576,
   };
   const tombstoneDays = str(undefined, env.QS_TOMBSTONE_RETENTION_DAYS);
   const userSync: UserSyncConfig = {
@@ -331,8 +369,11 @@ export function resolveServerConfig(input: ServerConfigInput = {}, env: NodeJS.P
   const logRequests = bool('QS_LOG_REQUESTS', input.logRequests, env.QS_LOG_REQUESTS, logLevel === 'debug' || logLevel === 'trace');
 
   const workers =
-    (input.workers ?? env.QS_WORKERS) === 'auto' ? os.availableParallelism() : int('server processes (QS_WORKERS, a count or auto)', input.workers, env.QS_WORKERS, 1, 1, 256);
-  if (workers > 1 && embedded) problems.push('more than one server process (QS_WORKERS) needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process');
+    (input.workers ?? env.QS_WORKERS) === 'auto'
+      ? os.availableParallelism()
+      : int('server processes (QS_WORKERS, a count or auto)', input.workers, env.QS_WORKERS, 1, 1, 256);
+  if (workers > 1 && embedded)
+    problems.push('more than one server process (QS_WORKERS) needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

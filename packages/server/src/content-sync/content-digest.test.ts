@@ -27,7 +27,10 @@ function digestOfSnapshot(group: ResourceGroupName, records: Array<Record<string
 }
 
 async function storedDigest(server: TestServer, group: string, id: number): Promise<{ count: number; digest: string }> {
-  const row = await sql<{ d: string; n: number }>`select row_digest::text as d, row_count as n from content_resources where resource_group = ${group} and resource_id = ${id}`.execute(server.ctx.db);
+  const row = await sql<{
+    d: string;
+    n: number;
+  }>`select row_digest::text as d, row_count as n from content_resources where resource_group = ${group} and resource_id = ${id}`.execute(server.ctx.db);
   return { count: Number(row.rows[0]!.n), digest: BigInt(row.rows[0]!.d).toString(16).padStart(64, '0') };
 }
 
@@ -43,22 +46,33 @@ describe('content integrity digests (server)', () => {
   afterAll(async () => server?.close());
 
   it('every snapshot carries X-Resource-Digest, equal to the digest of its records, cached (gzip) or not', async () => {
-    const resources = await server.ctx.db.selectFrom('content_resources').select(['resource_group', 'resource_id', 'last_sequence']).where('status', '=', 'public').execute();
+    const resources = await server.ctx.db
+      .selectFrom('content_resources')
+      .select(['resource_group', 'resource_id', 'last_sequence'])
+      .where('status', '=', 'public')
+      .execute();
     expect(resources.length).toBeGreaterThan(5);
     for (const r of resources) {
       for (const encoding of ['identity', 'gzip']) {
-        const snap = await c.get<{ records: Array<Record<string, unknown>> }>(`resources/snapshots/${r.resource_group}/${r.resource_id}`, { 'accept-encoding': encoding });
+        const snap = await c.get<{ records: Array<Record<string, unknown>> }>(`resources/snapshots/${r.resource_group}/${r.resource_id}`, {
+          'accept-encoding': encoding,
+        });
         expect(snap.status).toBe(200);
         const header = parseResourceDigestHeader(snap.headers.get(RESOURCE_DIGEST_HEADER));
-        expect(header, `${r.resource_group}:${r.resource_id}`).toEqual({ ...digestOfSnapshot(r.resource_group as ResourceGroupName, snap.body.records), sequence: Number(r.last_sequence) });
+        expect(header, `${r.resource_group}:${r.resource_id}`).toEqual({
+          ...digestOfSnapshot(r.resource_group as ResourceGroupName, snap.body.records),
+          sequence: Number(r.last_sequence),
+        });
       }
     }
   });
 
-  it('GET /resources/digests lists the filter\'s digests; with a token, resources changed after it have digest null', async () => {
+  it("GET /resources/digests lists the filter's digests; with a token, resources changed after it have digest null", async () => {
     const boot = await c.sync({ resources: 'tafsirs:*;quran_core:1', bootstrap: true, per_page: 100 });
     const token = boot.body.sync.next_sync_token!;
-    const before = await c.get<ContentDigestsResponse>(`resources/digests?resources=${encodeURIComponent('tafsirs:*;quran_core:1')}&sync_token=${encodeURIComponent(token)}`);
+    const before = await c.get<ContentDigestsResponse>(
+      `resources/digests?resources=${encodeURIComponent('tafsirs:*;quran_core:1')}&sync_token=${encodeURIComponent(token)}`,
+    );
     expect(before.status).toBe(200);
     expect(before.headers.get('cache-control')).toBe('no-store');
     const listed = before.body.digests.resources;
@@ -68,9 +82,13 @@ describe('content integrity digests (server)', () => {
       expect({ count: r.row_count, digest: r.digest }).toEqual(digestOfSnapshot(r.resource_group as ResourceGroupName, snap.body.records));
     }
     const tafsir = listed.find((r) => r.resource_group === 'tafsirs')!;
-    const edited = await c.admin('POST', `/resources/tafsirs/${tafsir.resource_id}/rows`, { upsert: [{ id: 990_001, verse_key: '1:1', text: 'added after the token' }] });
+    const edited = await c.admin('POST', `/resources/tafsirs/${tafsir.resource_id}/rows`, {
+      upsert: [{ id: 990_001, verse_key: '1:1', text: 'added after the token' }],
+    });
     expect(edited.status).toBe(200);
-    const after = await c.get<ContentDigestsResponse>(`resources/digests?resources=${encodeURIComponent('quran_core:1;tafsirs:*')}&sync_token=${encodeURIComponent(token)}`);
+    const after = await c.get<ContentDigestsResponse>(
+      `resources/digests?resources=${encodeURIComponent('quran_core:1;tafsirs:*')}&sync_token=${encodeURIComponent(token)}`,
+    );
     const changed = after.body.digests.resources.find((r) => r.resource_id === tafsir.resource_id && r.resource_group === 'tafsirs')!;
     expect(changed).toMatchObject({ digest: null, row_count: null });
     expect(changed.last_sequence).toBeGreaterThan(before.body.digests.sequence);
@@ -79,12 +97,14 @@ describe('content integrity digests (server)', () => {
     expect(noToken.body.digests.resources[0]!.digest).toBe((await storedDigest(server, 'tafsirs', tafsir.resource_id)).digest);
   });
 
-  it('bad input gets the contract\'s codes and changes nothing', async () => {
+  it("bad input gets the contract's codes and changes nothing", async () => {
     expect((await c.get('resources/digests')).status).toBe(422);
-    expect(((await c.get<{ error: { code: string } }>('resources/digests?resources=nope:1')).body.error.code)).toBe('unknown_resource_group');
-    expect(((await c.get<{ error: { code: string } }>('resources/digests?resources=tafsirs:1&sync_token=garbage')).body.error.code)).toBe('resync_required');
+    expect((await c.get<{ error: { code: string } }>('resources/digests?resources=nope:1')).body.error.code).toBe('unknown_resource_group');
+    expect((await c.get<{ error: { code: string } }>('resources/digests?resources=tafsirs:1&sync_token=garbage')).body.error.code).toBe('resync_required');
     const boot = await c.sync({ resources: 'tafsirs:*', bootstrap: true });
-    const mismatch = await c.get<{ error: { code: string } }>(`resources/digests?resources=translations:*&sync_token=${encodeURIComponent(boot.body.sync.next_sync_token!)}`);
+    const mismatch = await c.get<{ error: { code: string } }>(
+      `resources/digests?resources=translations:*&sync_token=${encodeURIComponent(boot.body.sync.next_sync_token!)}`,
+    );
     expect(mismatch.status).toBe(422);
     expect(mismatch.body.error.code).toBe('token_filter_mismatch');
   });
@@ -109,7 +129,9 @@ describe('content integrity digests (server)', () => {
     await sql`update content_resources set row_digest = null, row_count = null where resource_group = 'quran_core' and resource_id = 1`.execute(server.ctx.db);
     const d = await c.get<ContentDigestsResponse>('resources/digests?resources=quran_core:1');
     const snap = await c.get<{ records: Array<Record<string, unknown>> }>('resources/snapshots/quran_core/1');
-    expect({ count: d.body.digests.resources[0]!.row_count, digest: d.body.digests.resources[0]!.digest }).toEqual(digestOfSnapshot('quran_core', snap.body.records));
+    expect({ count: d.body.digests.resources[0]!.row_count, digest: d.body.digests.resources[0]!.digest }).toEqual(
+      digestOfSnapshot('quran_core', snap.body.records),
+    );
     expect(await storedDigest(server, 'quran_core', 1)).toEqual(digestOfSnapshot('quran_core', snap.body.records));
   });
 
@@ -119,7 +141,11 @@ describe('content integrity digests (server)', () => {
     const id = 9402;
     await withFeedWriter(server.ctx.db, (w) => putResource(w, group, id, { metadata: { name: 'property' } }));
     const model = new Map<number, string>();
-    const edit = fc.record({ key: fc.integer({ min: 1, max: 400 }), op: fc.constantFrom('upsert', 'upsert', 'delete'), text: fc.string({ maxLength: 12, unit: 'grapheme' }) });
+    const edit = fc.record({
+      key: fc.integer({ min: 1, max: 400 }),
+      op: fc.constantFrom('upsert', 'upsert', 'delete'),
+      text: fc.string({ maxLength: 12, unit: 'grapheme' }),
+    });
     const batches = fc.sample(fc.array(edit, { minLength: 100, maxLength: 100 }), { numRuns: Math.ceil(totalEdits / 100), seed: 20_260_101 });
     let applied = 0;
     for (const batch of batches) {
@@ -128,8 +154,13 @@ describe('content integrity digests (server)', () => {
       for (const e of batch) last.set(e.key, e);
       applied += batch.length;
       await withFeedWriter(server.ctx.db, async (w) => {
-        const resource = (await w.trx.selectFrom('content_resources').selectAll().where('resource_group', '=', group).where('resource_id', '=', id).executeTakeFirstOrThrow());
-        const upsert = [...last.values()].filter((e) => e.op === 'upsert').map((e) => ({ id: e.key, verse_key: `2:${e.key % 286 + 1}`, text: e.text }));
+        const resource = await w.trx
+          .selectFrom('content_resources')
+          .selectAll()
+          .where('resource_group', '=', group)
+          .where('resource_id', '=', id)
+          .executeTakeFirstOrThrow();
+        const upsert = [...last.values()].filter((e) => e.op === 'upsert').map((e) => ({ id: e.key, verse_key: `2:${(e.key % 286) + 1}`, text: e.text }));
         const del = [...last.values()].filter((e) => e.op === 'delete').map((e) => ({ record_type: 'tafsir', id: e.key }));
         await applyRowChanges(w, group, resource, validateRowChanges(group, resource, { upsert, delete: del }));
       });
@@ -140,7 +171,8 @@ describe('content integrity digests (server)', () => {
     }
     expect(applied).toBeGreaterThanOrEqual(totalEdits);
     const expected = new MultisetDigest();
-    for (const [key, text] of model) expected.add(contentRowHash('tafsir', recordKeyOf(key), { id: key, resource_content_id: id, verse_key: `2:${key % 286 + 1}`, text }));
+    for (const [key, text] of model)
+      expected.add(contentRowHash('tafsir', recordKeyOf(key), { id: key, resource_content_id: id, verse_key: `2:${(key % 286) + 1}`, text }));
     const recomputed = await computeResourceDigest(server.ctx.db, group, id);
     expect(await storedDigest(server, group, id)).toEqual({ count: recomputed.count, digest: recomputed.digest });
     expect(recomputed.digest).toBe(expected.hex);

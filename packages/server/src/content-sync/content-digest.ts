@@ -69,7 +69,11 @@ export async function computeResourceDigest(db: ContentDb, group: string, id: nu
   const digest = new MultisetDigest();
   let after: { record_type: string; record_key: string } | null = null;
   for (;;) {
-    const result: { rows: Array<{ record_type: string; record_key: string; data: unknown }> } = await sql<{ record_type: string; record_key: string; data: unknown }>`
+    const result: { rows: Array<{ record_type: string; record_key: string; data: unknown }> } = await sql<{
+      record_type: string;
+      record_key: string;
+      data: unknown;
+    }>`
       select record_type, record_key, data from content_rows
       where resource_group = ${group} and resource_id = ${id}
         ${after ? sql`and (record_type, record_key) > (${after.record_type}, ${after.record_key})` : sql``}

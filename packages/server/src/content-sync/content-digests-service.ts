@@ -25,18 +25,23 @@ export interface DigestsQuery {
   readonly sync_token?: unknown;
 }
 
-export async function serveContentDigests(options: { readonly db: ContentDb; readonly heads: FeedHeadSource; readonly codec: SyncTokenCodec }, query: DigestsQuery): Promise<ContentDigestsResponse> {
+export async function serveContentDigests(
+  options: { readonly db: ContentDb; readonly heads: FeedHeadSource; readonly codec: SyncTokenCodec },
+  query: DigestsQuery,
+): Promise<ContentDigestsResponse> {
   const parsed = parseContentFilter(query.resources);
   if (!parsed.ok) throw contentSyncError(parsed.error.code, parsed.error.message);
   const filter = parsed.filter;
   let sequence: number;
   if (query.sync_token !== undefined && query.sync_token !== '') {
     const decoded = typeof query.sync_token === 'string' ? options.codec.decodeToken(query.sync_token) : null;
-    if (!decoded) throw contentSyncError('resync_required', 'sync_token is not valid (unreadable, bad signature or unknown version); drop the token and bootstrap again');
+    if (!decoded)
+      throw contentSyncError('resync_required', 'sync_token is not valid (unreadable, bad signature or unknown version); drop the token and bootstrap again');
     let { head } = await options.heads.read();
     if (decoded.sequence > head) head = (await options.heads.readCommitted()).head;
     if (decoded.sequence > head) throw contentSyncError('resync_required', 'sync_token is ahead of the server head; drop the token and bootstrap again');
-    if (decoded.filterHash !== filterHash(filter.canonical)) throw contentSyncError('token_filter_mismatch', 'sync_token was issued for another resources filter');
+    if (decoded.filterHash !== filterHash(filter.canonical))
+      throw contentSyncError('token_filter_mismatch', 'sync_token was issued for another resources filter');
     sequence = decoded.sequence;
   } else {
     sequence = (await options.heads.read()).head;

@@ -62,7 +62,8 @@ export async function putResource(writer: FeedWriter, group: ResourceGroupName, 
   }
   const status: ResourceStatus = input.status ?? existing?.status ?? 'public';
   const metadata = input.metadata ?? existing?.metadata ?? {};
-  const reason = input.reason !== undefined ? input.reason : input.status !== undefined && input.status !== existing?.status ? null : (existing?.reason ?? null);
+  const reason =
+    input.reason !== undefined ? input.reason : input.status !== undefined && input.status !== existing?.status ? null : (existing?.reason ?? null);
 
   if (!existing) {
     let lastSequence = 0;
@@ -181,7 +182,11 @@ function checkerFor(schema: TObject): TypeCheck<TObject> {
  * filled from the resource, `record_type` kept in the data only for groups whose rows carry it. Throws one
  * 422 naming every problem (up to 20) before anything is written.
  */
-export function validateRowChanges(group: ResourceGroupName, resource: Pick<ResourceRow, 'resource_id' | 'resource_content_id'>, input: RowChangesInput): { upserts: ValidRow[]; deletes: { recordType: string; recordKey: string }[] } {
+export function validateRowChanges(
+  group: ResourceGroupName,
+  resource: Pick<ResourceRow, 'resource_id' | 'resource_content_id'>,
+  input: RowChangesInput,
+): { upserts: ValidRow[]; deletes: { recordType: string; recordKey: string }[] } {
   const def = resourceGroupDefinition(group);
   const problems: string[] = [];
   const upserts: ValidRow[] = [];
@@ -248,7 +253,10 @@ export function validateRowChanges(group: ResourceGroupName, resource: Pick<Reso
 
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
-    throw standardError(422, `Invalid rows, nothing was applied: ${shown.join(' | ')}${problems.length > shown.length ? ` | … ${problems.length - shown.length} more` : ''}`);
+    throw standardError(
+      422,
+      `Invalid rows, nothing was applied: ${shown.join(' | ')}${problems.length > shown.length ? ` | … ${problems.length - shown.length} more` : ''}`,
+    );
   }
   return { upserts, deletes };
 }
@@ -356,7 +364,12 @@ export async function applyRowChanges(
   return { resource: updated, counts };
 }
 
-async function loadRows(writer: FeedWriter, group: string, resourceId: number, keys: readonly { recordType: string; recordKey: string }[]): Promise<Map<string, unknown>> {
+async function loadRows(
+  writer: FeedWriter,
+  group: string,
+  resourceId: number,
+  keys: readonly { recordType: string; recordKey: string }[],
+): Promise<Map<string, unknown>> {
   const map = new Map<string, unknown>();
   if (keys.length === 0) return map;
   for (const [recordType, recordKeys] of groupKeysByType(keys)) {

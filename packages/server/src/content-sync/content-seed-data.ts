@@ -46,15 +46,50 @@ const LICENSE = { license: 'CC BY-SA 4.0', license_url: 'https://creativecommons
 
 /** Translators and sources as stated in the `quran-json` README ("Data Source"). */
 export const SEED_TRANSLATIONS = [
-  { id: 20, lang: 'en', language_name: 'english', translator: 'Saheeh International (Umm Muhammad)', source: 'tanzil.net', source_url: 'https://tanzil.net/trans/en.sahih' },
+  {
+    id: 20,
+    lang: 'en',
+    language_name: 'english',
+    translator: 'Saheeh International (Umm Muhammad)',
+    source: 'tanzil.net',
+    source_url: 'https://tanzil.net/trans/en.sahih',
+  },
   { id: 9001, lang: 'bn', language_name: 'bengali', translator: 'Muhiuddin Khan', source: 'tanzil.net', source_url: 'https://tanzil.net/trans/bn.bengali' },
-  { id: 9002, lang: 'zh', language_name: 'chinese', translator: 'Muhammad Makin', source: "The Noble Qur'an Encyclopedia (quranenc.com)", source_url: 'https://quranenc.com/en/browse/chinese_makin' },
+  {
+    id: 9002,
+    lang: 'zh',
+    language_name: 'chinese',
+    translator: 'Muhammad Makin',
+    source: "The Noble Qur'an Encyclopedia (quranenc.com)",
+    source_url: 'https://quranenc.com/en/browse/chinese_makin',
+  },
   { id: 9003, lang: 'es', language_name: 'spanish', translator: 'Muhammad Isa García', source: 'tanzil.net', source_url: 'https://tanzil.net/trans/es.garcia' },
-  { id: 9004, lang: 'fr', language_name: 'french', translator: 'Muhammad Hamidullah', source: 'tanzil.net', source_url: 'https://tanzil.net/trans/fr.hamidullah' },
-  { id: 9005, lang: 'id', language_name: 'indonesian', translator: 'Indonesian Islamic Affairs Ministry', source: "The Noble Qur'an Encyclopedia (quranenc.com)", source_url: 'https://quranenc.com/en/browse/indonesian_affairs' },
+  {
+    id: 9004,
+    lang: 'fr',
+    language_name: 'french',
+    translator: 'Muhammad Hamidullah',
+    source: 'tanzil.net',
+    source_url: 'https://tanzil.net/trans/fr.hamidullah',
+  },
+  {
+    id: 9005,
+    lang: 'id',
+    language_name: 'indonesian',
+    translator: 'Indonesian Islamic Affairs Ministry',
+    source: "The Noble Qur'an Encyclopedia (quranenc.com)",
+    source_url: 'https://quranenc.com/en/browse/indonesian_affairs',
+  },
   { id: 9006, lang: 'ru', language_name: 'russian', translator: 'Elmir Kuliev', source: 'tanzil.net', source_url: 'https://tanzil.net/trans/ru.kuliev' },
   { id: 9007, lang: 'sv', language_name: 'swedish', translator: 'Knut Bernström', source: 'tanzil.net', source_url: 'https://tanzil.net/trans/sv.bernstrom' },
-  { id: 9008, lang: 'tr', language_name: 'turkish', translator: 'Turkish Directorate of Religious Affairs (Diyanet)', source: 'tanzil.net', source_url: 'https://tanzil.net/trans/tr.diyanet' },
+  {
+    id: 9008,
+    lang: 'tr',
+    language_name: 'turkish',
+    translator: 'Turkish Directorate of Religious Affairs (Diyanet)',
+    source: 'tanzil.net',
+    source_url: 'https://tanzil.net/trans/tr.diyanet',
+  },
   { id: 9009, lang: 'ur', language_name: 'urdu', translator: "Abul A'la Maududi", source: 'tanzil.net', source_url: 'https://tanzil.net/trans/ur.maududi' },
 ] as const;
 
@@ -113,7 +148,8 @@ export function* seedResources(updatedAt: string = new Date().toISOString()): Ge
       rub_el_hizbs_count: null,
       updated_at: updatedAt,
     });
-    if (chapter.verses.length !== sm.ayahCount) throw new Error(`quran-json surah ${chapter.id} has ${chapter.verses.length} verses, quran-meta says ${sm.ayahCount}`);
+    if (chapter.verses.length !== sm.ayahCount)
+      throw new Error(`quran-json surah ${chapter.id} has ${chapter.verses.length} verses, quran-meta says ${sm.ayahCount}`);
     for (const verse of chapter.verses) {
       ayahId++;
       const m = getAyahMeta(ayahId as never);
@@ -157,7 +193,12 @@ export function* seedResources(updatedAt: string = new Date().toISOString()): Ge
   yield {
     group: 'quran_core',
     id: 1,
-    metadata: { name: 'Quran text (Uthmani script) and structure', source: "The Noble Qur'an Encyclopedia (quranenc.com) via quran-json", structure_source: 'quran-meta (Hafs)', ...source },
+    metadata: {
+      name: 'Quran text (Uthmani script) and structure',
+      source: "The Noble Qur'an Encyclopedia (quranenc.com) via quran-json",
+      structure_source: 'quran-meta (Hafs)',
+      ...source,
+    },
     rows: core,
   };
 
@@ -197,7 +238,11 @@ export function* seedResources(updatedAt: string = new Date().toISOString()): Ge
     group: 'tafsirs',
     id: 9201,
     metadata: placeholderMeta('Placeholder tafsir (synthetic test data)'),
-    rows: firstSurahs.map((v, i) => ({ id: i + 1, verse_key: `${v.surah}:${v.ayah}`, text: `Placeholder tafsir for ${v.surah}:${v.ayah} — synthetic test data.` })),
+    rows: firstSurahs.map((v, i) => ({
+      id: i + 1,
+      verse_key: `${v.surah}:${v.ayah}`,
+      text: `Placeholder tafsir for ${v.surah}:${v.ayah} — synthetic test data.`,
+    })),
   };
   const fatiha = surahVerses.filter((v) => v.surah === 1);
   yield {
@@ -222,14 +267,29 @@ export function* seedResources(updatedAt: string = new Date().toISOString()): Ge
     id: 9401,
     metadata: placeholderMeta('Placeholder article (synthetic test data)'),
     rows: [
-      { id: 1, article_id: 9401, language_id: 38, lang: 'en', title: 'Placeholder article (synthetic test data)', text: 'Placeholder article body — synthetic test data.' },
-      { id: 2, article_id: 9401, language_id: 131, lang: 'fr', title: 'Placeholder article (FR, synthetic test data)', text: 'Placeholder article body in French slot — synthetic test data.' },
+      {
+        id: 1,
+        article_id: 9401,
+        language_id: 38,
+        lang: 'en',
+        title: 'Placeholder article (synthetic test data)',
+        text: 'Placeholder article body — synthetic test data.',
+      },
+      {
+        id: 2,
+        article_id: 9401,
+        language_id: 131,
+        lang: 'fr',
+        title: 'Placeholder article (FR, synthetic test data)',
+        text: 'Placeholder article body in French slot — synthetic test data.',
+      },
     ],
   };
   // Word ids are positions in the real Arabic text of Al-Fatihah (split on spaces), counted across the surah.
   const words: { wordId: number; verseKey: string; position: number; verseId: number }[] = [];
   for (const [verseIndex, v] of fatiha.entries()) {
-    for (const [p] of v.text.split(' ').filter(Boolean).entries()) words.push({ wordId: words.length + 1, verseKey: `${v.surah}:${v.ayah}`, position: p + 1, verseId: verseIndex + 1 });
+    for (const [p] of v.text.split(' ').filter(Boolean).entries())
+      words.push({ wordId: words.length + 1, verseKey: `${v.surah}:${v.ayah}`, position: p + 1, verseId: verseIndex + 1 });
   }
   for (const [group, id, kind] of [
     ['word_by_word_translations', 9501, 'translation'],
@@ -250,7 +310,13 @@ export function* seedResources(updatedAt: string = new Date().toISOString()): Ge
       })),
     };
   }
-  yield { group: 'chapter_recitations', id: 9701, resourceContentId: 9711, metadata: placeholderMeta('Placeholder chapter recitation (synthetic test data, no audio)'), rows: chapterAudioFiles(9701) };
+  yield {
+    group: 'chapter_recitations',
+    id: 9701,
+    resourceContentId: 9711,
+    metadata: placeholderMeta('Placeholder chapter recitation (synthetic test data, no audio)'),
+    rows: chapterAudioFiles(9701),
+  };
   const fontBytes = 'quran-sync placeholder font asset';
   yield {
     group: 'mushafs',
@@ -258,7 +324,17 @@ export function* seedResources(updatedAt: string = new Date().toISOString()): Ge
     resourceContentId: 9811,
     metadata: placeholderMeta('Placeholder mushaf layout (synthetic test data)'),
     rows: [
-      { record_type: 'mushaf', id: 9801, name: 'Placeholder mushaf layout (synthetic test data)', description: 'Page boundaries from quran-meta; no glyph data.', pages_count: meta.numPages, lines_per_page: 15, default_font_name: 'placeholder', mapping_mode: 'verse', qirat: null },
+      {
+        record_type: 'mushaf',
+        id: 9801,
+        name: 'Placeholder mushaf layout (synthetic test data)',
+        description: 'Page boundaries from quran-meta; no glyph data.',
+        pages_count: meta.numPages,
+        lines_per_page: 15,
+        default_font_name: 'placeholder',
+        mapping_mode: 'verse',
+        qirat: null,
+      },
       ...Array.from({ length: meta.numPages }, (_, i) => {
         const page = getPageMeta((i + 1) as never);
         return {

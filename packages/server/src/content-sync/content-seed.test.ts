@@ -41,7 +41,9 @@ describe('seeded content', () => {
     expect(byType('rub_el_hizb')).toHaveLength(240);
     const ayatAlKursi = byType('verse').find((v) => v.verse_key === '2:255')!;
     // The text is the package's, byte for byte.
-    const quranJson = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('quran-json/dist/quran.json'), 'utf8')) as Array<{ verses: Array<{ text: string }> }>;
+    const quranJson = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('quran-json/dist/quran.json'), 'utf8')) as Array<{
+      verses: Array<{ text: string }>;
+    }>;
     expect(ayatAlKursi.text_uthmani).toBe(quranJson[1]!.verses[254]!.text);
     expect(String(ayatAlKursi.text_uthmani).length).toBeGreaterThan(200);
     expect(ayatAlKursi).toMatchObject({ juz_number: 3, chapter_id: 2, verse_number: 255, verse_index: 262 });
@@ -56,7 +58,10 @@ describe('seeded content', () => {
     expect(en.body.row_count).toBe(VERSE_COUNT);
     expect(en.body.metadata).toMatchObject({ author_name: 'Saheeh International (Umm Muhammad)', license: 'CC BY-SA 4.0', language_code: 'en' });
     const snap = await c.get<{ records: Array<Record<string, unknown>> }>('resources/snapshots/translations/20');
-    expect(snap.body.records.find((r) => r.verse_key === '1:1')).toMatchObject({ text: 'In the name of Allah, the Entirely Merciful, the Especially Merciful', resource_content_id: 20 });
+    expect(snap.body.records.find((r) => r.verse_key === '1:1')).toMatchObject({
+      text: 'In the name of Allah, the Entirely Merciful, the Especially Merciful',
+      resource_content_id: 20,
+    });
     const tafsir = await c.get<{ records: Array<{ text: string }> }>('resources/snapshots/tafsirs/9201');
     expect(tafsir.body.records.every((r) => /synthetic test data/.test(r.text))).toBe(true);
     const wbw = await c.get<{ records: Array<Record<string, unknown>> }>('resources/snapshots/word_by_word_translations/9501');
@@ -65,7 +70,9 @@ describe('seeded content', () => {
 
   it('serves the largest seeded resource gzip-compressed (from the snapshot cache), and answers If-None-Match with 304', async () => {
     const largest = await sql<{ resource_group: string; resource_id: number; n: number }>`
-      select resource_group, resource_id, count(*)::int as n from content_rows group by 1, 2 order by sum(octet_length(data::text)) desc limit 1`.execute(server.ctx.db);
+      select resource_group, resource_id, count(*)::int as n from content_rows group by 1, 2 order by sum(octet_length(data::text)) desc limit 1`.execute(
+      server.ctx.db,
+    );
     const { resource_group: group, resource_id: id, n } = largest.rows[0]!;
     expect(`${group}:${id}`).toBe('quran_core:1');
     const headers = await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] });
@@ -83,4 +90,3 @@ describe('seeded content', () => {
     expect(await again.text()).toBe('');
   });
 });
-

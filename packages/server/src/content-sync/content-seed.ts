@@ -22,19 +22,23 @@ export async function seedContent(db: ContentDb, heads?: { advance(head: number)
   const { result, head } = await withFeedWriter(
     db,
     async (writer) => {
-    const existing = await writer.trx.selectFrom('content_resources').select('resource_id').limit(1).executeTakeFirst();
-    if (existing) return { seeded: false, resources: 0, rows: 0 };
-    let resources = 0;
-    let rows = 0;
-    for (const r of seedResources()) {
-      const created = await putResource(writer, r.group, r.id, { status: 'unapproved', metadata: r.metadata, ...(r.resourceContentId !== undefined ? { resource_content_id: r.resourceContentId } : {}) });
-      const changes = validateRowChanges(r.group, created, { upsert: r.rows });
-      await applyRowChanges(writer, r.group, created, changes, { resourceIsNew: true });
-      await putResource(writer, r.group, r.id, { status: 'public' });
-      resources++;
-      rows += r.rows.length;
-    }
-    return { seeded: true, resources, rows };
+      const existing = await writer.trx.selectFrom('content_resources').select('resource_id').limit(1).executeTakeFirst();
+      if (existing) return { seeded: false, resources: 0, rows: 0 };
+      let resources = 0;
+      let rows = 0;
+      for (const r of seedResources()) {
+        const created = await putResource(writer, r.group, r.id, {
+          status: 'unapproved',
+          metadata: r.metadata,
+          ...(r.resourceContentId !== undefined ? { resource_content_id: r.resourceContentId } : {}),
+        });
+        const changes = validateRowChanges(r.group, created, { upsert: r.rows });
+        await applyRowChanges(writer, r.group, created, changes, { resourceIsNew: true });
+        await putResource(writer, r.group, r.id, { status: 'public' });
+        resources++;
+        rows += r.rows.length;
+      }
+      return { seeded: true, resources, rows };
     },
     heads,
   );

@@ -15,7 +15,13 @@ import { serverPublicState, stateToObject } from './testing/server-public-state.
  */
 type Op =
   | { kind: 'put'; group: Group; id: number; status: (typeof RESOURCE_STATUSES)[number]; meta: number }
-  | { kind: 'rows'; group: Group; id: number; upsert: Array<{ id: number; text: string; verse: number; chapter: boolean }>; del: Array<{ id: number; chapter: boolean }> }
+  | {
+      kind: 'rows';
+      group: Group;
+      id: number;
+      upsert: Array<{ id: number; text: string; verse: number; chapter: boolean }>;
+      del: Array<{ id: number; chapter: boolean }>;
+    }
   | { kind: 'invalidate'; group: Group; id: number }
   | { kind: 'sync'; perPage: number; crashAfter: number | null; midRun: Op[] }
   | { kind: 'compact' };
@@ -26,14 +32,31 @@ type Group = 'translations' | 'recitations';
 const group = fc.constantFrom<Group>('translations', 'recitations');
 const resourceId = fc.integer({ min: 1, max: 3 });
 const editOp: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('put' as const), group, id: resourceId, status: fc.constantFrom('public', 'public', 'public', 'hidden', 'rejected', 'deleted', 'unapproved'), meta: fc.integer({ min: 0, max: 2 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('put' as const),
+      group,
+      id: resourceId,
+      status: fc.constantFrom('public', 'public', 'public', 'hidden', 'rejected', 'deleted', 'unapproved'),
+      meta: fc.integer({ min: 0, max: 2 }),
+    }),
+  },
   {
     weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('rows' as const),
       group,
       id: resourceId,
-      upsert: fc.array(fc.record({ id: fc.integer({ min: 1, max: 4 }), text: fc.constantFrom('a', 'b', 'c', 'd'), verse: fc.integer({ min: 1, max: 7 }), chapter: fc.boolean() }), { maxLength: 3 }),
+      upsert: fc.array(
+        fc.record({
+          id: fc.integer({ min: 1, max: 4 }),
+          text: fc.constantFrom('a', 'b', 'c', 'd'),
+          verse: fc.integer({ min: 1, max: 7 }),
+          chapter: fc.boolean(),
+        }),
+        { maxLength: 3 },
+      ),
       del: fc.array(fc.record({ id: fc.integer({ min: 1, max: 4 }), chapter: fc.boolean() }), { maxLength: 3 }),
     }),
   },
@@ -51,7 +74,13 @@ const initialResources = fc.subarray(
   { minLength: 2 },
 );
 const history = fc
-  .tuple(initialResources, fc.array(fc.oneof({ weight: 5, arbitrary: editOp }, { weight: 3, arbitrary: syncOp }, { weight: 1, arbitrary: fc.constant<Op>({ kind: 'compact' }) }), { minLength: 3, maxLength: 30 }))
+  .tuple(
+    initialResources,
+    fc.array(fc.oneof({ weight: 5, arbitrary: editOp }, { weight: 3, arbitrary: syncOp }, { weight: 1, arbitrary: fc.constant<Op>({ kind: 'compact' }) }), {
+      minLength: 3,
+      maxLength: 30,
+    }),
+  )
   .map(([created, ops]) => [...created, ...ops]);
 const filters = fc.constantFrom('translations:*;recitations:*', 'translations:1,2;recitations:2', 'recitations:*;translations:3', 'translations:*');
 
@@ -70,7 +99,11 @@ describe('content sync convergence (property)', () => {
 
   async function edit(op: Op): Promise<void> {
     const call = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${server.url}/admin/v1${path}`, { method, headers: { ...editor, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const r = await fetch(`${server.url}/admin/v1${path}`, {
+        method,
+        headers: { ...editor, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
       // 404/409 are legitimate answers to random histories (rows of a missing resource, invalidating a hidden one).
       if (r.status === 200) coverage.appliedEdits++;
       if (![200, 404, 409].includes(r.status)) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
@@ -89,7 +122,13 @@ describe('content sync convergence (property)', () => {
       const row = (u: (typeof upsert)[number]) => {
         if (op.group === 'translations') return { id: u.id, verse_key: `1:${u.verse}`, text: u.text };
         return u.chapter
-          ? { record_type: 'chapter_audio_file', id: u.id, audio_recitation_id: op.id, chapter_id: u.verse, audio_url: `https://placeholder.invalid/${u.text}.mp3` }
+          ? {
+              record_type: 'chapter_audio_file',
+              id: u.id,
+              audio_recitation_id: op.id,
+              chapter_id: u.verse,
+              audio_url: `https://placeholder.invalid/${u.text}.mp3`,
+            }
           : { record_type: 'audio_file', id: u.id, recitation_id: op.id, verse_key: `1:${u.verse}`, url: `https://placeholder.invalid/${u.text}.mp3` };
       };
       await call('POST', `/resources/${op.group}/${op.id}/rows`, {

@@ -59,7 +59,9 @@ export async function bootstrapPage(db: ContentDb, filter: ContentFilter, until:
       sql<number>`case when r.last_sequence <= ${until} then r.last_sequence else coalesce(
         (select max(f.sequence) from content_feed f where f.resource_group = r.resource_group and f.resource_id = r.resource_id and f.sequence <= ${until}),
         r.public_since_sequence) end`.as('sequence'),
-      sql<Date | null>`(select f.changed_at from content_feed f where f.resource_group = r.resource_group and f.resource_id = r.resource_id and f.sequence <= ${until} order by f.sequence desc limit 1)`.as('changed_at'),
+      sql<Date | null>`(select f.changed_at from content_feed f where f.resource_group = r.resource_group and f.resource_id = r.resource_id and f.sequence <= ${until} order by f.sequence desc limit 1)`.as(
+        'changed_at',
+      ),
     ])
     .where('r.status', '=', 'public')
     .where('r.public_since_sequence', '<=', until)
@@ -93,7 +95,18 @@ export async function bootstrapPage(db: ContentDb, filter: ContentFilter, until:
 export async function incrementalPage(db: ContentDb, filter: ContentFilter, until: number, perPage: number, afterSequence: number): Promise<IncrementalPage> {
   const rows = await db
     .selectFrom('content_feed as f')
-    .select(['f.sequence', 'f.type', 'f.resource_group', 'f.resource_id', 'f.resource_content_id', 'f.record_type', 'f.record_key', 'f.data', 'f.unavailable_reason', 'f.changed_at'])
+    .select([
+      'f.sequence',
+      'f.type',
+      'f.resource_group',
+      'f.resource_id',
+      'f.resource_content_id',
+      'f.record_type',
+      'f.record_key',
+      'f.data',
+      'f.unavailable_reason',
+      'f.changed_at',
+    ])
     .where('f.sequence', '>', afterSequence)
     .where('f.sequence', '<=', until)
     .where((eb) => filterCondition(eb as never, filter))

@@ -20,7 +20,7 @@ export const SYNC_PAGE_ANSWERS = {
 
 /** The digests route refuses what the sync route refuses (token age aside: a digest needs no feed history). */
 export const DIGESTS_ANSWERS = {
-  200: jsonAnswer(ContentDigestsResponseSchema, 'Per-resource digests at the token\'s checkpoint, or at the head without a token'),
+  200: jsonAnswer(ContentDigestsResponseSchema, "Per-resource digests at the token's checkpoint, or at the head without a token"),
   410: errorAnswer(410, 'content', '`resync_required`: the token is unreadable or ahead of the head'),
   422: errorAnswer(422, 'content', `Invalid parameters: ${codes(422)}`),
 };

@@ -128,7 +128,12 @@ describe('GET /resources/sync and snapshots', () => {
     expect(mutations.map((m) => `${m.resource_group}:${m.resource_id}`)).toEqual(order);
     expect(mutations.every((m) => m.type === 'RESOURCE_CREATE' && m.sequence <= until)).toBe(true);
     const t3 = mutations.find((m) => m.resource_group === 'translations' && m.resource_id === 3)!;
-    const head = await server.ctx.db.selectFrom('content_resources').select('last_sequence').where('resource_group', '=', 'translations').where('resource_id', '=', 3).executeTakeFirstOrThrow();
+    const head = await server.ctx.db
+      .selectFrom('content_resources')
+      .select('last_sequence')
+      .where('resource_group', '=', 'translations')
+      .where('resource_id', '=', 3)
+      .executeTakeFirstOrThrow();
     expect(t3.sequence).toBe(head.last_sequence); // latest change of the resource, a row change here
     if (pages.length > 1) expect(pages[0]!.sync.next_page_url).toContain(`per_page=${perPage}`);
   });
@@ -197,7 +202,12 @@ describe('GET /resources/sync and snapshots', () => {
     expect(hidden.mutations.map((m) => [m.type, m.unavailable_reason, m.snapshot_url])).toEqual([['RESOURCE_DELETE', 'hidden', null]]);
     expect((await c.get('resources/snapshots/tafsirs/151')).status).toBe(404);
 
-    await rows('tafsirs', 151, { upsert: [{ id: 1, verse_key: '2:255', text: 'b' }, { id: 2, verse_key: '2:256', text: 'c' }] });
+    await rows('tafsirs', 151, {
+      upsert: [
+        { id: 1, verse_key: '2:255', text: 'b' },
+        { id: 2, verse_key: '2:256', text: 'c' },
+      ],
+    });
     await put('tafsirs', 151, { metadata: { name: 'changed while hidden' } });
     const whileHidden = await runAll({ resources: 'tafsirs:151', sync_token: hidden.token });
     expect(whileHidden.mutations).toEqual([]);
@@ -371,7 +381,8 @@ describe('GET /resources/sync and snapshots', () => {
     ];
     for (const t of badTokens) {
       const r = await c.sync({ resources: 'translations:19,20', sync_token: t });
-      if (t === '') expect(r.status).toBe(422); // empty = no token at all
+      if (t === '')
+        expect(r.status).toBe(422); // empty = no token at all
       else expect([t, r.status, r.body.error?.code]).toEqual([t, 410, 'resync_required']);
     }
     const [cv, cbody, csig] = cursor.split('.') as [string, string, string];
@@ -385,7 +396,11 @@ describe('GET /resources/sync and snapshots', () => {
     for (const id of [1, 2, 3]) await put('translations', id);
     await put('tafsirs', 7);
     const groups = ['translations', 'tafsirs', 'articles'] as const;
-    const selection = fc.dictionary(fc.constantFrom(...groups), fc.oneof(fc.constant<'*'>('*'), fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 })), { minKeys: 1 });
+    const selection = fc.dictionary(
+      fc.constantFrom(...groups),
+      fc.oneof(fc.constant<'*'>('*'), fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 })),
+      { minKeys: 1 },
+    );
     const spelling = (sel: Record<string, '*' | number[]>) =>
       fc.tuple(fc.shuffledSubarray([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], { minLength: 10, maxLength: 10 }), fc.integer({ min: 1, max: 3 })).map(([perm, copies]) => {
         const parts: string[] = [];
@@ -393,16 +408,23 @@ describe('GET /resources/sync and snapshots', () => {
           if (ids === '*') parts.push(`${g}:*`, ...(copies > 1 ? [`${g}:1`] : []));
           else for (let k = 0; k < copies; k++) parts.push(`${g}:${[...ids].reverse().join(',')}`);
         }
-        return parts.map((p, i) => [perm[i % perm.length]! * 100 + i, p] as const).sort((a, b) => a[0] - b[0]).map(([, p]) => p).join(';');
+        return parts
+          .map((p, i) => [perm[i % perm.length]! * 100 + i, p] as const)
+          .sort((a, b) => a[0] - b[0])
+          .map(([, p]) => p)
+          .join(';');
       });
     await fc.assert(
-      fc.asyncProperty(selection.chain((sel) => fc.tuple(fc.constant(sel), spelling(sel), spelling(sel))), async ([, a, b]) => {
-        const first = await runAll({ resources: a, bootstrap: true });
-        const again = await c.sync({ resources: b, sync_token: first.token });
-        expect(again.status, `${a} vs ${b}: ${JSON.stringify(again.body)}`).toBe(200);
-        const differs = await c.sync({ resources: `${b};word_by_word_translations:1`, sync_token: first.token });
-        expect(differs.body.error?.code).toBe('token_filter_mismatch');
-      }),
+      fc.asyncProperty(
+        selection.chain((sel) => fc.tuple(fc.constant(sel), spelling(sel), spelling(sel))),
+        async ([, a, b]) => {
+          const first = await runAll({ resources: a, bootstrap: true });
+          const again = await c.sync({ resources: b, sync_token: first.token });
+          expect(again.status, `${a} vs ${b}: ${JSON.stringify(again.body)}`).toBe(200);
+          const differs = await c.sync({ resources: `${b};word_by_word_translations:1`, sync_token: first.token });
+          expect(differs.body.error?.code).toBe('token_filter_mismatch');
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -417,7 +439,10 @@ describe('GET /resources/sync and snapshots', () => {
         { id: 4, word_id: 1, language_id: 38, priority: 1, text: 'd' },
       ],
     });
-    const r = await c.get<{ records: Array<{ id: number }>; sync_sequence: number; schema_version: number; resource_content_id: number }>('resources/snapshots/word_by_word_translations/60', { 'accept-encoding': 'identity' });
+    const r = await c.get<{ records: Array<{ id: number }>; sync_sequence: number; schema_version: number; resource_content_id: number }>(
+      'resources/snapshots/word_by_word_translations/60',
+      { 'accept-encoding': 'identity' },
+    );
     expect(r.status).toBe(200);
     expect(r.body.records.map((x) => x.id)).toEqual([4, 2, 3, 1]); // word_id, priority (null last), id
     expect(r.body).toMatchObject({ resource_group: 'word_by_word_translations', resource_id: 60, resource_content_id: 60, schema_version: 1 });
@@ -426,7 +451,10 @@ describe('GET /resources/sync and snapshots', () => {
     expect(etag).toMatch(/^W\/"/);
 
     for (const encoding of ['gzip', 'br']) {
-      const raw = await rawGet(`${server.url}/api/v4/resources/snapshots/word_by_word_translations/60`, { ...(await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] })), 'accept-encoding': encoding });
+      const raw = await rawGet(`${server.url}/api/v4/resources/snapshots/word_by_word_translations/60`, {
+        ...(await server.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] })),
+        'accept-encoding': encoding,
+      });
       expect(raw.headers['content-encoding']).toBe(encoding);
       expect(raw.headers.vary).toMatch(/Accept-Encoding/i);
       expect(raw.json.records).toHaveLength(4);
@@ -440,7 +468,6 @@ describe('GET /resources/sync and snapshots', () => {
     expect(changed.headers.get('etag')).not.toBe(etag);
   });
 });
-
 
 export type { ContentSyncMutation };
 

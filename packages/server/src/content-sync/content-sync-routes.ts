@@ -66,8 +66,8 @@ export const contentSyncRoutes: CapabilityPlugin = async (app, { ctx }) => {
         tags: ['content'],
         summary: 'Integrity digests of the resources of a filter (extension; docs/integrity.md)',
         description:
-          'Per resource: `last_sequence`, `row_count` and `digest` (sum of the rows\' SHA-256 values modulo 2^256). With the sync token of a run, ' +
-          'a resource changed after the token\'s checkpoint has `digest: null`; resources not listed are not public at it.',
+          "Per resource: `last_sequence`, `row_count` and `digest` (sum of the rows' SHA-256 values modulo 2^256). With the sync token of a run, " +
+          "a resource changed after the token's checkpoint has `digest: null`; resources not listed are not public at it.",
         security: [{ accessToken: [], clientId: [] }],
         querystring: Type.Object(
           {

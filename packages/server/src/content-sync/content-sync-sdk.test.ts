@@ -15,7 +15,13 @@ describe('official @quranjs/api SDK against the server', () => {
   beforeAll(async () => {
     server = await startTestServer({ seededContent: true });
     editor = await contentTestClient(server);
-    await createClient(server.ctx.db, { id: 'sdk-app', name: 'SDK test app', secret: 'sdk-app-secret-1', scopes: ['content'], grantTypes: ['client_credentials'] });
+    await createClient(server.ctx.db, {
+      id: 'sdk-app',
+      name: 'SDK test app',
+      secret: 'sdk-app-secret-1',
+      scopes: ['content'],
+      grantTypes: ['client_credentials'],
+    });
   });
   afterAll(async () => server?.close());
 

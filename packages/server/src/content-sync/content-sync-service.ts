@@ -50,7 +50,8 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
     if (cursor.issuedAt + options.cursorTtlSeconds < nowSeconds) throw resync('cursor has expired; start the run again from your sync token');
     if (query.resources !== undefined) {
       const filter = parseFilter(query.resources);
-      if (filter.canonical !== cursor.filter) throw contentSyncError('cursor_filter_mismatch', 'cursor was issued for another resources filter; follow next_page_url verbatim');
+      if (filter.canonical !== cursor.filter)
+        throw contentSyncError('cursor_filter_mismatch', 'cursor was issued for another resources filter; follow next_page_url verbatim');
     }
     if (perPageGiven !== null && perPageGiven !== cursor.perPage) {
       throw contentSyncError('cursor_per_page_mismatch', `cursor was issued for per_page=${cursor.perPage}; follow next_page_url verbatim`);
@@ -77,7 +78,12 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
 
   if (bootstrap) {
     const { head } = await options.heads.read();
-    return page(options, filter, { filter: filter.canonical, perPage, until: head, phase: 'bootstrap', afterResource: null, afterSequence: 0, tokenSequence: 0, issuedAt: nowSeconds }, nowSeconds);
+    return page(
+      options,
+      filter,
+      { filter: filter.canonical, perPage, until: head, phase: 'bootstrap', afterResource: null, afterSequence: 0, tokenSequence: 0, issuedAt: nowSeconds },
+      nowSeconds,
+    );
   }
   const decoded = typeof token === 'string' ? options.codec.decodeToken(token) : null;
   if (!decoded) throw resync('sync_token is not valid (unreadable, bad signature or unknown version)');
@@ -92,7 +98,8 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
   if (decoded.sequence < retentionFloor || decoded.issuedAt < nowSeconds - options.retentionDays * 86_400) {
     throw resync(`sync_token is older than the retention horizon (${options.retentionDays} days)`);
   }
-  if (decoded.filterHash !== filterHash(filter.canonical)) throw contentSyncError('token_filter_mismatch', 'sync_token was issued for another resources filter');
+  if (decoded.filterHash !== filterHash(filter.canonical))
+    throw contentSyncError('token_filter_mismatch', 'sync_token was issued for another resources filter');
   if (decoded.sequence === head && decoded.issuedAt >= nowSeconds - TOKEN_REUSE_SECONDS) {
     // Nothing changed: the contract allows the same token back, which spares the HMAC and deflate of a new
     // one. It is re-issued (fresh issue time) once a day, so a client whose content never changes does not
@@ -102,7 +109,16 @@ export async function serveSyncPage(options: SyncServiceOptions, query: SyncQuer
   return page(
     options,
     filter,
-    { filter: filter.canonical, perPage, until: head, phase: 'incremental', afterResource: null, afterSequence: decoded.sequence, tokenSequence: decoded.sequence, issuedAt: nowSeconds },
+    {
+      filter: filter.canonical,
+      perPage,
+      until: head,
+      phase: 'incremental',
+      afterResource: null,
+      afterSequence: decoded.sequence,
+      tokenSequence: decoded.sequence,
+      issuedAt: nowSeconds,
+    },
     nowSeconds,
   );
 }

@@ -35,7 +35,10 @@ describe.skipIf(!testPostgresUrl())('feed head cache across processes (PostgreSQ
 
   const sync = async (server: TestServer, headers: Record<string, string>, query: string) => {
     const response = await fetch(`${server.url}/api/v4/resources/sync?${query}`, { headers });
-    return { status: response.status, body: (await response.json()) as { sync: { sync_until_sequence: number; next_sync_token: string | null; mutations: unknown[] } } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { sync: { sync_until_sequence: number; next_sync_token: string | null; mutations: unknown[] } },
+    };
   };
 
   it("serves a token from a fresher process without 410, and follows the other process's writes by NOTIFY", async () => {
@@ -45,7 +48,10 @@ describe.skipIf(!testPostgresUrl())('feed head cache across processes (PostgreSQ
     let token = boot.body.sync.next_sync_token!;
     for (let i = 1; i <= 20; i++) {
       // Written through A; A's token is at the new head at once (A's own write advanced A's cache).
-      expect((await editor.admin('POST', '/resources/translations/41/rows', { upsert: [{ id: i, verse_key: `1:${(i % 7) + 1}`, text: `r${i}`, foot_notes: [] }] })).status).toBe(200);
+      expect(
+        (await editor.admin('POST', '/resources/translations/41/rows', { upsert: [{ id: i, verse_key: `1:${(i % 7) + 1}`, text: `r${i}`, foot_notes: [] }] }))
+          .status,
+      ).toBe(200);
       const fromA = await sync(a, readerA, `resources=translations:*&sync_token=${encodeURIComponent(token)}`);
       expect(fromA.status).toBe(200);
       expect(fromA.body.sync.mutations).toHaveLength(1);

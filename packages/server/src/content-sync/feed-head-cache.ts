@@ -85,7 +85,9 @@ export class FeedHeadCache implements FeedHeadSource {
 
   /** Degraded while not listening: every read then goes to the database until it listens again. */
   health(): { ok: true } | { ok: false; reason: string } {
-    return this.listening || this.closed ? { ok: true } : { ok: false, reason: 'not listening for feed head notifications: every request reads the head from the database' };
+    return this.listening || this.closed
+      ? { ok: true }
+      : { ok: false, reason: 'not listening for feed head notifications: every request reads the head from the database' };
   }
 
   /** A head this process's writer just committed. */
@@ -104,7 +106,11 @@ export class FeedHeadCache implements FeedHeadSource {
   private async subscribe(): Promise<void> {
     try {
       // Listen first, then read: a commit between the two is seen by one or the other.
-      this.unlisten = await this.database.listen(FEED_HEAD_CHANNEL, (payload) => this.onNotify(payload), () => this.onLost());
+      this.unlisten = await this.database.listen(
+        FEED_HEAD_CHANNEL,
+        (payload) => this.onNotify(payload),
+        () => this.onLost(),
+      );
       await this.readCommitted();
       this.listening = !this.closed;
     } catch {

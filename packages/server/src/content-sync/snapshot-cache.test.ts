@@ -29,8 +29,14 @@ describe('snapshot cache', () => {
   it('serves every encoding with the same content as the streamed path, sync_sequence last and current', async () => {
     for (let round = 0; round < 3; round++) {
       // Another resource's edit moves the head between rounds: the cached bodies must carry the new head.
-      if (round > 0) expect((await c.admin('POST', '/resources/translations/32/rows', { upsert: [{ id: round, verse_key: '1:1', text: `t${round}`, foot_notes: [] }] })).status).toBe(200);
-      const reference = await rawGet(`${streamed.url}${path}`, { ...(await streamed.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] })), 'accept-encoding': 'identity' });
+      if (round > 0)
+        expect(
+          (await c.admin('POST', '/resources/translations/32/rows', { upsert: [{ id: round, verse_key: '1:1', text: `t${round}`, foot_notes: [] }] })).status,
+        ).toBe(200);
+      const reference = await rawGet(`${streamed.url}${path}`, {
+        ...(await streamed.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] })),
+        'accept-encoding': 'identity',
+      });
       expect(reference.status).toBe(200);
       expect(Object.keys(reference.json).at(-1)).toBe('sync_sequence');
       for (const encoding of ['identity', 'gzip', 'br', 'gzip']) {
@@ -47,8 +53,12 @@ describe('snapshot cache', () => {
 
   it('a row change gives a new body and ETag at once; concurrent requests agree', async () => {
     const before = await rawGet(`${cached.url}${path}`, { ...headers, 'accept-encoding': 'gzip' });
-    expect((await c.admin('POST', '/resources/translations/31/rows', { upsert: [{ id: 7, verse_key: '2:7', text: 'edited', foot_notes: [] }] })).status).toBe(200);
-    const after = await Promise.all(Array.from({ length: 8 }, (_, i) => rawGet(`${cached.url}${path}`, { ...headers, 'accept-encoding': i % 2 ? 'gzip' : 'identity' })));
+    expect((await c.admin('POST', '/resources/translations/31/rows', { upsert: [{ id: 7, verse_key: '2:7', text: 'edited', foot_notes: [] }] })).status).toBe(
+      200,
+    );
+    const after = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => rawGet(`${cached.url}${path}`, { ...headers, 'accept-encoding': i % 2 ? 'gzip' : 'identity' })),
+    );
     for (const r of after) {
       expect(r.headers.etag).not.toBe(before.headers.etag);
       expect(r.json.records.find((x: { id: unknown }) => x.id === 7)?.text).toBe('edited');
@@ -69,7 +79,10 @@ describe('snapshot cache', () => {
     // The resource's ETag is remembered per feed head (snapshot-head-memo.ts): the other server's commit
     // moves the head by NOTIFY, and the next request must re-read the resource.
     const other = await contentTestClient(streamed);
-    expect((await other.admin('POST', '/resources/translations/31/rows', { upsert: [{ id: 9, verse_key: '2:9', text: 'edited elsewhere', foot_notes: [] }] })).status).toBe(200);
+    expect(
+      (await other.admin('POST', '/resources/translations/31/rows', { upsert: [{ id: 9, verse_key: '2:9', text: 'edited elsewhere', foot_notes: [] }] }))
+        .status,
+    ).toBe(200);
     let after = before;
     for (let attempt = 0; attempt < 200 && after.headers.etag === before.headers.etag; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -82,7 +95,10 @@ describe('snapshot cache', () => {
   it('bodies larger than the cache allows are streamed', async () => {
     const small = await startTestServer({ database: cached.database, content: { snapshotCacheBytes: 1_000 } });
     try {
-      const r = await rawGet(`${small.url}${path}`, { ...(await small.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] })), 'accept-encoding': 'gzip' });
+      const r = await rawGet(`${small.url}${path}`, {
+        ...(await small.authHeaders({ userId: null, clientId: 'reader', scopes: ['content'] })),
+        'accept-encoding': 'gzip',
+      });
       expect(r.status).toBe(200);
       expect(r.headers['transfer-encoding']).toBe('chunked');
       expect(r.headers['content-length']).toBeUndefined();

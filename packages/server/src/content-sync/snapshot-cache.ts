@@ -114,10 +114,17 @@ export class SnapshotCache {
     if (!entry.br || entry.br.sequence !== sequence) {
       const previous = entry.br;
       const bytes = brotliCompressAsync(Buffer.concat([entry.head, suffix]), {
-        params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.head.length },
+        params: {
+          [zlibConstants.BROTLI_PARAM_QUALITY]: 5,
+          [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
+          [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.head.length,
+        },
       });
       entry.br = { sequence, bytes };
-      void Promise.all([bytes, previous?.bytes]).then(([now, before]) => this.account(entry, now.length - (before?.length ?? 0)), () => {});
+      void Promise.all([bytes, previous?.bytes]).then(
+        ([now, before]) => this.account(entry, now.length - (before?.length ?? 0)),
+        () => {},
+      );
     }
     return body(entry, [await entry.br.bytes]);
   }

@@ -11,7 +11,12 @@ describe('snapshot row batches', () => {
   let server: TestServer;
   // Texts with multi-byte UTF-8 (Arabic, an emoji) and JSON escapes. Ids whose text order differs from their numeric order (2 < 10 but "10" < "2"): the batches must follow
   // the snapshot's sort key, not either of those by accident.
-  const rows = Array.from({ length: 23 }, (_, i) => ({ id: (i * 7) % 23 + 1, verse_key: `3:${(i * 7) % 23 + 1}`, text: `row ${i} ${'y'.repeat(i)} ${i % 3 === 0 ? 'بِسْمِ ٱللَّهِ ٱلرَّحْمَـٰنِ 😀 "q" \\' : ''}`, foot_notes: [] }));
+  const rows = Array.from({ length: 23 }, (_, i) => ({
+    id: ((i * 7) % 23) + 1,
+    verse_key: `3:${((i * 7) % 23) + 1}`,
+    text: `row ${i} ${'y'.repeat(i)} ${i % 3 === 0 ? 'بِسْمِ ٱللَّهِ ٱلرَّحْمَـٰنِ 😀 "q" \\' : ''}`,
+    foot_notes: [],
+  }));
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -20,7 +25,9 @@ describe('snapshot row batches', () => {
     expect((await c.admin('POST', '/resources/translations/41/rows', { upsert: rows })).status).toBe(200);
     // A neighbour whose rows must never leak into resource 41's batches.
     expect((await c.admin('PUT', '/resources/translations/42', {})).status).toBe(200);
-    expect((await c.admin('POST', '/resources/translations/42/rows', { upsert: [{ id: 1, verse_key: '1:1', text: 'other', foot_notes: [] }] })).status).toBe(200);
+    expect((await c.admin('POST', '/resources/translations/42/rows', { upsert: [{ id: 1, verse_key: '1:1', text: 'other', foot_notes: [] }] })).status).toBe(
+      200,
+    );
   });
   afterAll(async () => server?.close());
 
@@ -49,7 +56,10 @@ describe('snapshot row batches', () => {
       }
       // Byte for byte the database's own text of the rows (multi-byte UTF-8 included), comma-joined.
       expect(Buffer.concat(bytes).toString('utf8'), `batch size ${size}`).toBe(expected.join(','));
-      expect(batches.every((b) => b.length >= 1 && b.length <= size), `batch size ${size}`).toBe(true);
+      expect(
+        batches.every((b) => b.length >= 1 && b.length <= size),
+        `batch size ${size}`,
+      ).toBe(true);
       expect(batches.length, `batch size ${size}`).toBe(Math.ceil(rows.length / size));
       const joined = batches.flat();
       expect(joined, `batch size ${size}`).toEqual(expected.map((j) => JSON.parse(j) as unknown));

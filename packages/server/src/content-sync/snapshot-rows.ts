@@ -62,7 +62,13 @@ function prefetch<T>(read: Promise<T>): Promise<T> {
   return read;
 }
 
-function readBatch(db: ContentDb, group: string, id: number, batchRows: number, after: Pick<KeyedRow, 'sort_key' | 'record_type' | 'record_key'> | null): Promise<KeyedRow[]> {
+function readBatch(
+  db: ContentDb,
+  group: string,
+  id: number,
+  batchRows: number,
+  after: Pick<KeyedRow, 'sort_key' | 'record_type' | 'record_key'> | null,
+): Promise<KeyedRow[]> {
   return db
     .selectFrom('content_rows')
     .select(['sort_key', 'record_type', 'record_key', sql<Uint8Array>`convert_to(data::text, 'UTF8')`.as('json')])
@@ -79,6 +85,9 @@ function readBatch(db: ContentDb, group: string, id: number, batchRows: number, 
 }
 
 /** The snapshot body up to the opening of `records` (both the streamed and the cached body start so). */
-export function snapshotBodyPrefix(head: { readonly group: string; readonly id: number; readonly schemaVersion: number }, resourceContentId: number | null): string {
+export function snapshotBodyPrefix(
+  head: { readonly group: string; readonly id: number; readonly schemaVersion: number },
+  resourceContentId: number | null,
+): string {
   return `{"resource_group":${JSON.stringify(head.group)},"resource_id":${head.id},"resource_content_id":${resourceContentId === null ? 'null' : resourceContentId},"schema_version":${head.schemaVersion},"records":[`;
 }

@@ -18,7 +18,12 @@ describe('content sync pages: compression', () => {
     const boot = await rawGet(`${server.url}/api/v4/resources/sync?resources=translations:41&bootstrap=true`, headers);
     const token = boot.json.sync.next_sync_token as string;
     const c = await contentTestClient(server);
-    const upsert = Array.from({ length: 40 }, (_, i) => ({ id: i + 1, verse_key: `2:${i + 1}`, text: `verse ${i + 1} of a translation, long enough to be worth compressing`, foot_notes: [] }));
+    const upsert = Array.from({ length: 40 }, (_, i) => ({
+      id: i + 1,
+      verse_key: `2:${i + 1}`,
+      text: `verse ${i + 1} of a translation, long enough to be worth compressing`,
+      foot_notes: [],
+    }));
     expect((await c.admin('POST', '/resources/translations/41/rows', { upsert })).status).toBe(200);
 
     const url = `${server.url}/api/v4/resources/sync?resources=translations:41&sync_token=${encodeURIComponent(token)}`;
@@ -30,7 +35,10 @@ describe('content sync pages: compression', () => {
     expect({ ...gzipped.json.sync, next_sync_token: null }).toEqual({ ...plain.json.sync, next_sync_token: null });
     expect(gzipped.raw.length * 2).toBeLessThan(plain.raw.length);
 
-    const noChange = await rawGet(`${server.url}/api/v4/resources/sync?resources=translations:41&sync_token=${encodeURIComponent(gzipped.json.sync.next_sync_token)}`, { ...headers, 'accept-encoding': 'gzip' });
+    const noChange = await rawGet(
+      `${server.url}/api/v4/resources/sync?resources=translations:41&sync_token=${encodeURIComponent(gzipped.json.sync.next_sync_token)}`,
+      { ...headers, 'accept-encoding': 'gzip' },
+    );
     expect(noChange.headers['content-encoding']).toBeUndefined();
     expect(noChange.json.sync.mutations).toEqual([]);
   });

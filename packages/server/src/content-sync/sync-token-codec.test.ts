@@ -37,7 +37,16 @@ describe('SyncTokenCodec', () => {
   });
 
   it('never accepts a token as a cursor or a cursor as a token', () => {
-    const cursor = codec.encodeCursor({ filter: 'translations:20', perPage: 10, until: 5, phase: 'incremental', afterResource: null, afterSequence: 3, tokenSequence: 2, issuedAt: 1 });
+    const cursor = codec.encodeCursor({
+      filter: 'translations:20',
+      perPage: 10,
+      until: 5,
+      phase: 'incremental',
+      afterResource: null,
+      afterSequence: 3,
+      tokenSequence: 2,
+      issuedAt: 1,
+    });
     expect(codec.decodeCursor(cursor)).not.toBeNull();
     expect(codec.decodeToken(cursor)).toBeNull();
     expect(codec.decodeCursor(token)).toBeNull();

@@ -99,7 +99,16 @@ export class SyncTokenCodec {
     ) {
       return null;
     }
-    return { filter: p.f, perPage: p.n, until: p.u, phase: p.m === 'b' ? 'bootstrap' : 'incremental', afterResource, afterSequence: p.q, tokenSequence: p.s, issuedAt: p.t };
+    return {
+      filter: p.f,
+      perPage: p.n,
+      until: p.u,
+      phase: p.m === 'b' ? 'bootstrap' : 'incremental',
+      afterResource,
+      afterSequence: p.q,
+      tokenSequence: p.s,
+      issuedAt: p.t,
+    };
   }
 
   private mac(kind: Kind, body: string): Buffer {

@@ -9,7 +9,10 @@ import path from 'node:path';
  * without manual cleanup.
  */
 export class DataDirInUseError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
     super(
       `the embedded database in ${dataDir} is in use by process ${pid} (probably a running \`quran-sync serve\`): ` +
         'stop it first (embedded PostgreSQL allows one process per data directory), or use --database-url with a PostgreSQL server',

@@ -16,7 +16,17 @@ describe('jsonRowsInsert + executeAsOneStatement', () => {
 
   it('stores every value as the column type reads it: timestamps, nulls, booleans, bigint, jsonb, text with quotes and emoji', async () => {
     const at = new Date('2026-11-24T02:27:52.748Z');
-    const note = { id: 'n1', user_id: 'u"1\\', body: 'سلام "quoted" \\ 😀', ranges: [{ from: '1:1', to: '1:7' }], save_to_qr: true, attached_entities: [], client_created_at: null, created_at: at, updated_at: at };
+    const note = {
+      id: 'n1',
+      user_id: 'u"1\\',
+      body: 'سلام "quoted" \\ 😀',
+      ranges: [{ from: '1:1', to: '1:7' }],
+      save_to_qr: true,
+      attached_entities: [],
+      client_created_at: null,
+      created_at: at,
+      updated_at: at,
+    };
     const ranges = [{ note_id: 'n1', user_id: 'u"1\\', from_verse: 1, to_verse: 7 }];
     const change = { user_id: 'u"1\\', resource: 'NOTE', resource_id: 'n1', timestamp: 1_795_487_272_748, created_ts: 1_795_487_272_748, deleted: false };
     await handle.db.transaction().execute(async (trx) => {
@@ -32,9 +42,19 @@ describe('jsonRowsInsert + executeAsOneStatement', () => {
       );
     });
     const stored = await handle.db.selectFrom('user_notes').selectAll().where('id', '=', 'n1').executeTakeFirstOrThrow();
-    expect(stored).toMatchObject({ user_id: 'u"1\\', body: note.body, ranges: note.ranges, save_to_qr: true, attached_entities: [], client_created_at: null, deleted_at: null });
+    expect(stored).toMatchObject({
+      user_id: 'u"1\\',
+      body: note.body,
+      ranges: note.ranges,
+      save_to_qr: true,
+      attached_entities: [],
+      client_created_at: null,
+      deleted_at: null,
+    });
     expect(stored.created_at.toISOString()).toBe(at.toISOString());
-    expect(await handle.db.selectFrom('user_note_ranges').select(['from_verse', 'to_verse']).where('note_id', '=', 'n1').execute()).toEqual([{ from_verse: 1, to_verse: 7 }]);
+    expect(await handle.db.selectFrom('user_note_ranges').select(['from_verse', 'to_verse']).where('note_id', '=', 'n1').execute()).toEqual([
+      { from_verse: 1, to_verse: 7 },
+    ]);
     const index = await handle.db.selectFrom('user_changes').selectAll().where('resource_id', '=', 'n1').executeTakeFirstOrThrow();
     expect(Number(index.timestamp)).toBe(change.timestamp);
   });

@@ -14,7 +14,12 @@ export interface JsonRowsInsertOptions {
  * `timestamptz`, nested JSON to `jsonb`, numbers to `bigint`). Callers pass table and column names of their
  * own, never anything from a request.
  */
-export function jsonRowsInsert(table: keyof Database & string, columns: readonly string[], rows: readonly object[], options: JsonRowsInsertOptions = {}): RawBuilder<unknown> {
+export function jsonRowsInsert(
+  table: keyof Database & string,
+  columns: readonly string[],
+  rows: readonly object[],
+  options: JsonRowsInsertOptions = {},
+): RawBuilder<unknown> {
   const list = sql.join(columns.map((c) => sql.ref(c)));
   const where = options.onlyIf ? sql`where ${options.onlyIf}` : sql``;
   return sql`insert into ${sql.table(table)} (${list}) select ${list} from json_populate_recordset(null::${sql.table(table)}, ${rowsJson(rows)}::json) ${where} ${options.onConflict ?? sql``}`;
@@ -65,7 +70,10 @@ function isoTime(date: Date): string | null {
  * checks, foreign keys among them, happen at the end of the whole statement, so a child row may come in an
  * entry after its parent's. Callers must not have two entries touch the same row.
  */
-export function asOneStatement(statements: ReadonlyArray<RawBuilder<unknown> | { readonly name: string; readonly statement: RawBuilder<unknown> }>, main: RawBuilder<unknown>): RawBuilder<unknown> {
+export function asOneStatement(
+  statements: ReadonlyArray<RawBuilder<unknown> | { readonly name: string; readonly statement: RawBuilder<unknown> }>,
+  main: RawBuilder<unknown>,
+): RawBuilder<unknown> {
   if (statements.length === 0) return main;
   const entries = sql.join(
     statements.map((entry, i) => ('statement' in entry ? sql`${sql.id(entry.name)} as (${entry.statement})` : sql`${sql.raw(`w${i}`)} as (${entry})`)),
@@ -75,6 +83,10 @@ export function asOneStatement(statements: ReadonlyArray<RawBuilder<unknown> | {
 }
 
 /** Runs {@link asOneStatement} in `db` (a transaction, or the pool: then the statement is its own transaction). */
-export async function executeAsOneStatement(db: Kysely<Database> | Transaction<Database>, statements: readonly RawBuilder<unknown>[], main: RawBuilder<unknown>): Promise<void> {
+export async function executeAsOneStatement(
+  db: Kysely<Database> | Transaction<Database>,
+  statements: readonly RawBuilder<unknown>[],
+  main: RawBuilder<unknown>,
+): Promise<void> {
   await asOneStatement(statements, main).execute(db);
 }

@@ -103,7 +103,18 @@ describe('request bodies: JSON routes take JSON only, OAuth2 routes take forms',
     }
     expect(fingerprintDiff(before, await databaseFingerprint(server.ctx.db))).toEqual([]);
     // The routes the attack named, under both user prefixes, and the editorial API are all among them.
-    for (const key of ['POST /collections', 'POST /preferences', 'POST /bookmarks', 'DELETE /bookmarks/{id}', 'POST /collections/{id}/bookmarks', 'PATCH /notes/{id}', 'POST /reading-sessions', 'POST /sync', 'PUT /resources/{resource_group}/{id}', 'POST /compact']) {
+    for (const key of [
+      'POST /collections',
+      'POST /preferences',
+      'POST /bookmarks',
+      'DELETE /bookmarks/{id}',
+      'POST /collections/{id}/bookmarks',
+      'PATCH /notes/{id}',
+      'POST /reading-sessions',
+      'POST /sync',
+      'PUT /resources/{resource_group}/{id}',
+      'POST /compact',
+    ]) {
       expect(covered, key).toContain(key);
     }
     expect(writes.filter((op) => op.path.startsWith('/auth/v1/')).length).toBeGreaterThan(10);
@@ -113,7 +124,10 @@ describe('request bodies: JSON routes take JSON only, OAuth2 routes take forms',
     const h = await head();
     const form = await call('POST', `/v1/collections?lastMutationAt=${h}`, { contentType: 'application/x-www-form-urlencoded', body: 'name=x' });
     expect(form.status).toBe(415);
-    const prefs = await call('POST', `/v1/preferences?lastMutationAt=${h}`, { contentType: 'application/x-www-form-urlencoded', body: 'group=theme&key=type&value=dark' });
+    const prefs = await call('POST', `/v1/preferences?lastMutationAt=${h}`, {
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'group=theme&key=type&value=dark',
+    });
     expect(prefs.status).toBe(415);
     expect(await head()).toBe(h);
     expect((await call('GET', '/v1/collections')).body.data.map((c: { name: string }) => c.name)).not.toContain('x');
@@ -124,7 +138,10 @@ describe('request bodies: JSON routes take JSON only, OAuth2 routes take forms',
   });
 
   it('bodiless requests may carry any Content-Type (clients label bodiless DELETEs), and a JSON charset is fine', async () => {
-    const created = await call('POST', `/v1/notes?lastMutationAt=${await head()}`, { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ body: 'to be deleted', ranges: ['1:1'] }) });
+    const created = await call('POST', `/v1/notes?lastMutationAt=${await head()}`, {
+      contentType: 'application/json; charset=utf-8',
+      body: JSON.stringify({ body: 'to be deleted', ranges: ['1:1'] }),
+    });
     expect(created.status).toBe(200);
     const deleted = await call('DELETE', `/v1/notes/${created.body.data.id}?lastMutationAt=${await head()}`, { contentType: 'text/plain' });
     expect(deleted.status).toBe(200);
@@ -151,7 +168,12 @@ describe('request bodies: JSON routes take JSON only, OAuth2 routes take forms',
 
     // The login page posts a form (username, password, the hidden fields) and redirects with a code.
     await createTestClient(server.ctx.db, { id: 'form-login-app', scopes: 'bookmark' });
-    const authorization = await authorizeWithLogin(server.url, { clientId: 'form-login-app', scope: 'bookmark', username: 'form-user', password: 'form-password' });
+    const authorization = await authorizeWithLogin(server.url, {
+      clientId: 'form-login-app',
+      scope: 'bookmark',
+      username: 'form-user',
+      password: 'form-password',
+    });
     expect(authorization.code).toBeTruthy();
   });
 });

@@ -24,9 +24,10 @@ export function installErrorHandler(app: FastifyInstance, options: { retryAfterS
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const error = envelopeOf(request) === 'oauth2'
-      ? oauth2Error('invalid_request', `${request.method} ${request.url.split('?')[0]} does not exist`, 404)
-      : standardError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`);
+    const error =
+      envelopeOf(request) === 'oauth2'
+        ? oauth2Error('invalid_request', `${request.method} ${request.url.split('?')[0]} does not exist`, 404)
+        : standardError(404, `Route ${request.method} ${request.url.split('?')[0]} not found`);
     return sendApiError(reply, error);
   });
 }

@@ -14,14 +14,19 @@ import type { Readiness } from './readiness.js';
  */
 export function registerHealthRoutes(app: FastifyInstance, database: DatabaseHandle, readiness: Readiness, services: ServiceLifecycle): void {
   const tags = ['probes'];
-  app.get('/health', { schema: { tags, summary: 'Liveness: the process answers', response: { 200: jsonAnswer(HealthResponse, 'Alive') } } }, async () => ({ status: 'ok' }));
+  app.get('/health', { schema: { tags, summary: 'Liveness: the process answers', response: { 200: jsonAnswer(HealthResponse, 'Alive') } } }, async () => ({
+    status: 'ok',
+  }));
   app.get(
     '/ready',
     {
       schema: {
         tags,
         summary: 'Readiness: start-up work is done and the database answers',
-        response: { 200: jsonAnswer(ReadyResponse, 'Ready to serve'), 503: errorAnswer(503, 'standard', 'Not ready yet (seeding) or the database is unreachable') },
+        response: {
+          200: jsonAnswer(ReadyResponse, 'Ready to serve'),
+          503: errorAnswer(503, 'standard', 'Not ready yet (seeding) or the database is unreachable'),
+        },
       },
     },
     async () => {

@@ -21,7 +21,11 @@ describe('/metrics exposure', () => {
     expect(resolveServerConfig(pg, {}).metrics).toMatchObject({ token: null, public: false, port: null });
     expect(resolveServerConfig(pg, { QS_METRICS_PUBLIC: 'true' }).metrics.public).toBe(true);
     expect(resolveServerConfig(pg, { QS_METRICS_TOKEN: TOKEN }).metrics).toMatchObject({ token: TOKEN, public: false });
-    expect(resolveServerConfig(pg, { QS_METRICS_PORT: '9464', QS_METRICS_HOST: '0.0.0.0' }).metrics).toMatchObject({ port: 9464, host: '0.0.0.0', public: false });
+    expect(resolveServerConfig(pg, { QS_METRICS_PORT: '9464', QS_METRICS_HOST: '0.0.0.0' }).metrics).toMatchObject({
+      port: 9464,
+      host: '0.0.0.0',
+      public: false,
+    });
     // A token or a port of its own takes metrics off the open main port, on the embedded database too.
     expect(resolveServerConfig({}, { QS_METRICS_TOKEN: TOKEN }).metrics.public).toBe(false);
   });
@@ -52,7 +56,12 @@ describe('/metrics exposure', () => {
 
   it('with QS_METRICS_TOKEN: 401 without the bearer token or with a wrong one, metrics with it', async () => {
     const server = await start({ token: TOKEN });
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { 'x-auth-token': TOKEN }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong-token-0123456789abcdef' },
+      { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+      { 'x-auth-token': TOKEN },
+    ];
     for (const headers of attempts) {
       const res = await fetch(`${server.url}/metrics`, { headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);

@@ -32,8 +32,22 @@ export function installMetrics(app: FastifyInstance, database: DatabaseHandle, r
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  new Gauge({ name: 'qs_db_pool_total', help: 'Database connections open', registers: [registry], collect() { this.set(database.totalCount()); } });
-  new Gauge({ name: 'qs_db_pool_waiting', help: 'Requests waiting for a database connection', registers: [registry], collect() { this.set(database.waitingCount()); } });
+  new Gauge({
+    name: 'qs_db_pool_total',
+    help: 'Database connections open',
+    registers: [registry],
+    collect() {
+      this.set(database.totalCount());
+    },
+  });
+  new Gauge({
+    name: 'qs_db_pool_waiting',
+    help: 'Requests waiting for a database connection',
+    registers: [registry],
+    collect() {
+      this.set(database.waitingCount());
+    },
+  });
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -46,7 +60,11 @@ export function installMetrics(app: FastifyInstance, database: DatabaseHandle, r
     registerMetricsRoute(app, registry, config.token);
   } else {
     // Not served here: a clear 404 rather than the generic one, so an operator knows where to look.
-    const schema = { tags: ['probes'], summary: 'Prometheus metrics (not served on this port)', response: { 404: errorAnswer(404, 'standard', 'Metrics are not served on this port') } };
+    const schema = {
+      tags: ['probes'],
+      summary: 'Prometheus metrics (not served on this port)',
+      response: { 404: errorAnswer(404, 'standard', 'Metrics are not served on this port') },
+    };
     app.get('/metrics', { schema }, async () => {
       throw standardError(404, 'Metrics are not served on this port (see QS_METRICS_TOKEN, QS_METRICS_PORT, QS_METRICS_PUBLIC)');
     });
@@ -74,7 +92,9 @@ function requireMetricsToken(token: string): onRequestHookHandler {
   const expected = createHash('sha256').update(token).digest();
   return (request, _reply, done) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    const given = createHash('sha256')
+      .update(match?.[1] ?? '')
+      .digest();
     if (match && timingSafeEqual(given, expected)) done();
     else done(standardError(401, 'Metrics need Authorization: Bearer <QS_METRICS_TOKEN>', { 'www-authenticate': 'Bearer realm="metrics"' }));
   };

@@ -102,7 +102,11 @@ describe('the OpenAPI document describes every real answer', () => {
     const resource = { resource_group: 'translations', id: '19' };
     await admin('PUT /resources/{resource_group}/{id}', { params: resource, body: {}, expect: 200 });
     await admin('PUT /resources/{resource_group}/{id}', { params: resource, body: { status: 'bogus' }, expect: 400 });
-    await admin('POST /resources/{resource_group}/{id}/rows', { params: resource, body: { upsert: [{ id: 1, verse_key: '1:1', text: 'In the name of God' }] }, expect: 200 });
+    await admin('POST /resources/{resource_group}/{id}/rows', {
+      params: resource,
+      body: { upsert: [{ id: 1, verse_key: '1:1', text: 'In the name of God' }] },
+      expect: 200,
+    });
     await admin('POST /resources/{resource_group}/{id}/rows', { params: resource, body: { upsert: [{ id: 2 }] }, expect: 422 });
     await admin('GET /resources/{resource_group}/{id}', { params: resource, expect: 200 });
     await admin('GET /resources/{resource_group}/{id}', { params: { ...resource, id: '999' }, expect: 404 });
@@ -115,8 +119,13 @@ describe('the OpenAPI document describes every real answer', () => {
       const content = (key: string, c: Omit<Call, 'as'>) => call(`${key.split(' ')[0]} ${prefix}${key.split(' ')[1]}`, { ...c, as: 'content' });
       const first = await content('GET /resources/sync', { query: { resources: 'translations:19', bootstrap: true, per_page: 1 }, expect: 200 });
       // Pages worth compressing go out gzip-compressed: the same document for the decompressed body.
-      await content('GET /resources/sync', { query: { resources: 'translations:*', bootstrap: true, per_page: 100 }, headers: { 'accept-encoding': 'gzip' }, expect: 200 });
-      if (first.json.sync.next_page_url) await content('GET /resources/sync', { query: Object.fromEntries(new URL(first.json.sync.next_page_url, server.url).searchParams), expect: 200 });
+      await content('GET /resources/sync', {
+        query: { resources: 'translations:*', bootstrap: true, per_page: 100 },
+        headers: { 'accept-encoding': 'gzip' },
+        expect: 200,
+      });
+      if (first.json.sync.next_page_url)
+        await content('GET /resources/sync', { query: Object.fromEntries(new URL(first.json.sync.next_page_url, server.url).searchParams), expect: 200 });
       await content('GET /resources/sync', { query: { resources: 'translations:19', bootstrap: true, per_page: 0 }, expect: 422 });
       await content('GET /resources/sync', { query: { resources: 'translations:19', sync_token: 'garbage' }, expect: 410 });
 
@@ -124,7 +133,8 @@ describe('the OpenAPI document describes every real answer', () => {
       const run = await content('GET /resources/sync', { query: { resources: 'translations:*', bootstrap: true, per_page: 100 }, expect: 200 });
       const atHead = await content('GET /resources/digests', { query: { resources: 'translations:*' }, expect: 200 });
       expect(atHead.json.digests.resources.map((r: { resource_id: number }) => r.resource_id)).toContain(19);
-      if (run.json.sync.next_sync_token) await content('GET /resources/digests', { query: { resources: 'translations:*', sync_token: run.json.sync.next_sync_token }, expect: 200 });
+      if (run.json.sync.next_sync_token)
+        await content('GET /resources/digests', { query: { resources: 'translations:*', sync_token: run.json.sync.next_sync_token }, expect: 200 });
       await content('GET /resources/digests', { query: { resources: 'translations:19', sync_token: 'garbage' }, expect: 410 });
       await content('GET /resources/digests', { query: { resources: 'no-such-group:1' }, expect: 422 });
 
@@ -158,7 +168,11 @@ describe('the OpenAPI document describes every real answer', () => {
     const code = new URL(signedIn.headers.get('location')!).searchParams.get('code')!;
 
     const basic = { authorization: `Basic ${Buffer.from(`${CLIENT}:${SECRET}`).toString('base64')}` };
-    const issued = await call('POST /oauth2/token', { headers: basic, form: { grant_type: 'authorization_code', code, redirect_uri: TEST_REDIRECT_URI, code_verifier: pkce.verifier }, expect: 200 });
+    const issued = await call('POST /oauth2/token', {
+      headers: basic,
+      form: { grant_type: 'authorization_code', code, redirect_uri: TEST_REDIRECT_URI, code_verifier: pkce.verifier },
+      expect: 200,
+    });
     await call('POST /oauth2/token', { headers: basic, form: { grant_type: 'client_credentials', scope: 'content' }, expect: 200 });
     await call('POST /oauth2/token', { form: { grant_type: 'client_credentials', client_id: CLIENT, client_secret: 'wrong' }, expect: 401 });
     await call('POST /oauth2/token', { headers: basic, form: {}, expect: 400 });
@@ -206,7 +220,12 @@ describe('the OpenAPI document describes every real answer', () => {
       await user('GET /sync', { query: { mutationsSince: 0, limit: 0 }, expect: 422 });
       const pushed = { mutations: [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 1, mushaf: 1 } }] };
       await user('POST /sync', { write: true, body: pushed, expect: 200 });
-      await user('POST /sync', { write: true, stale: true, body: { mutations: [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 2, mushaf: 1 } }] }, expect: 409 });
+      await user('POST /sync', {
+        write: true,
+        stale: true,
+        body: { mutations: [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 2, mushaf: 1 } }] },
+        expect: 409,
+      });
       await user('POST /sync', { write: true, body: { mutations: [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 999 } }] }, expect: 422 });
       await user('POST /sync', { write: true, raw: { contentType: 'application/json', text: '{"mutations": [' }, expect: 422 });
       await user('POST /sync', { body: pushed, expect: 422 });
@@ -243,7 +262,12 @@ describe('the OpenAPI document describes every real answer', () => {
       await user('GET /bookmarks/collections', { query: { type: 'surah', key: 9 }, expect: 200 });
       await user('GET /bookmarks/collections', { query: { type: 'ayah', key: 'x' }, expect: 422 });
       await user('DELETE /collections/{id}/bookmarks/{bookmarkId}', { write: true, params: { id: collection, bookmarkId: bookmark }, expect: 200 });
-      await user('DELETE /collections/{id}/bookmarks/{bookmarkId}', { write: true, stale: true, params: { id: collection, bookmarkId: bookmark }, expect: 409 });
+      await user('DELETE /collections/{id}/bookmarks/{bookmarkId}', {
+        write: true,
+        stale: true,
+        params: { id: collection, bookmarkId: bookmark },
+        expect: 409,
+      });
       await user('POST /collections/{id}/bookmarks', { write: true, params: { id: collection }, body: { ...details, mushaf: 1 }, expect: 200 });
       await user('DELETE /collections/{id}/bookmarks', { write: true, params: { id: collection }, body: { ...details, mushaf: 1 }, expect: 200 });
       await user('DELETE /collections/{id}/bookmarks', { write: true, params: { id: collection }, body: { type: 'ayah', key: 999 }, expect: 422 });
@@ -251,7 +275,8 @@ describe('the OpenAPI document describes every real answer', () => {
       await user('DELETE /collections/{id}', { write: true, params: { id: 'no-such-collection' }, expect: 404 });
 
       // Notes.
-      const note = (await user('POST /notes', { write: true, body: { body: 'A reflection on the opening', ranges: ['1:1-1:7'] }, expect: 200 })).json.data.id as string;
+      const note = (await user('POST /notes', { write: true, body: { body: 'A reflection on the opening', ranges: ['1:1-1:7'] }, expect: 200 })).json.data
+        .id as string;
       await user('POST /notes', { write: true, body: { body: 'short', ranges: [] }, expect: 422 });
       await user('GET /notes', { expect: 200 });
       await user('GET /notes', { query: { limit: 0 }, expect: 422 });
@@ -294,17 +319,45 @@ describe('the OpenAPI document describes every real answer', () => {
       await appState('GET /app-state:config', { expect: 200 });
       const boot = await appState('GET /app-state:bootstrap', { expect: 200 });
       const doc = { collection: 'drafts', key: 'conformance' };
-      const created = await appState('PUT /app-state/{collection}/{key}', { params: doc, headers: idempotent(), body: { value: { text: 'draft' }, schemaVersion: 1 }, expect: 201 });
-      const replaced = await appState('PUT /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': created.headers.get('etag')! }, body: { value: { text: 'again' }, schemaVersion: 1 }, expect: 200 });
-      await appState('PUT /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': created.headers.get('etag')! }, body: { value: 1, schemaVersion: 1 }, expect: 412 });
-      await appState('PUT /app-state/{collection}/{key}', { params: { collection: 'settings', key: 'p' }, headers: idempotent(), body: { value: 1, schemaVersion: 1 }, expect: 428 });
+      const created = await appState('PUT /app-state/{collection}/{key}', {
+        params: doc,
+        headers: idempotent(),
+        body: { value: { text: 'draft' }, schemaVersion: 1 },
+        expect: 201,
+      });
+      const replaced = await appState('PUT /app-state/{collection}/{key}', {
+        params: doc,
+        headers: { ...idempotent(), 'if-match': created.headers.get('etag')! },
+        body: { value: { text: 'again' }, schemaVersion: 1 },
+        expect: 200,
+      });
+      await appState('PUT /app-state/{collection}/{key}', {
+        params: doc,
+        headers: { ...idempotent(), 'if-match': created.headers.get('etag')! },
+        body: { value: 1, schemaVersion: 1 },
+        expect: 412,
+      });
+      await appState('PUT /app-state/{collection}/{key}', {
+        params: { collection: 'settings', key: 'p' },
+        headers: idempotent(),
+        body: { value: 1, schemaVersion: 1 },
+        expect: 428,
+      });
       await appState('GET /app-state/{collection}/{key}', { params: doc, expect: 200 });
       await appState('GET /app-state/{collection}/{key}', { params: { ...doc, key: 'missing' }, expect: 404 });
       await appState('GET /app-state/{collection}', { params: { collection: 'drafts' }, expect: 200 });
       await appState('GET /app-state:changes', { query: { since: boot.json.data.nextSyncToken }, expect: 200 });
       await appState('GET /app-state:changes', { query: { since: 'garbage' }, expect: 400 });
-      await appState('DELETE /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': created.headers.get('etag')! }, expect: 412 });
-      await appState('DELETE /app-state/{collection}/{key}', { params: doc, headers: { ...idempotent(), 'if-match': replaced.headers.get('etag')! }, expect: 204 });
+      await appState('DELETE /app-state/{collection}/{key}', {
+        params: doc,
+        headers: { ...idempotent(), 'if-match': created.headers.get('etag')! },
+        expect: 412,
+      });
+      await appState('DELETE /app-state/{collection}/{key}', {
+        params: doc,
+        headers: { ...idempotent(), 'if-match': replaced.headers.get('etag')! },
+        expect: 204,
+      });
     });
   }
 

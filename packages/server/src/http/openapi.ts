@@ -30,7 +30,7 @@ export async function installOpenApi(app: FastifyInstance, info: { version: stri
         securitySchemes: {
           accessToken: { type: 'apiKey', in: 'header', name: 'x-auth-token', description: 'OAuth2 access token (or `Authorization: Bearer`)' },
           clientId: { type: 'apiKey', in: 'header', name: 'x-client-id', description: 'OAuth2 client id the token was issued to' },
-          metricsToken: { type: 'http', scheme: 'bearer', description: 'The operator\'s QS_METRICS_TOKEN' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: "The operator's QS_METRICS_TOKEN" },
         },
       },
     },

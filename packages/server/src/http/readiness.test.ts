@@ -47,7 +47,12 @@ describe('readiness while the embedded server seeds', () => {
       return url;
     });
     // Closing while the seed still runs would only add errors to a failure: wait for it first.
-    cleanups.push(() => listening.then(() => server.close(), () => server.close()));
+    cleanups.push(() =>
+      listening.then(
+        () => server.close(),
+        () => server.close(),
+      ),
+    );
     while (!server.app.server.listening) await new Promise((resolve) => setTimeout(resolve, 5));
     const address = server.app.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -72,7 +77,10 @@ describe('readiness while the embedded server seeds', () => {
     const burst = await Promise.all(Array.from({ length: 20 }, () => fetch(`${url}/v1/sync?mutationsSince=0&metadataOnly=true`, { headers })));
     expect(burst.map((res) => res.status)).toEqual(burst.map(() => 200));
     const sync = await fetch(`${url}/api/v4/resources/sync?resources=translations:20&bootstrap=true`, {
-      headers: { 'x-auth-token': (await signAccessToken(keys, { issuer: TEST_ISSUER, clientId: 'ready-app', userId: null, scopes: ['content'], ttlSeconds: 600 })).token, 'x-client-id': 'ready-app' },
+      headers: {
+        'x-auth-token': (await signAccessToken(keys, { issuer: TEST_ISSUER, clientId: 'ready-app', userId: null, scopes: ['content'], ttlSeconds: 600 })).token,
+        'x-client-id': 'ready-app',
+      },
     });
     expect(sync.status).toBe(200);
   });

@@ -105,7 +105,14 @@ export function documentCommonAnswers(app: FastifyInstance): void {
     if (!ALWAYS_SERVED.has(url)) common[503] = errorAnswer(503, plumbing);
     const merged: Record<string, unknown> = { ...common, ...schema.response };
     // A copy: one schema object may serve several routes (both prefixes of an API).
-    route.schema = { ...schema, response: Object.fromEntries(Object.keys(merged).sort().map((status) => [status, merged[status]])) };
+    route.schema = {
+      ...schema,
+      response: Object.fromEntries(
+        Object.keys(merged)
+          .sort()
+          .map((status) => [status, merged[status]]),
+      ),
+    };
   });
 }
 

@@ -32,7 +32,9 @@ describe('recorded security headers', () => {
       ['/api/v4/resources/sync', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://app.example' }, body: '{}' }],
     ] as const) {
       const res = await fetch(`${url}${path}`, init);
-      const sent = Object.fromEntries([...res.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)));
+      const sent = Object.fromEntries(
+        [...res.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)),
+      );
       expect(sent, path).toEqual(SECURITY_HEADERS);
       await res.text();
     }

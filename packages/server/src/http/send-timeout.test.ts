@@ -18,8 +18,16 @@ describe('send timeout: responses nobody reads', () => {
     const body = 'ن'.repeat(10_000);
     let head = -1;
     for (let batch = 0; batch < 10; batch++) {
-      const mutations = Array.from({ length: 100 }, (_, i) => ({ type: 'CREATE', resource: 'NOTE', data: { body, ranges: [`2:${batch * 20 + (i % 20) + 1}`] } }));
-      const res = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ mutations }) });
+      const mutations = Array.from({ length: 100 }, (_, i) => ({
+        type: 'CREATE',
+        resource: 'NOTE',
+        data: { body, ranges: [`2:${batch * 20 + (i % 20) + 1}`] },
+      }));
+      const res = await fetch(`${server.url}/v1/sync?lastMutationAt=${head}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ mutations }),
+      });
       expect(res.status).toBe(200);
       head = ((await res.json()) as { data: { lastMutationAt: number } }).data.lastMutationAt;
     }

@@ -35,7 +35,11 @@ export function serverLoggerOptions(config: ServerConfig): Pick<FastifyServerOpt
   const redact = { paths: REDACTED_LOG_PATHS, censor: '[redacted]' };
   return {
     logger: pretty
-      ? { level: config.logLevel, redact, stream: pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) }
+      ? {
+          level: config.logLevel,
+          redact,
+          stream: pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }),
+        }
       : { level: config.logLevel, redact },
     ...(config.logRequests ? {} : { logController: new QuietRequestLogController() }),
   };

@@ -8,5 +8,9 @@ import { canonicalJson } from '@quran-sync/protocol';
  * server hashes every row an editorial write replaces and every record of a state-digest pull.
  */
 export function nativeRecordHash(kind: string, key: string, data: unknown): bigint {
-  return BigInt(`0x${createHash('sha256').update(canonicalJson([kind, key, data])).digest('hex')}`);
+  return BigInt(
+    `0x${createHash('sha256')
+      .update(canonicalJson([kind, key, data]))
+      .digest('hex')}`,
+  );
 }

@@ -10,7 +10,18 @@ export const READER_CLIENT_ID = 'quran-reader';
  * What the reader asks for: content, every user-data scope, App State (its settings follow the user), and a
  * refresh token to stay signed in offline.
  */
-export const READER_SCOPES = ['openid', 'offline_access', 'content', 'sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'app_state'] as const;
+export const READER_SCOPES = [
+  'openid',
+  'offline_access',
+  'content',
+  'sync',
+  'bookmark',
+  'collection',
+  'note',
+  'reading_session',
+  'preference',
+  'app_state',
+] as const;
 
 /**
  * Scopes the reader started asking for after its client could already exist in a database. The client is

@@ -75,12 +75,22 @@ describe('reader served at /reader/', () => {
     const client = await findClient(server.ctx.db, READER_CLIENT_ID);
     expect(client!.allowedScopes).toEqual([...earlier, 'app_state']);
     expect(client!.name).toBe('Our reader');
-    await server.ctx.db.updateTable('oauth_clients').set({ allowed_scopes: [...READER_SCOPES], name: 'Quran Sync reader' }).where('id', '=', READER_CLIENT_ID).execute();
+    await server.ctx.db
+      .updateTable('oauth_clients')
+      .set({ allowed_scopes: [...READER_SCOPES], name: 'Quran Sync reader' })
+      .where('id', '=', READER_CLIENT_ID)
+      .execute();
   });
 
   it('signs in with authorization code + PKCE and no secret, on any loopback port, and refreshes', async () => {
     const redirectUri = `${server.url}${READER_PATH}`;
-    const tokens = await loginForTokens(server.url, { clientId: READER_CLIENT_ID, redirectUri, scope: READER_SCOPES.join(' '), username: 'reader-user', password: 'reader-password' });
+    const tokens = await loginForTokens(server.url, {
+      clientId: READER_CLIENT_ID,
+      redirectUri,
+      scope: READER_SCOPES.join(' '),
+      username: 'reader-user',
+      password: 'reader-password',
+    });
     expect(tokens.access_token).toBeTruthy();
     expect(tokens.refresh_token).toBeTruthy();
     expect(tokens.scope.split(' ')).toEqual(expect.arrayContaining(['content', 'bookmark', 'note', 'app_state']));

@@ -70,7 +70,11 @@ describe('cross-user isolation on every user endpoint', () => {
     });
     expect(link.status).toBe(200);
     // B has data of its own too (a non-empty user behaves differently from a new one).
-    await fetch(`${server.url}/v1/sync?lastMutationAt=-1`, { method: 'POST', headers: { ...headersB, 'content-type': 'application/json' }, body: JSON.stringify({ mutations: [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 1 } }] }) });
+    await fetch(`${server.url}/v1/sync?lastMutationAt=-1`, {
+      method: 'POST',
+      headers: { ...headersB, 'content-type': 'application/json' },
+      body: JSON.stringify({ mutations: [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 1 } }] }),
+    });
     operations = operationsOf(await (await fetch(`${server.url}/openapi.json`)).json()).filter((o) => o.family === 'user-direct' || o.family === 'user-sync');
   });
   afterAll(async () => server?.close());
@@ -96,7 +100,18 @@ describe('cross-user isolation on every user endpoint', () => {
             .replace('{id}', encodeURIComponent(id ?? ''))
             .replace('{bookmarkId}', encodeURIComponent(idsOfA.bookmark))
             .replace('{verseKey}', '2:255');
-          const query = new URLSearchParams({ lastMutationAt: String(await head(headersB)), type: 'ayah', key: '2', verseNumber: '255', mushafId: '1', chapterNumber: '2', rangeStartAyahNumber: '1', rangeEndAyahNumber: '286', range: '2:255', mutationsSince: '0' });
+          const query = new URLSearchParams({
+            lastMutationAt: String(await head(headersB)),
+            type: 'ayah',
+            key: '2',
+            verseNumber: '255',
+            mushafId: '1',
+            chapterNumber: '2',
+            rangeStartAyahNumber: '1',
+            rangeEndAyahNumber: '286',
+            range: '2:255',
+            mutationsSince: '0',
+          });
           const res = await fetch(`${server.url}${path}?${query}`, {
             method: op.method,
             headers: { ...headersB, 'idempotency-key': 'shared-key', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -105,7 +120,8 @@ describe('cross-user isolation on every user endpoint', () => {
           requests++;
           const text = await res.text();
           expect(res.status, `${op.method} ${path}: ${text}`).toBeLessThan(500);
-          for (const secret of secretsOfA()) if (text.includes(secret)) leaks.push(`${op.method} ${path} ${JSON.stringify(body)} → ${res.status} reveals ${secret}`);
+          for (const secret of secretsOfA())
+            if (text.includes(secret)) leaks.push(`${op.method} ${path} ${JSON.stringify(body)} → ${res.status} reveals ${secret}`);
           const diff = fingerprintDiff(before, await userDataFingerprint(server.ctx.db, A));
           if (diff.length > 0) throw new Error(`${op.method} ${path} ${JSON.stringify(body)} → ${res.status} changed A's ${diff.join(', ')}: ${text}`);
         }

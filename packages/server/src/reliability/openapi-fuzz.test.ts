@@ -25,7 +25,19 @@ import { seedFuzzData, type FuzzPools } from './testing/fuzz-seed.js';
 const SURVEY = process.env.QS_FUZZ_SURVEY === '1';
 const RUNS = Number(process.env.QS_FUZZ_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 3000 : 300));
 const SEED = process.env.QS_FUZZ_SEED ? { seed: Number(process.env.QS_FUZZ_SEED) } : {};
-const ALL_SCOPES = ['content', 'content.write', 'sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'app_state', 'openid', 'offline_access'];
+const ALL_SCOPES = [
+  'content',
+  'content.write',
+  'sync',
+  'bookmark',
+  'collection',
+  'note',
+  'reading_session',
+  'preference',
+  'app_state',
+  'openid',
+  'offline_access',
+];
 const CLIENT = 'fuzz-client';
 const USER = 'fuzz-user-a';
 /** Placeholder replaced, when the request is sent, by the user's current head (so writes pass the conflict check). */
@@ -60,52 +72,81 @@ describe('OpenAPI-derived fuzzing of every public route', () => {
   it('the OpenAPI document covers every API family and documents parameters', () => {
     const families = new Set(operations.map((o) => o.family));
     // 'other': the probes (/health, /ready, /metrics).
-    expect([...families].sort()).toEqual(['admin', 'app-state', 'content-snapshot', 'content-sync', 'discovery', 'oauth2', 'oauth2-page', 'other', 'user-direct', 'user-sync']);
+    expect([...families].sort()).toEqual([
+      'admin',
+      'app-state',
+      'content-snapshot',
+      'content-sync',
+      'discovery',
+      'oauth2',
+      'oauth2-page',
+      'other',
+      'user-direct',
+      'user-sync',
+    ]);
     // Every path parameter of a template is documented (so the fuzzer generates it).
     for (const op of operations) {
       const inTemplate = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-      expect(op.parameters.filter((p) => p.in === 'path').map((p) => p.name).sort(), `${op.method} ${op.path}`).toEqual(inTemplate.sort());
+      expect(
+        op.parameters
+          .filter((p) => p.in === 'path')
+          .map((p) => p.name)
+          .sort(),
+        `${op.method} ${op.path}`,
+      ).toEqual(inTemplate.sort());
     }
     // Every write with a body documents it (direct endpoints, push, admin, OAuth2 forms).
     const bodiless = operations.filter((o) => ['POST', 'PUT', 'PATCH'].includes(o.method) && o.body === null).map((o) => `${o.method} ${o.path}`);
     expect(bodiless.sort()).toEqual(['POST /admin/v1/compact', 'POST /admin/v1/resources/{resource_group}/{id}/invalidate', 'POST /oauth2/auth'].sort());
   });
 
-  it(`answers ${RUNS} random hostile requests below 500, in the route's envelope, leaving data untouched when it refuses`, async () => {
-    const stats = { total: 0, byStatus: new Map<number, number>() };
-    const survey = new Set<string>();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: operations.length - 1 }).chain((i) => requestArbitrary(operations[i]!, pools)),
-        async (generated) => {
-          const request = await resolvePlaceholders(generated, credentials, server);
-          const response = await rawRequest(server.url, request);
-          stats.total++;
-          stats.byStatus.set(response.status, (stats.byStatus.get(response.status) ?? 0) + 1);
-          if (!SURVEY) return checkResponse(generated.op, request, response);
-          try {
-            await checkResponse(generated.op, request, response);
-          } catch (error) {
-            survey.add((error as Error).message.split('\n')[0]!.slice(0, 400));
-          }
-        },
-      ),
-      { numRuns: RUNS, ...SEED },
-    );
-    expect([...survey]).toEqual([]);
-    // The run must have reached handlers, not only the auth guard: successes and validation refusals both occur.
-    const count = (predicate: (status: number) => boolean) => [...stats.byStatus].filter(([s]) => predicate(s)).reduce((n, [, c]) => n + c, 0);
-    expect(count((s) => s >= 200 && s < 300)).toBeGreaterThan(RUNS / 50);
-    expect(count((s) => s === 422 || s === 400 || s === 404)).toBeGreaterThan(RUNS / 10);
-    // Each case is a request plus a database fingerprint: about 17 ms on PGlite, so allow 50 ms a case.
-  }, 60_000 + RUNS * 50);
+  it(
+    `answers ${RUNS} random hostile requests below 500, in the route's envelope, leaving data untouched when it refuses`,
+    async () => {
+      const stats = { total: 0, byStatus: new Map<number, number>() };
+      const survey = new Set<string>();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: operations.length - 1 }).chain((i) => requestArbitrary(operations[i]!, pools)),
+          async (generated) => {
+            const request = await resolvePlaceholders(generated, credentials, server);
+            const response = await rawRequest(server.url, request);
+            stats.total++;
+            stats.byStatus.set(response.status, (stats.byStatus.get(response.status) ?? 0) + 1);
+            if (!SURVEY) return checkResponse(generated.op, request, response);
+            try {
+              await checkResponse(generated.op, request, response);
+            } catch (error) {
+              survey.add((error as Error).message.split('\n')[0]!.slice(0, 400));
+            }
+          },
+        ),
+        { numRuns: RUNS, ...SEED },
+      );
+      expect([...survey]).toEqual([]);
+      // The run must have reached handlers, not only the auth guard: successes and validation refusals both occur.
+      const count = (predicate: (status: number) => boolean) => [...stats.byStatus].filter(([s]) => predicate(s)).reduce((n, [, c]) => n + c, 0);
+      expect(count((s) => s >= 200 && s < 300)).toBeGreaterThan(RUNS / 50);
+      expect(count((s) => s === 422 || s === 400 || s === 404)).toBeGreaterThan(RUNS / 10);
+      // Each case is a request plus a database fingerprint: about 17 ms on PGlite, so allow 50 ms a case.
+    },
+    60_000 + RUNS * 50,
+  );
 
   it('refuses malformed, deeply nested and wrongly typed bodies on every body route with a 4xx, data untouched', async () => {
     const bodyRoutes = operations.filter((o) => o.body !== null);
     for (const op of bodyRoutes) {
       for (const bad of malformedBodies) {
         const request = await resolvePlaceholders(
-          { op, method: op.method, path: concretePath(op, pools), query: op.family === 'user-direct' || op.family === 'user-sync' ? [['lastMutationAt', HEAD]] : [], auth: 'user', headers: { 'content-type': bad.contentType }, body: bad.body },
+          {
+            op,
+            method: op.method,
+            path: concretePath(op, pools),
+            query: op.family === 'user-direct' || op.family === 'user-sync' ? [['lastMutationAt', HEAD]] : [],
+            auth: 'user',
+            headers: { 'content-type': bad.contentType },
+            body: bad.body,
+          },
           credentials,
           server,
         );
@@ -124,7 +165,15 @@ describe('OpenAPI-derived fuzzing of every public route', () => {
     for (const op of operations.filter((o) => o.body !== null)) {
       const form = op.body && !op.body['application/json'];
       const request = await resolvePlaceholders(
-        { op, method: op.method, path: concretePath(op, pools), query: [['lastMutationAt', HEAD]], auth: 'user', headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }, body: form ? `a=${'x'.repeat(10_500_000)}` : big },
+        {
+          op,
+          method: op.method,
+          path: concretePath(op, pools),
+          query: [['lastMutationAt', HEAD]],
+          auth: 'user',
+          headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
+          body: form ? `a=${'x'.repeat(10_500_000)}` : big,
+        },
         credentials,
         server,
       );
@@ -135,11 +184,23 @@ describe('OpenAPI-derived fuzzing of every public route', () => {
   });
 
   it('keeps path traversal in path parameters inside the route (never another route, never a file)', async () => {
-    const traversals = ['..', '..%2f..%2fadmin%2fv1%2fcompact', '%2e%2e%2f%2e%2e%2f', '..%5c..%5c', '%252e%252e%252f', '.%00.', encodeURIComponent('../../../etc/passwd')];
+    const traversals = [
+      '..',
+      '..%2f..%2fadmin%2fv1%2fcompact',
+      '%2e%2e%2f%2e%2e%2f',
+      '..%5c..%5c',
+      '%252e%252e%252f',
+      '.%00.',
+      encodeURIComponent('../../../etc/passwd'),
+    ];
     for (const op of operations.filter((o) => o.parameters.some((p) => p.in === 'path'))) {
       for (const t of traversals) {
         const path = op.path.replace(/\{[^}]+\}/g, t);
-        const request = await resolvePlaceholders({ op, method: op.method, path, query: [['lastMutationAt', HEAD]], auth: 'user', headers: {}, body: undefined }, credentials, server);
+        const request = await resolvePlaceholders(
+          { op, method: op.method, path, query: [['lastMutationAt', HEAD]], auth: 'user', headers: {}, body: undefined },
+          credentials,
+          server,
+        );
         const response = await rawRequest(server.url, request);
         expect(response.status, `${op.method} ${path}`).toBeGreaterThanOrEqual(400);
         expect(response.text).not.toMatch(/root:|\[boot loader\]/);
@@ -204,38 +265,75 @@ function requestArbitrary(op: ApiOperation, pools: FuzzPools): fc.Arbitrary<Gene
     return fc.oneof(
       { weight: plausible.length > 0 ? 5 : 0, arbitrary: plausible.length > 0 ? fc.constantFrom(...plausible) : fc.constant('') },
       { weight: 2, arbitrary: hostile },
-      { weight: 1, arbitrary: schemaValue(p.schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '')) },
+      { weight: 1, arbitrary: schemaValue(p.schema).map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))) },
     );
   };
   const pathParams = op.parameters.filter((p) => p.in === 'path');
   const queryParams = op.parameters.filter((p) => p.in === 'query');
   const headerParams = op.parameters.filter((p) => p.in === 'header');
 
-  const path = fc.tuple(...pathParams.map((p) => fc.tuple(fc.constant(p.name), fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...(pools.pathValues(op, p.name).length ? pools.pathValues(op, p.name) : ['1'])) }, { weight: 2, arbitrary: hostile }, { weight: 1, arbitrary: valueFor(p) }), fc.boolean()))).map((values) =>
-    op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
-      const [, value, raw] = values.find(([n]) => n === name)!;
-      // Raw (unencoded) when the HTTP client can send it as is: `..`, `%2e`, `;` reach the router untouched.
-      return raw && /^[\x21-\x7e]+$/.test(value) && !value.includes('?') && !value.includes('#') ? value : percentEncode(value);
-    }),
-  );
+  const path = fc
+    .tuple(
+      ...pathParams.map((p) =>
+        fc.tuple(
+          fc.constant(p.name),
+          fc.oneof(
+            { weight: 3, arbitrary: fc.constantFrom(...(pools.pathValues(op, p.name).length ? pools.pathValues(op, p.name) : ['1'])) },
+            { weight: 2, arbitrary: hostile },
+            { weight: 1, arbitrary: valueFor(p) },
+          ),
+          fc.boolean(),
+        ),
+      ),
+    )
+    .map((values) =>
+      op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+        const [, value, raw] = values.find(([n]) => n === name)!;
+        // Raw (unencoded) when the HTTP client can send it as is: `..`, `%2e`, `;` reach the router untouched.
+        return raw && /^[\x21-\x7e]+$/.test(value) && !value.includes('?') && !value.includes('#') ? value : percentEncode(value);
+      }),
+    );
   const query = fc
     .tuple(
-      fc.tuple(...queryParams.map((p) => fc.option(fc.array(valueFor(p), { minLength: 1, maxLength: 3 }), { nil: undefined, freq: 2 }).map((vs) => (vs ?? []).map((v) => [p.name, v] as const)))),
+      fc.tuple(
+        ...queryParams.map((p) =>
+          fc
+            .option(fc.array(valueFor(p), { minLength: 1, maxLength: 3 }), { nil: undefined, freq: 2 })
+            .map((vs) => (vs ?? []).map((v) => [p.name, v] as const)),
+        ),
+      ),
       fc.array(fc.tuple(fc.constantFrom('extra', '__proto__', 'language', 'a[b]', 'x'), hostile), { maxLength: 2 }),
     )
     .map(([documented, extra]) => [...documented.flat(), ...extra] as Array<readonly [string, string]>);
-  const headers = fc
-    .tuple(...headerParams.map((p) => fc.option(valueFor(p), { nil: undefined })))
-    .map((values) => Object.fromEntries(headerParams.map((p, i) => [p.name, values[i]]).filter(([, v]) => v !== undefined).map(([k, v]) => [k, headerSafe(v as string)])) as Record<string, string>);
+  const headers = fc.tuple(...headerParams.map((p) => fc.option(valueFor(p), { nil: undefined }))).map(
+    (values) =>
+      Object.fromEntries(
+        headerParams
+          .map((p, i) => [p.name, values[i]])
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, headerSafe(v as string)]),
+      ) as Record<string, string>,
+  );
   const auth = fc.constantFrom<GeneratedRequest['auth']>('user', 'user', 'user', 'user', 'bearer', 'client', 'wrongClient', 'garbage', 'none');
   const media = op.body ? Object.keys(op.body) : [];
   const body: fc.Arbitrary<{ contentType?: string; body?: string }> = op.body
     ? fc.oneof(
-        { weight: 6, arbitrary: fc.constantFrom(...media).chain((type) => schemaValue(op.body![type]!).map((value) => ({ contentType: type, body: encodeBody(type, value) }))) },
-        { weight: 2, arbitrary: fc.constantFrom(...malformedBodies.filter((b) => b.body.length < 50_000)).map((b) => ({ contentType: b.contentType, body: b.body })) },
+        {
+          weight: 6,
+          arbitrary: fc
+            .constantFrom(...media)
+            .chain((type) => schemaValue(op.body![type]!).map((value) => ({ contentType: type, body: encodeBody(type, value) }))),
+        },
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom(...malformedBodies.filter((b) => b.body.length < 50_000)).map((b) => ({ contentType: b.contentType, body: b.body })),
+        },
         { weight: 1, arbitrary: fc.constant({}) },
       )
-    : fc.oneof({ weight: 8, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', body: '{"unexpected": true}' }) });
+    : fc.oneof(
+        { weight: 8, arbitrary: fc.constant({}) },
+        { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', body: '{"unexpected": true}' }) },
+      );
   return fc.record({ path, query, headers, auth, body }).map((r) => ({
     op,
     method: op.method,
@@ -250,7 +348,9 @@ function requestArbitrary(op: ApiOperation, pools: FuzzPools): fc.Arbitrary<Gene
 function encodeBody(mediaType: string, value: unknown): string {
   if (mediaType === 'application/x-www-form-urlencoded') {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return String(value);
-    return new URLSearchParams(Object.entries(value as Record<string, unknown>).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? ''])).toString();
+    return new URLSearchParams(
+      Object.entries(value as Record<string, unknown>).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]),
+    ).toString();
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -261,11 +361,15 @@ async function resolvePlaceholders(generated: GeneratedRequest, credentials: Rec
   const query = generated.query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(fill(v))}`).join('&');
   const headers: Record<string, string> = { ...credentials[generated.auth] };
   for (const [k, v] of Object.entries(generated.headers)) headers[k] = fill(v);
-  return { method: generated.method, path: `${generated.path}${query ? `?${query}` : ''}`, headers, ...(generated.body !== undefined ? { body: fill(generated.body) } : {}) };
+  return {
+    method: generated.method,
+    path: `${generated.path}${query ? `?${query}` : ''}`,
+    headers,
+    ...(generated.body !== undefined ? { body: fill(generated.body) } : {}),
+  };
 }
 
 async function currentHead(server: TestServer): Promise<number> {
   const row = await sql<{ head: number }>`select head from user_heads where user_id = ${USER}`.execute(server.ctx.db);
   return row.rows[0] ? Number(row.rows[0].head) : -1;
 }
-

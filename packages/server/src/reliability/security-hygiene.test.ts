@@ -33,15 +33,25 @@ describe('security headers and CORS (default configuration)', () => {
 
   it('sends helmet headers and no X-Powered-By on successes, refusals, router errors and 404s', async () => {
     const answers = {
-      'success': await rawRequest(server.url, { method: 'GET', path: '/v1/bookmarks', headers }),
+      success: await rawRequest(server.url, { method: 'GET', path: '/v1/bookmarks', headers }),
       '401 (auth hook)': await rawRequest(server.url, { method: 'GET', path: '/v1/bookmarks' }),
       '404 (no route)': await rawRequest(server.url, { method: 'GET', path: '/nowhere' }),
       '414 (URL length hook)': await rawRequest(server.url, { method: 'GET', path: `/health?x=${'a'.repeat(13_000)}` }),
       '400 (NUL in URL)': await rawRequest(server.url, { method: 'GET', path: '/v1/bookmarks/%00', headers }),
       '400 (bad percent-encoding, router)': await rawRequest(server.url, { method: 'GET', path: '/v1/notes/%zz', headers }),
-      '413 (body limit)': await rawRequest(server.url, { method: 'POST', path: '/v1/notes?lastMutationAt=-1', headers: { ...headers, 'content-type': 'application/json' }, body: `{"body":"${'x'.repeat(1_100_000)}"}` }),
+      '413 (body limit)': await rawRequest(server.url, {
+        method: 'POST',
+        path: '/v1/notes?lastMutationAt=-1',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: `{"body":"${'x'.repeat(1_100_000)}"}`,
+      }),
       '422 (handler)': await rawRequest(server.url, { method: 'GET', path: '/api/v4/resources/sync?resources=nope:1&bootstrap=true', headers }),
-      'OAuth2 error': await rawRequest(server.url, { method: 'POST', path: '/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' }),
+      'OAuth2 error': await rawRequest(server.url, {
+        method: 'POST',
+        path: '/oauth2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=password',
+      }),
       'login page': await rawRequest(server.url, { method: 'GET', path: '/oauth2/auth' }),
     };
     for (const [what, res] of Object.entries(answers)) {
@@ -59,7 +69,11 @@ describe('security headers and CORS (default configuration)', () => {
 
   it('answers no CORS headers at all unless origins are configured', async () => {
     for (const path of ['/api/v4/resources/sync', '/v1/bookmarks', '/admin/v1/compact', '/oauth2/token']) {
-      const preflight = await rawRequest(server.url, { method: 'OPTIONS', path, headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } });
+      const preflight = await rawRequest(server.url, {
+        method: 'OPTIONS',
+        path,
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+      });
       expect(preflight.headers['access-control-allow-origin'], path).toBeUndefined();
       const simple = await rawRequest(server.url, { method: 'GET', path, headers: { ...headers, origin: 'https://app.example' } });
       expect(simple.headers['access-control-allow-origin'], path).toBeUndefined();
@@ -81,7 +95,11 @@ describe('CORS with configured origins', () => {
       const preflight = await rawRequest(server.url, {
         method: 'OPTIONS',
         path,
-        headers: { origin: 'https://reader.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-auth-token,x-client-id,content-type' },
+        headers: {
+          origin: 'https://reader.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-auth-token,x-client-id,content-type',
+        },
       });
       expect(preflight.status, path).toBeLessThan(300);
       expect(preflight.headers['access-control-allow-origin'], path).toBe('https://reader.example');
@@ -93,7 +111,11 @@ describe('CORS with configured origins', () => {
   });
 
   it('never allows an origin that is not configured', async () => {
-    const res = await rawRequest(server.url, { method: 'OPTIONS', path: '/v1/sync', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const res = await rawRequest(server.url, {
+      method: 'OPTIONS',
+      path: '/v1/sync',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     const simple = await rawRequest(server.url, { method: 'GET', path: '/v1/sync', headers: { origin: 'https://evil.example' } });
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
@@ -101,7 +123,11 @@ describe('CORS with configured origins', () => {
 
   it('never answers CORS on the admin API, even for a configured origin and a valid editor token', async () => {
     for (const path of ['/admin/v1/compact', '/admin/v1/resources/translations/1']) {
-      const preflight = await rawRequest(server.url, { method: 'OPTIONS', path, headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT' } });
+      const preflight = await rawRequest(server.url, {
+        method: 'OPTIONS',
+        path,
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT' },
+      });
       expect(preflight.headers['access-control-allow-origin'], path).toBeUndefined();
       const simple = await rawRequest(server.url, { method: 'POST', path: '/admin/v1/compact', headers: { ...editor, origin: 'https://app.example' } });
       expect(simple.status).toBe(200);
@@ -120,12 +146,29 @@ describe('the editorial API needs content.write', () => {
   it('every admin operation of the OpenAPI document: 401 without a token, 403 with every other scope', async () => {
     const admin = operationsOf(await (await fetch(`${server.url}/openapi.json`)).json()).filter((o) => o.family === 'admin');
     expect(admin.length).toBeGreaterThanOrEqual(5);
-    const everyOtherScope = await server.authHeaders({ userId: 'someone', scopes: ['content', 'sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'openid', 'offline_access', 'content.read', 'write', 'admin'] });
+    const everyOtherScope = await server.authHeaders({
+      userId: 'someone',
+      scopes: [
+        'content',
+        'sync',
+        'bookmark',
+        'collection',
+        'note',
+        'reading_session',
+        'preference',
+        'openid',
+        'offline_access',
+        'content.read',
+        'write',
+        'admin',
+      ],
+    });
     const clientWithContent = await server.authHeaders({ userId: null, scopes: ['content'] });
     for (const op of admin) {
       const path = op.path.replace('{resource_group}', 'translations').replace('{id}', '1');
       const body: Record<string, string> = op.body ? { 'content-type': 'application/json' } : {};
-      const send = (h: Record<string, string>) => rawRequest(server.url, { method: op.method, path, headers: { ...h, ...body }, ...(op.body ? { body: '{"status":"public"}' } : {}) });
+      const send = (h: Record<string, string>) =>
+        rawRequest(server.url, { method: op.method, path, headers: { ...h, ...body }, ...(op.body ? { body: '{"status":"public"}' } : {}) });
       expect((await send({})).status, `${op.method} ${path}`).toBe(401);
       expect((await send(everyOtherScope)).status, `${op.method} ${path}`).toBe(403);
       expect((await send(clientWithContent)).status, `${op.method} ${path}`).toBe(403);

@@ -18,7 +18,13 @@ export {
 export { GUARDED_ROUTES, startGuardedTestApp, type GuardedTestApp } from './guarded-test-app.js';
 export { ReferenceContentClient, SimulatedCrash, type SyncRunReport } from '../content-sync/testing/reference-content-client.js';
 export { serverPublicState, stateToObject } from '../content-sync/testing/server-public-state.js';
-export { backdateContentFeed, contentFeedReport, supersededSequences, userHeadReport, type ContentFeedReport } from '../reliability/testing/storage-invariants.js';
+export {
+  backdateContentFeed,
+  contentFeedReport,
+  supersededSequences,
+  userHeadReport,
+  type ContentFeedReport,
+} from '../reliability/testing/storage-invariants.js';
 export { createPostgresSchema } from '../reliability/testing/postgres-schema.js';
 export { freePort } from './free-port.js';
 export { rawGet, rawGetBody, rawRequest, type RawAnswer, type RawRequestOptions } from './raw-http.js';

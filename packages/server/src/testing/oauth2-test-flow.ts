@@ -74,7 +74,11 @@ export function authorizationParams(options: Omit<AuthorizeOptions, 'username' |
 }
 
 /** POST the login form; returns the raw response (a redirect on success). */
-export async function submitLogin(baseUrl: string, page: LoginPage, credentials: { username: string; password: string; decision?: 'allow' | 'deny' }): Promise<Response> {
+export async function submitLogin(
+  baseUrl: string,
+  page: LoginPage,
+  credentials: { username: string; password: string; decision?: 'allow' | 'deny' },
+): Promise<Response> {
   return fetch(`${baseUrl}/oauth2/auth`, {
     method: 'POST',
     redirect: 'manual',
@@ -118,7 +122,12 @@ export async function loginForTokens(
   options: AuthorizeOptions & { clientSecret?: string },
 ): Promise<{ access_token: string; refresh_token?: string; id_token?: string; scope: string; expires_in: number; expires_at: number; token_type: string }> {
   const authorization = await authorizeWithLogin(baseUrl, options);
-  const form = { grant_type: 'authorization_code', code: authorization.code, redirect_uri: authorization.redirectUri, code_verifier: authorization.pkce.verifier };
+  const form = {
+    grant_type: 'authorization_code',
+    code: authorization.code,
+    redirect_uri: authorization.redirectUri,
+    code_verifier: authorization.pkce.verifier,
+  };
   const res = options.clientSecret
     ? await tokenRequest(baseUrl, form, { clientId: options.clientId, clientSecret: options.clientSecret })
     : await tokenRequest(baseUrl, { ...form, client_id: options.clientId });

@@ -54,7 +54,8 @@ export class ChangeBuffer {
   /** Every mutation recorded so far, side effects included: `resource`, `resourceId`, `timestamp`. */
   recorded(): Array<{ resource: UserResource; resourceId: string; timestamp: number }> {
     const out: Array<{ resource: UserResource; resourceId: string; timestamp: number }> = [];
-    for (const change of this.pending.values()) for (const timestamp of change.timestamps) out.push({ resource: change.resource, resourceId: change.resourceId, timestamp });
+    for (const change of this.pending.values())
+      for (const timestamp of change.timestamps) out.push({ resource: change.resource, resourceId: change.resourceId, timestamp });
     return out;
   }
 
@@ -105,10 +106,18 @@ export async function changeIndexStatements(
       change.kinds.forEach((kind, index) => {
         if (kind === 'create') created = change.timestamps[index]!;
       });
-      const row = { user_id: userId, resource: change.resource, resource_id: change.resourceId, timestamp: change.timestamps.at(-1)!, created_ts: created, deleted: change.kinds.at(-1) === 'delete' };
+      const row = {
+        user_id: userId,
+        resource: change.resource,
+        resource_id: change.resourceId,
+        timestamp: change.timestamps.at(-1)!,
+        created_ts: created,
+        deleted: change.kinds.at(-1) === 'delete',
+      };
       (buffer.isFresh(change.resourceId) ? inserts : upserts).push(row);
     }
-    if (gaps.length > 0) statements.push(jsonRowsInsert('user_change_gaps', GAP_COLUMNS, gaps, { onlyIf, onConflict: sql`on conflict (user_id, timestamp) do nothing` }));
+    if (gaps.length > 0)
+      statements.push(jsonRowsInsert('user_change_gaps', GAP_COLUMNS, gaps, { onlyIf, onConflict: sql`on conflict (user_id, timestamp) do nothing` }));
     if (inserts.length > 0) statements.push(jsonRowsInsert('user_changes', CHANGE_COLUMNS, inserts, { onlyIf }));
     if (upserts.length > 0) {
       const replace = sql`on conflict (user_id, resource, resource_id) do update set timestamp = excluded.timestamp, created_ts = excluded.created_ts, deleted = excluded.deleted`;

@@ -34,7 +34,18 @@ describe('user sync: direct endpoints', () => {
     expect(added.status).toBe(200);
     expect(added.body).toEqual({
       success: true,
-      data: { id: expect.any(String), createdAt: expect.any(String), type: 'ayah', key: 2, verseNumber: 255, group: 'verses', isInDefaultCollection: false, isReading: false, collectionsCount: 0, mushafId: 4 },
+      data: {
+        id: expect.any(String),
+        createdAt: expect.any(String),
+        type: 'ayah',
+        key: 2,
+        verseNumber: 255,
+        group: 'verses',
+        isInDefaultCollection: false,
+        isReading: false,
+        collectionsCount: 0,
+        mushafId: 4,
+      },
     });
     const id = added.body.data.id;
     // The same details again: the same bookmark, now the reading one.
@@ -62,7 +73,16 @@ describe('user sync: direct endpoints', () => {
 
     const range = await u.get('/bookmarks/ayahs-range', { chapterNumber: 2, rangeStartAyahNumber: 1, rangeEndAyahNumber: 200, mushafId: 4 });
     expect(range.body.data).toEqual([
-      { id: expect.any(String), createdAt: expect.any(String), bookmarkType: 'ayah', key: 2, verseNumber: 100, bookmarkGroup: 'verses', isInDefaultCollection: false, isReading: false },
+      {
+        id: expect.any(String),
+        createdAt: expect.any(String),
+        bookmarkType: 'ayah',
+        key: 2,
+        verseNumber: 100,
+        bookmarkGroup: 'verses',
+        isInDefaultCollection: false,
+        isReading: false,
+      },
     ]);
     expect((await u.get('/bookmarks/ayahs-range', { chapterNumber: 2, rangeStartAyahNumber: 1, rangeEndAyahNumber: 287 })).status).toBe(422);
 
@@ -94,7 +114,10 @@ describe('user sync: direct endpoints', () => {
     await u.write('POST', '/collections', { name: 'One' });
     const stale = await u.client.request('POST', '/collections', { query: { lastMutationAt: -1 }, body: { name: 'Two' } });
     expect(stale.status).toBe(409);
-    expect(stale.body).toEqual({ success: false, error: { code: 'OutOfSyncError', message: 'Invalid lastMutationAt, please re-sync your data and try again.' } });
+    expect(stale.body).toEqual({
+      success: false,
+      error: { code: 'OutOfSyncError', message: 'Invalid lastMutationAt, please re-sync your data and try again.' },
+    });
     const missing = await u.client.request('POST', '/collections', { body: { name: 'Two' } });
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ success: false, type: 'invalid_request' });
@@ -112,7 +135,9 @@ describe('user sync: direct endpoints', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('x-mutation-at')).toMatch(/^\d+$/);
       // A value, when sent, is still checked.
-      expect((await client.request('POST', '/reading-sessions', { query: { lastMutationAt: -1 }, body: { chapterNumber: 1, verseNumber: 2 } })).status).toBe(409);
+      expect((await client.request('POST', '/reading-sessions', { query: { lastMutationAt: -1 }, body: { chapterNumber: 1, verseNumber: 2 } })).status).toBe(
+        409,
+      );
     } finally {
       await lenient.close();
     }
@@ -122,19 +147,35 @@ describe('user sync: direct endpoints', () => {
     const u = user();
     const created = await u.write('POST', '/collections', { name: 'Stories' });
     expect(created.body.data).toEqual({
-      id: expect.any(String), name: 'Stories', slug: 'stories', isPrivate: false, isDefault: false, modifiable: true,
-      updatedAt: expect.any(String), url: null, bookmarksCount: 0, resourcesCount: 0, count: 0,
+      id: expect.any(String),
+      name: 'Stories',
+      slug: 'stories',
+      isPrivate: false,
+      isDefault: false,
+      modifiable: true,
+      updatedAt: expect.any(String),
+      url: null,
+      bookmarksCount: 0,
+      resourcesCount: 0,
+      count: 0,
     });
     const stories = created.body.data.id;
     expect((await u.write('POST', '/collections', { name: 'Stories' })).body.data.id).toBe(stories);
     const added = await u.write('POST', `/collections/${stories}/bookmarks`, { type: 'ayah', key: 12, verseNumber: 4, mushaf: 4 });
-    expect(added.body.data).toMatchObject({ message: 'collection bookmark added', collectionId: stories, bookmark: { key: 12, verseNumber: 4, collectionsCount: 1 } });
+    expect(added.body.data).toMatchObject({
+      message: 'collection bookmark added',
+      collectionId: stories,
+      bookmark: { key: 12, verseNumber: 4, collectionsCount: 1 },
+    });
     const bookmarkId = added.body.data.bookmark.id;
     const fav = await u.write('POST', '/collections/__default__/bookmarks', { bookmarkId });
     expect(fav.body.data.bookmark).toMatchObject({ id: bookmarkId, isInDefaultCollection: true, collectionsCount: 2 });
 
     const list = await u.get('/collections', { sortBy: 'alphabetical' });
-    expect(list.body.data.map((c: any) => [c.name, c.isDefault, c.bookmarksCount])).toEqual([['Favorites', true, 1], ['Stories', false, 1]]);
+    expect(list.body.data.map((c: any) => [c.name, c.isDefault, c.bookmarksCount])).toEqual([
+      ['Favorites', true, 1],
+      ['Stories', false, 1],
+    ]);
     const items = await u.get(`/collections/${stories}`);
     expect(items.body.data.collection).toMatchObject({ id: stories, name: 'Stories', bookmarksCount: 1 });
     expect(items.body.data.bookmarks.map((b: any) => b.id)).toEqual([bookmarkId]);
@@ -151,7 +192,10 @@ describe('user sync: direct endpoints', () => {
 
     // Removing from Favorites by details keeps the bookmark (it is still in Prophets)...
     expect((await u.write('DELETE', '/collections/__default__/bookmarks', { type: 'ayah', key: 12, verseNumber: 4, mushaf: 4 })).status).toBe(200);
-    expect((await u.get('/bookmarks/bookmark', { type: 'ayah', key: 12, verseNumber: 4, mushaf: 4 })).body.data).toMatchObject({ id: bookmarkId, isInDefaultCollection: false });
+    expect((await u.get('/bookmarks/bookmark', { type: 'ayah', key: 12, verseNumber: 4, mushaf: 4 })).body.data).toMatchObject({
+      id: bookmarkId,
+      isInDefaultCollection: false,
+    });
     // ...removing it from its last collection deletes it (QF's orphan rule).
     expect((await u.write('DELETE', `/collections/${stories}/bookmarks/${bookmarkId}`)).status).toBe(200);
     expect((await u.get('/bookmarks/bookmark', { type: 'ayah', key: 12, verseNumber: 4, mushaf: 4 })).body.data).toBeNull();
@@ -163,8 +207,14 @@ describe('user sync: direct endpoints', () => {
     const u = user();
     const a = await u.write('POST', '/notes', { body: 'On the throne verse', ranges: ['2:255-2:257'], saveToQR: true });
     expect(a.body.data).toEqual({
-      id: expect.any(String), createdAt: expect.any(String), updatedAt: expect.any(String), body: 'On the throne verse',
-      ranges: ['2:255-2:257'], saveToQR: true, attachedEntities: [], source: null,
+      id: expect.any(String),
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      body: 'On the throne verse',
+      ranges: ['2:255-2:257'],
+      saveToQR: true,
+      attachedEntities: [],
+      source: null,
     });
     const b = await u.write('POST', '/notes', { body: 'On the last verses', ranges: ['2:285-2:286', '2:256'] });
     const c = await u.write('POST', '/notes', { body: 'On Al-Fatiha', ranges: ['1:1-1:7'] });
@@ -187,7 +237,10 @@ describe('user sync: direct endpoints', () => {
     expect((await u.get('/notes', { limit: 51 })).status).toBe(422);
 
     // Mobile clients send Content-Type: application/json on bodiless DELETEs.
-    const del = await u.client.request('DELETE', `/notes/${b.body.data.id}`, { query: { lastMutationAt: u.head() }, headers: { 'content-type': 'application/json' } });
+    const del = await u.client.request('DELETE', `/notes/${b.body.data.id}`, {
+      query: { lastMutationAt: u.head() },
+      headers: { 'content-type': 'application/json' },
+    });
     expect(del.status).toBe(200);
     expect((await u.get('/notes/count-within-range', { from: '2:254', to: '2:257' })).body.data).toEqual({ '2:255': 1, '2:256': 1, '2:257': 1 });
     expect((await u.get(`/notes/${b.body.data.id}`)).status).toBe(404);
@@ -200,11 +253,18 @@ describe('user sync: direct endpoints', () => {
     const moved = await u.write('POST', '/reading-sessions', { chapterNumber: 18, verseNumber: 10 });
     expect(moved.body.data).toMatchObject({ id: first.body.data.id, verseNumber: 10, message: 'reading session updated' });
     // Pretend the reader stopped 21 minutes ago.
-    await server.database.db.updateTable('user_reading_sessions').set({ updated_at: new Date(Date.now() - 21 * 60_000) }).where('id', '=', first.body.data.id).execute();
+    await server.database.db
+      .updateTable('user_reading_sessions')
+      .set({ updated_at: new Date(Date.now() - 21 * 60_000) })
+      .where('id', '=', first.body.data.id)
+      .execute();
     const later = await u.write('POST', '/reading-sessions', { chapterNumber: 36, verseNumber: 1 });
     expect(later.body.data.id).not.toBe(first.body.data.id);
     const list = await u.get('/reading-sessions');
-    expect(list.body.data.map((s: any) => [s.chapterNumber, s.verseNumber])).toEqual([[36, 1], [18, 10]]);
+    expect(list.body.data.map((s: any) => [s.chapterNumber, s.verseNumber])).toEqual([
+      [36, 1],
+      [18, 10],
+    ]);
     expect((await u.write('POST', '/reading-sessions', { chapterNumber: 115, verseNumber: 1 })).status).toBe(422);
   });
 
@@ -221,7 +281,12 @@ describe('user sync: direct endpoints', () => {
     expect((await u.write('POST', '/preferences/bulk', { nonsense: {} })).status).toBe(422);
     expect((await u.write('POST', '/preferences', { group: 'theme', key: 'type', value: 'dark' }, { mushafId: 8 })).status).toBe(422);
     const pulled = (await u.client.pullAll(0)).mutations.filter((m: any) => m.resource === 'PREFERENCE').map((m: any) => m.data);
-    expect(pulled).toEqual(expect.arrayContaining([{ group: 'theme', value: { type: 'dark' } }, { group: 'audio', value: { reciter: 7 } }]));
+    expect(pulled).toEqual(
+      expect.arrayContaining([
+        { group: 'theme', value: { type: 'dark' } },
+        { group: 'audio', value: { reciter: 7 } },
+      ]),
+    );
   });
 
   it('needs the child action scope of the resource', async () => {

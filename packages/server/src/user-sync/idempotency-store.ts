@@ -79,7 +79,12 @@ export async function findStoredOutcome(trx: Transaction<Database>, userId: stri
  * when the condition is false, and any record under the key, expired or not, makes it fail with a unique
  * violation (the write then runs again locked, where the lookup decides).
  */
-export async function storeOutcomeStatement(userId: string, request: IdempotencyRequest, outcome: StoredOutcome, onlyIf?: RawBuilder<unknown>): Promise<RawBuilder<unknown>> {
+export async function storeOutcomeStatement(
+  userId: string,
+  request: IdempotencyRequest,
+  outcome: StoredOutcome,
+  onlyIf?: RawBuilder<unknown>,
+): Promise<RawBuilder<unknown>> {
   const bodyGzip = await gzipJson(JSON.stringify(outcome.body));
   // Typed, because in `INSERT … SELECT` untyped parameters would not take the columns' types.
   const values = sql`${userId}::text, ${request.key}::text, ${request.hash}::text, ${outcome.status}::int, null::jsonb, ${bodyGzip}::bytea, ${outcome.mutationAt}::bigint, ${Date.now()}::bigint`;

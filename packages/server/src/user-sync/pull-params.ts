@@ -71,7 +71,10 @@ function positiveInt(raw: string | undefined, fallback: number, max: number, nam
 }
 
 /** `lastMutationAt` of a write: the query parameter, else the `X-Mutation-At` request header. */
-export function readLastMutationAt(query: Record<string, unknown>, header: string | string[] | undefined): { value: number } | { missing: true } | { invalid: true } {
+export function readLastMutationAt(
+  query: Record<string, unknown>,
+  header: string | string[] | undefined,
+): { value: number } | { missing: true } | { invalid: true } {
   const raw = single(query.lastMutationAt) ?? single(Array.isArray(header) ? header[0] : header);
   if (raw === undefined || raw.trim() === '') return { missing: true };
   if (!INTEGER.test(raw.trim())) return { invalid: true };

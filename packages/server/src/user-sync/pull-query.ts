@@ -10,15 +10,7 @@ import {
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { nativeRecordHash } from '../integrity/native-record-hash.js';
-import {
-  bookmarkPayload,
-  collectionPayload,
-  linkPayload,
-  notePayload,
-  preferencePayload,
-  readingSessionPayload,
-  type Payload,
-} from './resource-payloads.js';
+import { bookmarkPayload, collectionPayload, linkPayload, notePayload, preferencePayload, readingSessionPayload, type Payload } from './resource-payloads.js';
 
 /**
  * The pull (`GET /v1/sync`, user-sync.md): a page of the compacted change index after `mutationsSince`,
@@ -167,7 +159,12 @@ export async function userStateDigest(db: Kysely<Database>, userId: string, reso
 }
 
 /** The current (or last, for tombstones) data of each entry, fetched per resource with one query each. */
-async function loadPayloads(trx: Transaction<Database>, userId: string, defaultCollectionId: string | null, entries: readonly SlotRow[]): Promise<Map<string, Payload>> {
+async function loadPayloads(
+  trx: Transaction<Database>,
+  userId: string,
+  defaultCollectionId: string | null,
+  entries: readonly SlotRow[],
+): Promise<Map<string, Payload>> {
   const ids = new Map<UserResource, string[]>();
   for (const entry of entries) {
     const list = ids.get(entry.resource) ?? [];
@@ -210,7 +207,12 @@ async function loadPayloads(trx: Transaction<Database>, userId: string, defaultC
         .where('bookmark_id', 'in', bookmarkIdsOfLinks)
         .where('collection_id', 'in', [...new Set(pairs.map((p) => p.collectionId))])
         .execute();
-      const bookmarks = await trx.selectFrom('user_bookmarks').select(['id', 'type', 'key', 'verse_number']).where('user_id', '=', userId).where('id', 'in', bookmarkIdsOfLinks).execute();
+      const bookmarks = await trx
+        .selectFrom('user_bookmarks')
+        .select(['id', 'type', 'key', 'verse_number'])
+        .where('user_id', '=', userId)
+        .where('id', 'in', bookmarkIdsOfLinks)
+        .execute();
       const byId = new Map(bookmarks.map((b) => [b.id, b]));
       for (const link of links) put('COLLECTION_BOOKMARK', `${link.collection_id}-${link.bookmark_id}`, linkPayload(link, byId.get(link.bookmark_id)));
     }

@@ -1,4 +1,13 @@
-import { canAccessResource, HEADERS, MutationValidationError, scopeActionOf, syncMessages, USER_SYNC_ERROR_CODES, validatePushBody, type ValidatedMutation } from '@quran-sync/protocol';
+import {
+  canAccessResource,
+  HEADERS,
+  MutationValidationError,
+  scopeActionOf,
+  syncMessages,
+  USER_SYNC_ERROR_CODES,
+  validatePushBody,
+  type ValidatedMutation,
+} from '@quran-sync/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { requireAuth } from '../auth/auth-guard.js';
@@ -23,7 +32,8 @@ export async function handlePush(ctx: AppContext, request: FastifyRequest, reply
   try {
     mutations = validatePushBody(body, ctx.config.userSync.maxMutationsPerPush);
   } catch (error) {
-    if (error instanceof MutationValidationError) throw syncError(422, USER_SYNC_ERROR_CODES.validation, error.message, pushBodyDetails(request, ctx.config.userSync.maxMutationsPerPush));
+    if (error instanceof MutationValidationError)
+      throw syncError(422, USER_SYNC_ERROR_CODES.validation, error.message, pushBodyDetails(request, ctx.config.userSync.maxMutationsPerPush));
     throw error;
   }
   for (const mutation of mutations) {

@@ -21,7 +21,11 @@ describe('user sync: X-Mutations-Recorded', () => {
   async function pushAndPull(client: SyncTestClient, head: number, mutations: unknown[]) {
     const push = await client.push(head, mutations);
     expect(push.status).toBe(200);
-    const pulled = (await client.pull({ mutationsSince: head, limit: 1000 })).body.data.mutations as Array<{ resource: string; resourceId: string; timestamp: number }>;
+    const pulled = (await client.pull({ mutationsSince: head, limit: 1000 })).body.data.mutations as Array<{
+      resource: string;
+      resourceId: string;
+      timestamp: number;
+    }>;
     return { push, newHead: push.body.data.lastMutationAt as number, header: push.headers.get('x-mutations-recorded'), pulled };
   }
 
@@ -33,7 +37,11 @@ describe('user sync: X-Mutations-Recorded', () => {
     expect(first.pulled.map((m) => m.resource)).toEqual(['COLLECTION', 'BOOKMARK']);
 
     const note = { type: 'CREATE', resource: 'NOTE', resourceId: 'recordednote1', data: { body: 'a note of six', ranges: ['1:1'] } };
-    const plain = await pushAndPull(client, first.newHead, [ayah(2, 255), note, { type: 'UPDATE', resource: 'PREFERENCE', data: { group: 'theme', value: { type: 'dark' } } }]);
+    const plain = await pushAndPull(client, first.newHead, [
+      ayah(2, 255),
+      note,
+      { type: 'UPDATE', resource: 'PREFERENCE', data: { group: 'theme', value: { type: 'dark' } } },
+    ]);
     expect(plain.header).toBe('3');
     const acks = plain.push.body.data.mutations as Array<{ timestamp: number; data: unknown; resourceId: string | null }>;
     expect(plain.pulled.map((m) => m.timestamp)).toEqual(acks.map((a) => a.timestamp));

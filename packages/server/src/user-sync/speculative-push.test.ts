@@ -10,7 +10,12 @@ const ayah = (key: number, verseNumber: number, resourceId?: string) => ({
   ...(resourceId ? { resourceId } : {}),
   data: { type: 'ayah', key, verseNumber, mushaf: 4 },
 });
-const note = (body: string, resourceId?: string) => ({ type: 'CREATE', resource: 'NOTE', ...(resourceId ? { resourceId } : {}), data: { body: `a note that says ${body}`, ranges: ['1:1-1:2'] } });
+const note = (body: string, resourceId?: string) => ({
+  type: 'CREATE',
+  resource: 'NOTE',
+  ...(resourceId ? { resourceId } : {}),
+  data: { body: `a note that says ${body}`, ranges: ['1:1-1:2'] },
+});
 
 /**
  * Pushes that only create are written in one statement with no lock (the engine's speculative path). These tests check
@@ -198,7 +203,8 @@ describe('user sync: speculative pushes', () => {
           // Every third batch also deletes one of the device's own bookmarks: a locked write among speculative ones.
           const own = acked.filter((a) => a.id.startsWith(`d${d}`));
           const mutations: unknown[] = [ayah(10 + d, n * 2 + 1), ayah(10 + d, n * 2 + 2)];
-          if (n % 3 === 2 && own.length > 0) mutations.push({ type: 'DELETE', resource: 'BOOKMARK', resourceId: own[Math.floor(n / 3) % own.length]!.id.slice(2) });
+          if (n % 3 === 2 && own.length > 0)
+            mutations.push({ type: 'DELETE', resource: 'BOOKMARK', resourceId: own[Math.floor(n / 3) % own.length]!.id.slice(2) });
           const res = await device.push(head, mutations);
           if (res.status === 409) {
             head = await device.head();

@@ -15,14 +15,21 @@ describe('user sync: compressed answers', () => {
 
   it('gzips large push and pull answers for clients that accept gzip, with the same JSON as plain answers', async () => {
     const mutations = Array.from({ length: 60 }, (_, i) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'page', key: i + 1, mushaf: 4 } }));
-    const pushed = await rawRequest(`${server.url}/v1/sync?lastMutationAt=-1`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'accept-encoding': 'gzip, deflate' }, body: JSON.stringify({ mutations }) });
+    const pushed = await rawRequest(`${server.url}/v1/sync?lastMutationAt=-1`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'accept-encoding': 'gzip, deflate' },
+      body: JSON.stringify({ mutations }),
+    });
     expect(pushed.status).toBe(200);
     expect(pushed.headers['content-encoding']).toBe('gzip');
     expect(pushed.headers.vary).toMatch(/accept-encoding/i);
     expect(pushed.json.data.mutations).toHaveLength(60);
     expect(pushed.headers['x-mutation-at']).toBe(String(pushed.json.data.lastMutationAt));
 
-    const gzipped = await rawRequest(`${server.url}/v1/sync?mutationsSince=0`, { method: 'GET', headers: { ...headers, 'accept-encoding': 'br;q=1, gzip;q=0.5' } });
+    const gzipped = await rawRequest(`${server.url}/v1/sync?mutationsSince=0`, {
+      method: 'GET',
+      headers: { ...headers, 'accept-encoding': 'br;q=1, gzip;q=0.5' },
+    });
     const plain = await rawRequest(`${server.url}/v1/sync?mutationsSince=0`, { method: 'GET', headers: { ...headers, 'accept-encoding': 'identity' } });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(plain.headers['content-encoding']).toBeUndefined();
@@ -35,8 +42,16 @@ describe('user sync: compressed answers', () => {
     const big = await server.authHeaders({ userId: 'gzip-big', scopes: ['sync', 'bookmark'] });
     let head = -1;
     for (let batch = 0; batch < 4; batch++) {
-      const mutations = Array.from({ length: 100 }, (_, i) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'page', key: batch * 100 + i + 1, mushaf: 4 } }));
-      const pushed = await rawRequest(`${server.url}/v1/sync?lastMutationAt=${head}`, { method: 'POST', headers: { ...big, 'content-type': 'application/json' }, body: JSON.stringify({ mutations }) });
+      const mutations = Array.from({ length: 100 }, (_, i) => ({
+        type: 'CREATE',
+        resource: 'BOOKMARK',
+        data: { type: 'page', key: batch * 100 + i + 1, mushaf: 4 },
+      }));
+      const pushed = await rawRequest(`${server.url}/v1/sync?lastMutationAt=${head}`, {
+        method: 'POST',
+        headers: { ...big, 'content-type': 'application/json' },
+        body: JSON.stringify({ mutations }),
+      });
       expect(pushed.status).toBe(200);
       head = pushed.json.data.lastMutationAt;
     }
@@ -49,7 +64,10 @@ describe('user sync: compressed answers', () => {
   });
 
   it('answers small bodies, metadata polls and clients without gzip in plain JSON', async () => {
-    const poll = await rawRequest(`${server.url}/v1/sync?mutationsSince=0&metadataOnly=true`, { method: 'GET', headers: { ...headers, 'accept-encoding': 'gzip' } });
+    const poll = await rawRequest(`${server.url}/v1/sync?mutationsSince=0&metadataOnly=true`, {
+      method: 'GET',
+      headers: { ...headers, 'accept-encoding': 'gzip' },
+    });
     expect(poll.headers['content-encoding']).toBeUndefined();
     const none = await rawRequest(`${server.url}/v1/sync?mutationsSince=0`, { method: 'GET', headers: { ...headers, 'accept-encoding': 'gzip;q=0' } });
     expect(none.headers['content-encoding']).toBeUndefined();

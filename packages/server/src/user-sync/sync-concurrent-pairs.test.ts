@@ -86,9 +86,20 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
     const byId = <T extends { id: string }>(list: T[]) => list.sort((x, y) => (x.id < y.id ? -1 : 1));
     return {
       head: lastMutationAt,
-      bookmarks: byId(of('BOOKMARK').map((e) => ({ id: e.resourceId, at: `${e.data.type}:${e.data.key}:${e.data.verseNumber}`, isReading: e.data.isReading, isInDefaultCollection: e.data.isInDefaultCollection }))),
-      collections: of('COLLECTION').map((e) => e.data.name).sort(),
-      links: of('COLLECTION_BOOKMARK').map((e) => `${e.data.collectionId}-${e.data.bookmarkId}`).sort(),
+      bookmarks: byId(
+        of('BOOKMARK').map((e) => ({
+          id: e.resourceId,
+          at: `${e.data.type}:${e.data.key}:${e.data.verseNumber}`,
+          isReading: e.data.isReading,
+          isInDefaultCollection: e.data.isInDefaultCollection,
+        })),
+      ),
+      collections: of('COLLECTION')
+        .map((e) => e.data.name)
+        .sort(),
+      links: of('COLLECTION_BOOKMARK')
+        .map((e) => `${e.data.collectionId}-${e.data.bookmarkId}`)
+        .sort(),
       notes: byId(of('NOTE').map((e) => ({ id: e.resourceId, body: e.data.body }))),
       sessions: byId(of('READING_SESSION').map((e) => ({ id: e.resourceId, at: `${e.data.chapterNumber}:${e.data.verseNumber}` }))),
       preferences: Object.fromEntries(of('PREFERENCE').map((e) => [e.data.group, e.data.value])),
@@ -107,7 +118,9 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
 
     const res = await a.push([{ type: 'DELETE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', type: 'surah', key: 36, mushaf: 4 } }]);
     // Acked with the link that was there (the gone one, to b1), at the timestamp of its deletion; nothing recorded.
-    const linkDeletedAt = (await a.client.pull({ mutationsSince: linked.lastMutationAt })).body.data.mutations.find((e: any) => e.resource === 'COLLECTION_BOOKMARK').timestamp;
+    const linkDeletedAt = (await a.client.pull({ mutationsSince: linked.lastMutationAt })).body.data.mutations.find(
+      (e: any) => e.resource === 'COLLECTION_BOOKMARK',
+    ).timestamp;
     expect(linkDeletedAt).toBeLessThan(deleted.lastMutationAt);
     expect(res).toEqual({
       mutations: [
@@ -148,9 +161,27 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
           const sent = { type: 'ayah', key: 2, clientCreatedAt: null, clientUpdatedAt: null };
           expect(res).toEqual({
             mutations: [
-              { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', resourceId: null, data: { ...sent, collectionId: dua, bookmarkId: null, verseNumber: 286, clientCreatedAt: '2025-03-01T10:00:00.000Z' }, timestamp: at },
-              { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', resourceId: `${dua}-${kursi}`, data: { ...sent, collectionId: dua, bookmarkId: kursi, verseNumber: 255 }, timestamp: at },
-              { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', resourceId: `${dua}-${rabbana}`, data: { ...sent, collectionId: dua, bookmarkId: rabbana, verseNumber: 201 }, timestamp: at },
+              {
+                type: 'CREATE',
+                resource: 'COLLECTION_BOOKMARK',
+                resourceId: null,
+                data: { ...sent, collectionId: dua, bookmarkId: null, verseNumber: 286, clientCreatedAt: '2025-03-01T10:00:00.000Z' },
+                timestamp: at,
+              },
+              {
+                type: 'CREATE',
+                resource: 'COLLECTION_BOOKMARK',
+                resourceId: `${dua}-${kursi}`,
+                data: { ...sent, collectionId: dua, bookmarkId: kursi, verseNumber: 255 },
+                timestamp: at,
+              },
+              {
+                type: 'CREATE',
+                resource: 'COLLECTION_BOOKMARK',
+                resourceId: `${dua}-${rabbana}`,
+                data: { ...sent, collectionId: dua, bookmarkId: rabbana, verseNumber: 201 },
+                timestamp: at,
+              },
             ],
             lastMutationAt: deleted.lastMutationAt,
           });
@@ -203,7 +234,10 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
       const { a } = await pair([{ type: 'CREATE', resource: 'BOOKMARK', data: ayah(1, 1) }]);
       const refused: Array<[unknown, string]> = [
         [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: 'neverACollection', ...ayah(1, 2) } }, 'Invalid collectionId at mutation[0]'],
-        [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', bookmarkId: 'neverABookmark' } }, 'Invalid bookmarkId at mutation[0]'],
+        [
+          { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', bookmarkId: 'neverABookmark' } },
+          'Invalid bookmarkId at mutation[0]',
+        ],
         [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', resourceId: 'neverACollection-neverABookmark' }, 'Invalid resourceId at mutation[0]'],
       ];
       for (const [mutation, message] of refused) {
@@ -319,7 +353,12 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
           // Both no-ops, acked with what is gone, at its deletion; the head does not move.
           const [bookmarkDeleted] = recreated.mutations;
           expect(res.lastMutationAt).toBe(recreated.lastMutationAt);
-          expect(res.mutations[0]).toMatchObject({ type: 'DELETE', resource: 'COLLECTION_BOOKMARK', resourceId: `${favorites}-${old}`, data: { collectionId: favorites, bookmarkId: old } });
+          expect(res.mutations[0]).toMatchObject({
+            type: 'DELETE',
+            resource: 'COLLECTION_BOOKMARK',
+            resourceId: `${favorites}-${old}`,
+            data: { collectionId: favorites, bookmarkId: old },
+          });
           expect(res.mutations[0].timestamp).toBeLessThan(bookmarkDeleted.timestamp);
           expect(res.mutations[1]).toEqual(bookmarkDeleted);
         } else {
@@ -342,7 +381,9 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
         { type: 'CREATE', resource: 'BOOKMARK', data: ayah(18, 10) },
       ]);
       const fresh = recreated.mutations[1].resourceId;
-      const res = await b.pushAfterConflict([{ type: 'UPDATE', resource: 'BOOKMARK', resourceId: old, data: { isReading: true, clientUpdatedAt: '2025-03-01T10:00:00Z' } }]);
+      const res = await b.pushAfterConflict([
+        { type: 'UPDATE', resource: 'BOOKMARK', resourceId: old, data: { isReading: true, clientUpdatedAt: '2025-03-01T10:00:00Z' } },
+      ]);
       expect(res.mutations).toEqual([
         {
           type: 'UPDATE',
@@ -355,7 +396,9 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
       expect((await state()).bookmarks).toEqual([{ id: fresh, at: 'ayah:18:10', isReading: true, isInDefaultCollection: false }]);
       // Moving a live bookmark onto another live one is still refused: no well-behaved client sends that.
       const other = (await a.client.push(res.lastMutationAt, [{ type: 'CREATE', resource: 'BOOKMARK', data: ayah(18, 11) }])).body.data;
-      const move = await a.client.push(other.lastMutationAt, [{ type: 'UPDATE', resource: 'BOOKMARK', resourceId: other.mutations[0].resourceId, data: ayah(18, 10) }]);
+      const move = await a.client.push(other.lastMutationAt, [
+        { type: 'UPDATE', resource: 'BOOKMARK', resourceId: other.mutations[0].resourceId, data: ayah(18, 10) },
+      ]);
       expect(move.status).toBe(422);
       expect(move.body.error.message).toBe('A bookmark already exists at this location at mutation[0]');
     });
@@ -420,11 +463,15 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
       expect([final.notes, final.bookmarks, final.links, final.sessions, final.preferences]).toEqual([[], [], [], [], {}]);
     });
 
-    it('ids this user does not have (never existed, purged tombstone, another user\'s): identical no-op acks', async () => {
+    it("ids this user does not have (never existed, purged tombstone, another user's): identical no-op acks", async () => {
       const { a } = await pair([{ type: 'CREATE', resource: 'NOTE', data: { body: 'Purged one day', ranges: ['1:1'] } }]);
       const purgedNote = (await a.client.pullAll(0)).mutations.find((e) => e.resource === 'NOTE').resourceId;
       await a.push([{ type: 'DELETE', resource: 'NOTE', resourceId: purgedNote }]);
-      const purge = await purgeUserSyncData(server.database.db, { now: Date.now() + 31 * 86_400_000, idempotencyTtlMs: 86_400_000, tombstoneRetentionDays: 30 });
+      const purge = await purgeUserSyncData(server.database.db, {
+        now: Date.now() + 31 * 86_400_000,
+        idempotencyTtlMs: 86_400_000,
+        tombstoneRetentionDays: 30,
+      });
       expect(purge.tombstones).toBeGreaterThanOrEqual(1);
       const { a: other } = await pair([
         { type: 'CREATE', resource: 'NOTE', data: { body: 'Not yours to delete', ranges: ['1:1'] } },
@@ -434,7 +481,12 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
       ]);
       const others = (await other.client.pullAll(0)).mutations;
       const idOf = (resource: string, pick: (e: any) => boolean = () => true) => others.find((e) => e.resource === resource && pick(e)).resourceId;
-      const otherIds = { NOTE: idOf('NOTE'), BOOKMARK: idOf('BOOKMARK'), COLLECTION: idOf('COLLECTION', (e) => !e.data.isDefault), READING_SESSION: idOf('READING_SESSION') };
+      const otherIds = {
+        NOTE: idOf('NOTE'),
+        BOOKMARK: idOf('BOOKMARK'),
+        COLLECTION: idOf('COLLECTION', (e) => !e.data.isDefault),
+        READING_SESSION: idOf('READING_SESSION'),
+      };
       const head = a.head;
       const cases: Array<[string, string]> = [
         ['NOTE', purgedNote],
@@ -448,7 +500,10 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
         ['READING_SESSION', otherIds.READING_SESSION],
       ];
       const res = await a.push(cases.map(([resource, resourceId]) => ({ type: 'DELETE', resource, resourceId })));
-      expect(res).toEqual({ mutations: cases.map(([resource, resourceId]) => ({ type: 'DELETE', resource, resourceId, data: null, timestamp: head })), lastMutationAt: head });
+      expect(res).toEqual({
+        mutations: cases.map(([resource, resourceId]) => ({ type: 'DELETE', resource, resourceId, data: null, timestamp: head })),
+        lastMutationAt: head,
+      });
       // Links: the details sent, the collection resolved, the composite of what is known.
       const favorites = (await a.client.pullAll(0)).mutations.find((e) => e.resource === 'COLLECTION').resourceId;
       const links = await a.push([
@@ -459,9 +514,27 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
       const none = { type: null, key: null, verseNumber: null, clientCreatedAt: null, clientUpdatedAt: null };
       expect(links).toEqual({
         mutations: [
-          { type: 'DELETE', resource: 'COLLECTION_BOOKMARK', resourceId: `${otherIds.COLLECTION}-${otherIds.BOOKMARK}`, data: { ...none, collectionId: otherIds.COLLECTION, bookmarkId: otherIds.BOOKMARK }, timestamp: head },
-          { type: 'DELETE', resource: 'COLLECTION_BOOKMARK', resourceId: null, data: { ...none, collectionId: favorites, bookmarkId: null, type: 'ayah', key: 1, verseNumber: 6 }, timestamp: head },
-          { type: 'DELETE', resource: 'COLLECTION_BOOKMARK', resourceId: `${favorites}-${otherIds.BOOKMARK}`, data: { ...none, collectionId: favorites, bookmarkId: otherIds.BOOKMARK }, timestamp: head },
+          {
+            type: 'DELETE',
+            resource: 'COLLECTION_BOOKMARK',
+            resourceId: `${otherIds.COLLECTION}-${otherIds.BOOKMARK}`,
+            data: { ...none, collectionId: otherIds.COLLECTION, bookmarkId: otherIds.BOOKMARK },
+            timestamp: head,
+          },
+          {
+            type: 'DELETE',
+            resource: 'COLLECTION_BOOKMARK',
+            resourceId: null,
+            data: { ...none, collectionId: favorites, bookmarkId: null, type: 'ayah', key: 1, verseNumber: 6 },
+            timestamp: head,
+          },
+          {
+            type: 'DELETE',
+            resource: 'COLLECTION_BOOKMARK',
+            resourceId: `${favorites}-${otherIds.BOOKMARK}`,
+            data: { ...none, collectionId: favorites, bookmarkId: otherIds.BOOKMARK },
+            timestamp: head,
+          },
         ],
         lastMutationAt: head,
       });
@@ -493,7 +566,15 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
             type: 'DELETE',
             resource: 'COLLECTION_BOOKMARK',
             resourceId: '__default__-someBookmark',
-            data: { collectionId: '__default__', bookmarkId: 'someBookmark', type: null, key: null, verseNumber: null, clientCreatedAt: null, clientUpdatedAt: null },
+            data: {
+              collectionId: '__default__',
+              bookmarkId: 'someBookmark',
+              type: null,
+              key: null,
+              verseNumber: null,
+              clientCreatedAt: null,
+              clientUpdatedAt: null,
+            },
             timestamp: -1,
           },
         ],
@@ -503,7 +584,10 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
       // Its first real write then brings the default collection, stamped before the write's own mutation.
       const created = await a.push([{ type: 'CREATE', resource: 'NOTE', data: { body: 'First real write', ranges: ['1:1'] } }]);
       const all = (await a.client.pullAll(0)).mutations;
-      expect(all.map((e) => [e.resource, e.resource === 'COLLECTION' ? e.data.isDefault : e.resourceId])).toEqual([['COLLECTION', true], ['NOTE', created.mutations[0].resourceId]]);
+      expect(all.map((e) => [e.resource, e.resource === 'COLLECTION' ? e.data.isDefault : e.resourceId])).toEqual([
+        ['COLLECTION', true],
+        ['NOTE', created.mutations[0].resourceId],
+      ]);
       expect(all[0].timestamp).toBeLessThan(created.mutations[0].timestamp);
     });
   });
@@ -517,7 +601,12 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
         const [first, second] = order === 'first device first' ? [a, b] : [b, a];
         await first.push(edit('Edited on the first'));
         const res = await second.pushAfterConflict(edit('Edited on the second'));
-        expect(res.mutations[0]).toMatchObject({ type: 'UPDATE', resource: 'NOTE', resourceId: note, data: { body: 'Edited on the second', ranges: ['3:190-3:190'] } });
+        expect(res.mutations[0]).toMatchObject({
+          type: 'UPDATE',
+          resource: 'NOTE',
+          resourceId: note,
+          data: { body: 'Edited on the second', ranges: ['3:190-3:190'] },
+        });
         expect((await state()).notes).toEqual([{ id: note, body: 'Edited on the second' }]);
       });
 
@@ -546,7 +635,10 @@ describe('user sync: concurrent edits of two devices never end in 422', () => {
         expect(res.mutations[0]).toMatchObject({ resourceId: hundred, data: { isReading: true } });
         // The one the first push made the reading bookmark was cleared by a BOOKMARK UPDATE stamped before the ack.
         const since = (await a.client.pull({ mutationsSince: mark })).body.data.mutations;
-        expect(since.map((e: any) => [e.type, e.resourceId, e.data.isReading])).toEqual([['UPDATE', fifty, false], ['UPDATE', hundred, true]]);
+        expect(since.map((e: any) => [e.type, e.resourceId, e.data.isReading])).toEqual([
+          ['UPDATE', fifty, false],
+          ['UPDATE', hundred, true],
+        ]);
         expect(since[0].timestamp).toBeLessThan(res.mutations[0].timestamp);
         expect((await state()).bookmarks.filter((x) => x.isReading).map((x) => x.id)).toEqual([hundred]);
         expect((await state()).bookmarks.map((x) => x.id).sort()).toEqual([start, fifty, hundred].sort());

@@ -19,12 +19,19 @@ describe('user sync: first run, push, pull', () => {
     expect(meta.headers.get('x-mutation-at')).toBe('-1');
 
     const empty = await client.pull({ mutationsSince: -1 });
-    expect(empty.body).toEqual({ success: true, data: { lastMutationAt: -1, newLastSyncedAt: -1, mutations: [], page: 1, limit: 100, total: 0, hasMore: false } });
+    expect(empty.body).toEqual({
+      success: true,
+      data: { lastMutationAt: -1, newLastSyncedAt: -1, mutations: [], page: 1, limit: 100, total: 0, hasMore: false },
+    });
 
     const push = await client.push(-1, [{ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 2, verseNumber: 255, mushaf: 4 } }]);
     expect(push.status).toBe(200);
     const ack = push.body.data.mutations[0];
-    expect(ack).toMatchObject({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', bookmarkType: 'ayah', key: 2, verseNumber: 255, mushaf: 4, mushafId: 4, isReading: false, isInDefaultCollection: false } });
+    expect(ack).toMatchObject({
+      type: 'CREATE',
+      resource: 'BOOKMARK',
+      data: { type: 'ayah', bookmarkType: 'ayah', key: 2, verseNumber: 255, mushaf: 4, mushafId: 4, isReading: false, isInDefaultCollection: false },
+    });
     expect(ack.resourceId).toMatch(/^[a-z0-9]{20,}$/);
     expect(push.body.data.lastMutationAt).toBe(ack.timestamp);
     expect(push.headers.get('x-mutation-at')).toBe(String(ack.timestamp));
@@ -40,7 +47,7 @@ describe('user sync: first run, push, pull', () => {
   it('answers under both prefixes with the same data', async () => {
     const v1 = new SyncTestClient(server, { userId: 'prefix-user' });
     const gateway = new SyncTestClient(server, { userId: 'prefix-user', prefix: '/auth/v1' });
-    const push = await gateway.push(-1, [{ type: 'CREATE', resource: 'COLLECTION', data: { name: 'Du\'a' } }]);
+    const push = await gateway.push(-1, [{ type: 'CREATE', resource: 'COLLECTION', data: { name: "Du'a" } }]);
     expect(push.status).toBe(200);
     const a = await v1.pull({ mutationsSince: 0 });
     const b = await gateway.pull({ lastSyncedAt: 0 });

@@ -41,7 +41,11 @@ describe('user sync: Idempotency-Key', () => {
     const batch = [ayah(3, 3)];
     const original = await client.push(-1, batch, { 'idempotency-key': 'stored-1' });
     expect(original.status).toBe(200);
-    const row = await server.ctx.db.selectFrom('user_idempotency_keys').select(['body', 'body_gzip']).where('user_id', '=', 'idem-stored').executeTakeFirstOrThrow();
+    const row = await server.ctx.db
+      .selectFrom('user_idempotency_keys')
+      .select(['body', 'body_gzip'])
+      .where('user_id', '=', 'idem-stored')
+      .executeTakeFirstOrThrow();
     expect(row.body).toBeNull();
     expect(row.body_gzip!.length).toBeGreaterThan(0);
 
@@ -83,8 +87,14 @@ describe('user sync: Idempotency-Key', () => {
   it('forgets a key after its time to live', async () => {
     const client = new SyncTestClient(server, { userId: 'idem-expired' });
     const first = await client.push(-1, [ayah(3, 3)], { 'idempotency-key': 'old' });
-    await server.database.db.updateTable('user_idempotency_keys').set({ created_at: Date.now() - 25 * 3600 * 1000 }).where('user_id', '=', 'idem-expired').execute();
-    const again = await client.push(first.body.data.lastMutationAt, [{ type: 'CREATE', resource: 'COLLECTION', data: { name: 'new request' } }], { 'idempotency-key': 'old' });
+    await server.database.db
+      .updateTable('user_idempotency_keys')
+      .set({ created_at: Date.now() - 25 * 3600 * 1000 })
+      .where('user_id', '=', 'idem-expired')
+      .execute();
+    const again = await client.push(first.body.data.lastMutationAt, [{ type: 'CREATE', resource: 'COLLECTION', data: { name: 'new request' } }], {
+      'idempotency-key': 'old',
+    });
     expect(again.status).toBe(200);
     expect(again.body.data.mutations[0].resource).toBe('COLLECTION');
   });

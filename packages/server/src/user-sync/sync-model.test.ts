@@ -87,12 +87,20 @@ function plan(op: Op, m: ReferenceModel, defaultId: string | null, direct: boole
     case 'setReading': {
       const id = at(bookmarkIds, op.pick);
       if (!id) return null;
-      return { model: (mm) => (mm.updateBookmark(id, op.value), []), mutation: { type: 'UPDATE', resource: 'BOOKMARK', resourceId: id, data: { isReading: op.value } }, direct: null };
+      return {
+        model: (mm) => (mm.updateBookmark(id, op.value), []),
+        mutation: { type: 'UPDATE', resource: 'BOOKMARK', resourceId: id, data: { isReading: op.value } },
+        direct: null,
+      };
     }
     case 'deleteBookmark': {
       const id = at(bookmarkIds, op.pick);
       if (!id) return null;
-      return { model: (mm) => (mm.deleteBookmark(id), []), mutation: { type: 'DELETE', resource: 'BOOKMARK', resourceId: id }, direct: { method: 'DELETE', path: `/bookmarks/${id}` } };
+      return {
+        model: (mm) => (mm.deleteBookmark(id), []),
+        mutation: { type: 'DELETE', resource: 'BOOKMARK', resourceId: id },
+        direct: { method: 'DELETE', path: `/bookmarks/${id}` },
+      };
     }
     case 'createCollection':
       return {
@@ -115,7 +123,11 @@ function plan(op: Op, m: ReferenceModel, defaultId: string | null, direct: boole
     case 'deleteCollection': {
       const id = at(collectionIds, op.pick);
       if (!id) return null;
-      return { model: (mm) => (mm.deleteCollection(id), []), mutation: { type: 'DELETE', resource: 'COLLECTION', resourceId: id }, direct: { method: 'DELETE', path: `/collections/${id}` } };
+      return {
+        model: (mm) => (mm.deleteCollection(id), []),
+        mutation: { type: 'DELETE', resource: 'COLLECTION', resourceId: id },
+        direct: { method: 'DELETE', path: `/collections/${id}` },
+      };
     }
     case 'link': {
       const cid = op.toDefault ? DEFAULT : at(collectionIds, op.pick);
@@ -157,7 +169,11 @@ function plan(op: Op, m: ReferenceModel, defaultId: string | null, direct: boole
     case 'deleteNote': {
       const id = at(noteIds, op.pick);
       if (!id) return null;
-      return { model: (mm) => (mm.deleteNote(id), []), mutation: { type: 'DELETE', resource: 'NOTE', resourceId: id }, direct: { method: 'DELETE', path: `/notes/${id}` } };
+      return {
+        model: (mm) => (mm.deleteNote(id), []),
+        mutation: { type: 'DELETE', resource: 'NOTE', resourceId: id },
+        direct: { method: 'DELETE', path: `/notes/${id}` },
+      };
     }
     case 'setTheme':
       return {
@@ -176,7 +192,12 @@ function normalise(entry: any, defaultId: string | null): { key: string; resourc
   const d = entry.data;
   switch (entry.resource as Kind) {
     case 'BOOKMARK':
-      return { key: entry.resourceId, resource: 'BOOKMARK', type: entry.type, data: { verseNumber: d.verseNumber, isReading: d.isReading, isInDefaultCollection: d.isInDefaultCollection } };
+      return {
+        key: entry.resourceId,
+        resource: 'BOOKMARK',
+        type: entry.type,
+        data: { verseNumber: d.verseNumber, isReading: d.isReading, isInDefaultCollection: d.isInDefaultCollection },
+      };
     case 'COLLECTION':
       return { key: id(entry.resourceId), resource: 'COLLECTION', type: entry.type, data: { name: d.name, isDefault: d.isDefault } };
     case 'COLLECTION_BOOKMARK':
@@ -236,9 +257,15 @@ describe('user sync: model-based property test', () => {
 
           let res: ApiResponse;
           if (direct) {
-            res = await device.client.request(direct.method, direct.path, { query: { lastMutationAt: device.head }, ...(direct.body !== undefined ? { body: direct.body } : {}) });
+            res = await device.client.request(direct.method, direct.path, {
+              query: { lastMutationAt: device.head },
+              ...(direct.body !== undefined ? { body: direct.body } : {}),
+            });
           } else {
-            res = await device.client.push(device.head, used.map((p) => p.mutation));
+            res = await device.client.push(
+              device.head,
+              used.map((p) => p.mutation),
+            );
           }
           const context = `${JSON.stringify(step)} → ${res.status} ${JSON.stringify(res.body)}`;
           if (expected === 409) {
@@ -270,7 +297,11 @@ describe('user sync: model-based property test', () => {
           const full = await reader.pull({ mutationsSince: 0, limit: 1000 });
           defaultId ??= full.body.data.mutations.find((e: any) => e.resource === 'COLLECTION' && e.data.isDefault)?.resourceId ?? null;
           const state = full.body.data.mutations.map((e: any) => normalise(e, defaultId)).map((e: any) => [e.resource, e.key, e.data]);
-          const expectedState = model.entries().filter((e) => !e.item.deleted).sort((a, b) => a.item.lastSeq - b.item.lastSeq).map((e) => [e.resource, e.identity, e.data]);
+          const expectedState = model
+            .entries()
+            .filter((e) => !e.item.deleted)
+            .sort((a, b) => a.item.lastSeq - b.item.lastSeq)
+            .map((e) => [e.resource, e.identity, e.data]);
           expect(state, context).toEqual(expectedState);
           expect(full.body.data.lastMutationAt).toBe(head);
 
@@ -282,7 +313,12 @@ describe('user sync: model-based property test', () => {
             .entries()
             .filter((e) => e.item.lastSeq > cursor.seq && (cursor.head > 0 || !e.item.deleted))
             .sort((a, b) => a.item.lastSeq - b.item.lastSeq)
-            .map((e) => ({ key: e.identity, resource: e.resource, type: e.item.deleted ? 'DELETE' : e.item.createdSeq > cursor.seq ? 'CREATE' : 'UPDATE', data: e.data }));
+            .map((e) => ({
+              key: e.identity,
+              resource: e.resource,
+              type: e.item.deleted ? 'DELETE' : e.item.createdSeq > cursor.seq ? 'CREATE' : 'UPDATE',
+              data: e.data,
+            }));
           expect(got, `${context} since ${cursor.head}`).toEqual(want);
           const timestamps = since.body.data.mutations.map((e: any) => e.timestamp);
           expect([...timestamps].sort((a: number, b: number) => a - b)).toEqual(timestamps);

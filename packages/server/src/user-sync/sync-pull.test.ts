@@ -48,7 +48,10 @@ describe('user sync: pulls', () => {
     const pull = async (since: number, extra: Record<string, unknown> = {}) => (await w.client.pull({ mutationsSince: since, ...extra })).body.data;
 
     const full = await pull(0);
-    expect(full.mutations.map((m: any) => [m.type, m.resource])).toEqual([['CREATE', 'COLLECTION'], ['CREATE', 'BOOKMARK']]);
+    expect(full.mutations.map((m: any) => [m.type, m.resource])).toEqual([
+      ['CREATE', 'COLLECTION'],
+      ['CREATE', 'BOOKMARK'],
+    ]);
     expect(full.mutations[1]).toMatchObject({ resourceId: id, timestamp: t2, data: { isReading: true } });
     expect(full).toMatchObject({ lastMutationAt: t4, newLastSyncedAt: t2, total: 2, hasMore: false, page: 1, limit: 100 });
     expect(await pull(-1)).toEqual(full);
@@ -153,10 +156,22 @@ describe('user sync: pulls', () => {
           () => w.push([{ type: 'UPDATE', resource: 'NOTE', resourceId: noteIds[0], data: { body: 'note zero, edited' } }]),
           () => w.push([{ type: 'DELETE', resource: 'BOOKMARK', resourceId: ids[1] }]),
           () => w.push([{ type: 'UPDATE', resource: 'BOOKMARK', resourceId: ids[20], data: { isReading: true } }]),
-          () => w.push([ayah(5, 1), { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', type: 'ayah', key: 4, verseNumber: 3 } }]),
-          () => w.push([{ type: 'DELETE', resource: 'NOTE', resourceId: noteIds[5] }, { type: 'UPDATE', resource: 'PREFERENCE', data: { group: 'theme', value: { type: 'dark' } } }]),
+          () =>
+            w.push([
+              ayah(5, 1),
+              { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', type: 'ayah', key: 4, verseNumber: 3 } },
+            ]),
+          () =>
+            w.push([
+              { type: 'DELETE', resource: 'NOTE', resourceId: noteIds[5] },
+              { type: 'UPDATE', resource: 'PREFERENCE', data: { group: 'theme', value: { type: 'dark' } } },
+            ]),
           () => w.push([{ type: 'DELETE', resource: 'COLLECTION', resourceId: study }]),
-          () => w.push([{ type: 'UPDATE', resource: 'BOOKMARK', resourceId: ids[0], data: { isReading: true } }, { type: 'DELETE', resource: 'BOOKMARK', resourceId: ids[23] }]),
+          () =>
+            w.push([
+              { type: 'UPDATE', resource: 'BOOKMARK', resourceId: ids[0], data: { isReading: true } },
+              { type: 'DELETE', resource: 'BOOKMARK', resourceId: ids[23] },
+            ]),
         ];
         let cursor = -1;
         for (let page = 1; page < 500; page++) {
@@ -193,7 +208,10 @@ describe('user sync: pulls', () => {
     const state: ClientState = new Map();
     let stored = 0;
     for (let sync = 0; sync < 12; sync++) {
-      const res = await mobile.pull({ mutationsSince: stored }, { 'content-type': 'application/json', authorization: 'Bearer ignored-when-x-auth-token-is-set' });
+      const res = await mobile.pull(
+        { mutationsSince: stored },
+        { 'content-type': 'application/json', authorization: 'Bearer ignored-when-x-auth-token-is-set' },
+      );
       expect(res.status).toBe(200);
       expect(res.body.data.limit).toBe(100);
       applyEntries(state, res.body.data.mutations);

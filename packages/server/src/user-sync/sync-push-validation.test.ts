@@ -2,8 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/index.js';
 import { SyncTestClient } from './testing/sync-test-client.js';
 
-const ayah = (key: number, verseNumber: number, extra: Record<string, unknown> = {}) => ({ type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key, verseNumber, mushaf: 4, ...extra } });
-const validationError = (message: string, details?: string) => ({ success: false, error: { code: 'ValidationError', message, ...(details ? { details } : {}) } });
+const ayah = (key: number, verseNumber: number, extra: Record<string, unknown> = {}) => ({
+  type: 'CREATE',
+  resource: 'BOOKMARK',
+  data: { type: 'ayah', key, verseNumber, mushaf: 4, ...extra },
+});
+const validationError = (message: string, details?: string) => ({
+  success: false,
+  error: { code: 'ValidationError', message, ...(details ? { details } : {}) },
+});
 
 describe('user sync: push validation', () => {
   let server: TestServer;
@@ -40,9 +47,15 @@ describe('user sync: push validation', () => {
   });
 
   it('refuses a batch with one invalid mutation, naming its index, and applies nothing', async () => {
-    await expectRefused([ayah(3, 1), ayah(3, 2), ayah(3, 3), { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 8 } }], 'Invalid verseNumber at mutation[3]');
+    await expectRefused(
+      [ayah(3, 1), ayah(3, 2), ayah(3, 3), { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'ayah', key: 1, verseNumber: 8 } }],
+      'Invalid verseNumber at mutation[3]',
+    );
     // A mutation that only the stored state can refuse: a link to a collection this user never had.
-    await expectRefused([ayah(3, 1), { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: 'nosuchcollection', type: 'ayah', key: 3, verseNumber: 1 } }], 'Invalid collectionId at mutation[1]');
+    await expectRefused(
+      [ayah(3, 1), { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: 'nosuchcollection', type: 'ayah', key: 3, verseNumber: 1 } }],
+      'Invalid collectionId at mutation[1]',
+    );
   });
 
   it('answers each documented message', async () => {
@@ -75,10 +88,16 @@ describe('user sync: push validation', () => {
       [[{ type: 'CREATE', resource: 'PREFERENCE', data: { group: 'theme', value: { type: 'neon' } } }], 'Invalid value.type at mutation[0]'],
       [[{ type: 'CREATE', resource: 'PREFERENCE', data: { group: 'colours', value: {} } }], 'Invalid group at mutation[0]'],
       [[{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { bookmarkId: 'abc' } }], 'Missing collectionId at mutation[0]'],
-      [[{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: 'nosuchcollection', type: 'ayah', key: 1, verseNumber: 1 } }], 'Invalid collectionId at mutation[0]'],
+      [
+        [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: 'nosuchcollection', type: 'ayah', key: 1, verseNumber: 1 } }],
+        'Invalid collectionId at mutation[0]',
+      ],
       [[{ type: 'DELETE', resource: 'COLLECTION_BOOKMARK', resourceId: 'no-such-link' }], 'Invalid resourceId at mutation[0]'],
       [[{ type: 'DELETE', resource: 'COLLECTION', resourceId: '__default__' }], 'The default collection cannot be deleted at mutation[0]'],
-      [[{ type: 'UPDATE', resource: 'COLLECTION', resourceId: '__default__', data: { name: 'Starred' } }], 'The default collection cannot be renamed at mutation[0]'],
+      [
+        [{ type: 'UPDATE', resource: 'COLLECTION', resourceId: '__default__', data: { name: 'Starred' } }],
+        'The default collection cannot be renamed at mutation[0]',
+      ],
     ];
     for (const [mutations, message] of cases) await expectRefused(mutations, message);
   });
@@ -124,9 +143,17 @@ describe('user sync: push validation', () => {
   });
 
   it('answers a body that is not JSON by its Content-Type with 415 naming the type', async () => {
-    const res = await client.request('POST', '/sync', { query: { lastMutationAt: head }, rawBody: JSON.stringify({ mutations: [ayah(1, 2)] }), headers: { 'content-type': 'text/plain' } });
+    const res = await client.request('POST', '/sync', {
+      query: { lastMutationAt: head },
+      rawBody: JSON.stringify({ mutations: [ayah(1, 2)] }),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(415);
-    expect(res.body).toEqual({ message: 'Unsupported Content-Type "text/plain": send the body as application/json', type: 'unsupported_media_type', success: false });
+    expect(res.body).toEqual({
+      message: 'Unsupported Content-Type "text/plain": send the body as application/json',
+      type: 'unsupported_media_type',
+      success: false,
+    });
   });
 
   it('answers a body over the limit with 413', async () => {
@@ -147,10 +174,23 @@ describe('user sync: push validation', () => {
         resource: 'BOOKMARK',
         resourceId: null,
         localId: 'device-7',
-        data: { bookmarkType: 'AYAH', key: 36, verseNumber: 1, mushafId: 2, isReading: false, isInDefaultCollection: true, bookmarkGroup: 'verses', somethingNew: 1 },
+        data: {
+          bookmarkType: 'AYAH',
+          key: 36,
+          verseNumber: 1,
+          mushafId: 2,
+          isReading: false,
+          isInDefaultCollection: true,
+          bookmarkGroup: 'verses',
+          somethingNew: 1,
+        },
       },
       { type: 'CREATE', resource: 'COLLECTION', data: { name: ' Tafsir notes ', isDefault: true, isSystem: true, colour: 'green' } },
-      { type: 'CREATE', resource: 'NOTE', data: { body: 'A reflection on Ya-Sin', ranges: ['36:1-36:12'], saveToQR: true, attachedEntity: { entityId: 'r1', entityType: 'reflection' } } },
+      {
+        type: 'CREATE',
+        resource: 'NOTE',
+        data: { body: 'A reflection on Ya-Sin', ranges: ['36:1-36:12'], saveToQR: true, attachedEntity: { entityId: 'r1', entityType: 'reflection' } },
+      },
     ]);
     expect(res.status).toBe(200);
     head = res.body.data.lastMutationAt;

@@ -64,9 +64,11 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     const other = (await d.push([{ type: 'CREATE', resource: 'BOOKMARK', data: ayah(18, 10, { mushaf: 1 }) }])).mutations[0];
     expect(other.resourceId).not.toBe(created.resourceId);
     // CREATE with a client-chosen id upserts that id; UPDATE of an unknown id creates it (mobile clients upsert).
-    const chosen = (await d.push([{ type: 'CREATE', resource: 'NOTE', resourceId: 'myNote1', data: { body: 'Note with my id', ranges: ['18:10'] } }])).mutations[0];
+    const chosen = (await d.push([{ type: 'CREATE', resource: 'NOTE', resourceId: 'myNote1', data: { body: 'Note with my id', ranges: ['18:10'] } }]))
+      .mutations[0];
     expect(chosen.resourceId).toBe('myNote1');
-    const upserted = (await d.push([{ type: 'UPDATE', resource: 'READING_SESSION', resourceId: 'mySession', data: { chapterNumber: 18, verseNumber: 11 } }])).mutations[0];
+    const upserted = (await d.push([{ type: 'UPDATE', resource: 'READING_SESSION', resourceId: 'mySession', data: { chapterNumber: 18, verseNumber: 11 } }]))
+      .mutations[0];
     expect(upserted).toMatchObject({ type: 'UPDATE', resourceId: 'mySession', data: { chapterNumber: 18, verseNumber: 11 } });
   });
 
@@ -91,7 +93,12 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     // link created, and the link; nothing minted by the discarded first run.
     const entries = await d.entries(mark);
     expect(entries.map((e) => [e.resource, e.resource === 'COLLECTION_BOOKMARK' ? e.data.bookmarkId : e.resourceId]).sort()).toEqual(
-      [['BOOKMARK', fresh.resourceId], ['BOOKMARK', live.resourceId], ['BOOKMARK', link.data.bookmarkId], ['COLLECTION_BOOKMARK', link.data.bookmarkId]].sort(),
+      [
+        ['BOOKMARK', fresh.resourceId],
+        ['BOOKMARK', live.resourceId],
+        ['BOOKMARK', link.data.bookmarkId],
+        ['COLLECTION_BOOKMARK', link.data.bookmarkId],
+      ].sort(),
     );
     const all = await d.client.pullAll(0);
     expect(all.mutations.filter((e) => e.resource === 'BOOKMARK' && e.type !== 'DELETE')).toHaveLength(3);
@@ -105,7 +112,8 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     expect(second.timestamp).toBe(first.timestamp);
     const favorites = (await d.entries()).find((e) => e.resource === 'COLLECTION' && e.data.isDefault);
     // __default__ names it; renaming it to its own name and toggling privacy are fine.
-    const touched = (await d.push([{ type: 'UPDATE', resource: 'COLLECTION', resourceId: '__default__', data: { name: 'Favorites', isPrivate: false } }])).mutations[0];
+    const touched = (await d.push([{ type: 'UPDATE', resource: 'COLLECTION', resourceId: '__default__', data: { name: 'Favorites', isPrivate: false } }]))
+      .mutations[0];
     expect(touched).toMatchObject({ resourceId: favorites.resourceId, data: { name: 'Favorites', isPrivate: false, isDefault: true } });
     // A renamed collection gets a new slug; deleting it twice is fine, the second time without a new mutation.
     const renamed = (await d.push([{ type: 'UPDATE', resource: 'COLLECTION', resourceId: first.resourceId, data: { name: 'Supplications' } }])).mutations[0];
@@ -126,7 +134,10 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     const cleared = changes.find((e) => e.resourceId === a.resourceId);
     expect(cleared).toMatchObject({ type: 'UPDATE', data: { isReading: false } });
     expect(cleared.timestamp).toBeLessThan(b.timestamp);
-    expect(changes.find((e) => e.resourceId === b.resourceId)).toMatchObject({ type: 'CREATE', data: { type: 'page', key: 50, verseNumber: null, isReading: true } });
+    expect(changes.find((e) => e.resourceId === b.resourceId)).toMatchObject({
+      type: 'CREATE',
+      data: { type: 'page', key: 50, verseNumber: null, isReading: true },
+    });
   });
 
   it('links: __default__ membership shows as isInDefaultCollection; losing the last collection deletes the bookmark unless it is the reading one', async () => {
@@ -142,7 +153,10 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     expect(link.data).toMatchObject({ type: 'ayah', key: 67, verseNumber: 1 });
     let entries = await d.entries();
     expect(entries.find((e) => e.resourceId === bookmarkId)).toMatchObject({ resource: 'BOOKMARK', data: { isInDefaultCollection: true } });
-    expect(entries.find((e) => e.resource === 'COLLECTION_BOOKMARK')).toMatchObject({ resourceId: null, data: { collectionId: link.data.collectionId, bookmarkId } });
+    expect(entries.find((e) => e.resource === 'COLLECTION_BOOKMARK')).toMatchObject({
+      resourceId: null,
+      data: { collectionId: link.data.collectionId, bookmarkId },
+    });
 
     // Also in Hifz (by bookmark id); removing it from Favorites keeps it (still in Hifz) and clears the flag.
     const mark = setup.lastMutationAt;
@@ -187,7 +201,7 @@ describe('user sync: natural keys, side effects and resource rules', () => {
       { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: a, bookmarkId: bm } },
       { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: b, bookmarkId: bm } },
     ]);
-    const mark = (await d.client.head());
+    const mark = await d.client.head();
     const del = await d.push([{ type: 'DELETE', resource: 'BOOKMARK', resourceId: bm }]);
     const entries = await d.entries(mark);
     expect(entries.map((e) => [e.type, e.resource, e.data.collectionId ?? null])).toEqual([
@@ -201,7 +215,12 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     // A link to a deleted bookmark is not made: acknowledged without effect (the deletion wins), at its timestamp.
     const ignored = await d.push([{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: a, bookmarkId: bm } }]);
     expect(ignored.lastMutationAt).toBe(del.lastMutationAt);
-    expect(ignored.mutations[0]).toMatchObject({ type: 'CREATE', resourceId: `${a}-${bm}`, data: { collectionId: a, bookmarkId: bm }, timestamp: del.mutations[0].timestamp });
+    expect(ignored.mutations[0]).toMatchObject({
+      type: 'CREATE',
+      resourceId: `${a}-${bm}`,
+      data: { collectionId: a, bookmarkId: bm },
+      timestamp: del.mutations[0].timestamp,
+    });
     expect(await d.entries(mark)).toEqual(entries);
   });
 
@@ -212,7 +231,9 @@ describe('user sync: natural keys, side effects and resource rules', () => {
     expect(again.resourceId).toBe(first.resourceId);
     const moved = (await d.push([{ type: 'UPDATE', resource: 'READING_SESSION', resourceId: first.resourceId, data: { verseNumber: 78 } }])).mutations[0];
     expect(moved.data).toMatchObject({ chapterNumber: 55, verseNumber: 78 });
-    const refused = await d.client.push(moved.timestamp, [{ type: 'UPDATE', resource: 'READING_SESSION', resourceId: first.resourceId, data: { chapterNumber: 1 } }]);
+    const refused = await d.client.push(moved.timestamp, [
+      { type: 'UPDATE', resource: 'READING_SESSION', resourceId: first.resourceId, data: { chapterNumber: 1 } },
+    ]);
     expect(refused.body.error.message).toBe('Invalid verseNumber at mutation[0]');
 
     await d.push([{ type: 'CREATE', resource: 'PREFERENCE', data: { group: 'audio', value: { reciter: 7, playbackRate: 1.5 } } }]);

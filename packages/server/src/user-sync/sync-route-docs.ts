@@ -7,7 +7,10 @@ import { errorAnswer, jsonAnswer } from '../http/response-docs.js';
  * sync envelope `{success: false, error: {code, message}}`; everything else the standard one.
  */
 export const PULL_ANSWERS = {
-  200: jsonAnswer(Type.Union([PullResponse, MetadataOnlyResponse]), 'A page of mutations, or only the head with metadataOnly=true; X-Mutation-At carries the head'),
+  200: jsonAnswer(
+    Type.Union([PullResponse, MetadataOnlyResponse]),
+    'A page of mutations, or only the head with metadataOnly=true; X-Mutation-At carries the head',
+  ),
   400: errorAnswer(400, 'standard', 'Missing or invalid mutationsSince'),
   422: errorAnswer(422, 'sync', '`ValidationError`: an invalid resources, metadataOnly, limit or page'),
 };

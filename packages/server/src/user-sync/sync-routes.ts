@@ -22,7 +22,13 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
     '/sync',
     {
       config: { auth },
-      schema: { tags: ['User sync'], summary: 'Pull mutations since a timestamp', querystring: PullQuery, security: [{ accessToken: [], clientId: [] }], response: PULL_ANSWERS },
+      schema: {
+        tags: ['User sync'],
+        summary: 'Pull mutations since a timestamp',
+        querystring: PullQuery,
+        security: [{ accessToken: [], clientId: [] }],
+        response: PULL_ANSWERS,
+      },
     },
     async (request, reply) => {
       const caller = requireAuth(request);
@@ -56,7 +62,10 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
         summary: 'Push local mutations (lastMutationAt query parameter required)',
         security: [{ accessToken: [], clientId: [] }],
         // Documentation only: the push answers bad input with the sync envelope's 422, not a framework 400.
-        querystring: Type.Object({ lastMutationAt: Type.String({ description: 'The head the batch is based on (-1: no history)' }) }, { additionalProperties: true }),
+        querystring: Type.Object(
+          { lastMutationAt: Type.String({ description: 'The head the batch is based on (-1: no history)' }) },
+          { additionalProperties: true },
+        ),
         headers: WRITE_HEADERS,
         body: PushBody,
         response: PUSH_ANSWERS,

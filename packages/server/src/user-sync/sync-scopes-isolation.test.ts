@@ -20,7 +20,9 @@ describe('user sync: scopes and isolation between users', () => {
     expect(res.status).toBe(200);
     const [bookmark, collection, note, session] = res.body.data.mutations.map((m: any) => m.resourceId);
     aliceIds = { bookmark, collection, note, session };
-    await alice.push(res.body.data.lastMutationAt, [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: collection, bookmarkId: bookmark } }]);
+    await alice.push(res.body.data.lastMutationAt, [
+      { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: collection, bookmarkId: bookmark } },
+    ]);
     aliceHead = await alice.head();
   });
   afterAll(async () => {
@@ -39,7 +41,11 @@ describe('user sync: scopes and isolation between users', () => {
 
   it('leaves out-of-scope resources out of pulls; links need both bookmark and collection', async () => {
     const pullResources = async (scopes: string[], query: Record<string, unknown> = {}) =>
-      [...new Set((await new SyncTestClient(server, { userId: 'alice', scopes }).pull({ mutationsSince: 0, ...query })).body.data.mutations.map((m: any) => m.resource))].sort();
+      [
+        ...new Set(
+          (await new SyncTestClient(server, { userId: 'alice', scopes }).pull({ mutationsSince: 0, ...query })).body.data.mutations.map((m: any) => m.resource),
+        ),
+      ].sort();
     expect(await pullResources(['sync', 'bookmark'])).toEqual(['BOOKMARK']);
     expect(await pullResources(['sync', 'bookmark.read', 'collection.read'])).toEqual(['BOOKMARK', 'COLLECTION', 'COLLECTION_BOOKMARK']);
     expect(await pullResources(['sync', 'note', 'preference'], { resources: 'NOTE,BOOKMARK' })).toEqual(['NOTE']);
@@ -70,11 +76,17 @@ describe('user sync: scopes and isolation between users', () => {
     const mallory = new SyncTestClient(server, { userId: 'mallory' });
     const attempts: Array<[unknown, string]> = [
       [{ type: 'UPDATE', resource: 'BOOKMARK', resourceId: aliceIds.bookmark, data: { isReading: true } }, 'Invalid resourceId at mutation[0]'],
-      [{ type: 'CREATE', resource: 'BOOKMARK', resourceId: aliceIds.bookmark, data: { type: 'ayah', key: 1, verseNumber: 1 } }, 'Invalid resourceId at mutation[0]'],
+      [
+        { type: 'CREATE', resource: 'BOOKMARK', resourceId: aliceIds.bookmark, data: { type: 'ayah', key: 1, verseNumber: 1 } },
+        'Invalid resourceId at mutation[0]',
+      ],
       [{ type: 'UPDATE', resource: 'NOTE', resourceId: aliceIds.note, data: { body: 'overwritten by mallory' } }, 'Invalid resourceId at mutation[0]'],
       [{ type: 'UPDATE', resource: 'COLLECTION', resourceId: aliceIds.collection, data: { name: 'Mine now' } }, 'Invalid resourceId at mutation[0]'],
       [{ type: 'UPDATE', resource: 'READING_SESSION', resourceId: aliceIds.session, data: { verseNumber: 1 } }, 'Invalid resourceId at mutation[0]'],
-      [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: aliceIds.collection, type: 'ayah', key: 1, verseNumber: 1 } }, 'Invalid collectionId at mutation[0]'],
+      [
+        { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: aliceIds.collection, type: 'ayah', key: 1, verseNumber: 1 } },
+        'Invalid collectionId at mutation[0]',
+      ],
     ];
     for (const [mutation, message] of attempts) {
       const res = await mallory.push(await mallory.head(), [mutation]);
@@ -82,7 +94,9 @@ describe('user sync: scopes and isolation between users', () => {
       expect(res.body.error.message).toBe(message);
     }
     // A link by a composite id of Alice's, like one of ids nobody has, names the field Mallory sent.
-    const byComposite = await mallory.push(-1, [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', resourceId: `${aliceIds.collection}-${aliceIds.bookmark}` }]);
+    const byComposite = await mallory.push(-1, [
+      { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', resourceId: `${aliceIds.collection}-${aliceIds.bookmark}` },
+    ]);
     expect(byComposite.body.error.message).toBe('Invalid resourceId at mutation[0]');
     // Deleting Alice's ids is acknowledged without effect, exactly like deleting ids nobody has (a delete of
     // something gone never fails a push): the same acks but for the id sent, no data, at Mallory's head (-1).
@@ -99,14 +113,17 @@ describe('user sync: scopes and isolation between users', () => {
     const onNobody = await mallory.push(-1, deletes(nobodys));
     expect(onAlice.status).toBe(200);
     expect(onNobody.status).toBe(200);
-    const withoutIds = (res: typeof onAlice) => res.body.data.mutations.map((m: any) => ({ ...m, resourceId: null, data: m.data && { ...m.data, collectionId: null, bookmarkId: null } }));
+    const withoutIds = (res: typeof onAlice) =>
+      res.body.data.mutations.map((m: any) => ({ ...m, resourceId: null, data: m.data && { ...m.data, collectionId: null, bookmarkId: null } }));
     expect(withoutIds(onAlice)).toEqual(withoutIds(onNobody));
     expect(onAlice.body.data.mutations[0]).toEqual({ type: 'DELETE', resource: 'BOOKMARK', resourceId: aliceIds.bookmark, data: null, timestamp: -1 });
     expect(onAlice.body.data.lastMutationAt).toBe(-1);
     expect(await mallory.head()).toBe(-1);
     // Mallory's own default collection exists only after a write of hers; her links cannot reach Alice's bookmark.
     await mallory.push(-1, [{ type: 'CREATE', resource: 'COLLECTION', data: { name: 'M' } }]);
-    const link = await mallory.push(await mallory.head(), [{ type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', bookmarkId: aliceIds.bookmark } }]);
+    const link = await mallory.push(await mallory.head(), [
+      { type: 'CREATE', resource: 'COLLECTION_BOOKMARK', data: { collectionId: '__default__', bookmarkId: aliceIds.bookmark } },
+    ]);
     expect(link.body.error.message).toBe('Invalid bookmarkId at mutation[0]');
 
     const direct: Array<[string, string, unknown?]> = [

@@ -13,10 +13,17 @@ describe('user sync: state digest', () => {
   afterAll(async () => server?.close());
 
   /** What a client computes from a full pull: `[resource, id, data]` of every live record. */
-  function digestOfFullPull(mutations: Array<{ resource: string; resourceId: string | null; data: Record<string, unknown> }>): Record<string, { count: number; digest: string }> {
+  function digestOfFullPull(
+    mutations: Array<{ resource: string; resourceId: string | null; data: Record<string, unknown> }>,
+  ): Record<string, { count: number; digest: string }> {
     const sets = new Map(USER_RESOURCES.map((r) => [r as string, new MultisetDigest()]));
     for (const m of mutations) {
-      const id = m.resource === 'COLLECTION_BOOKMARK' ? `${m.data.collectionId}-${m.data.bookmarkId}` : m.resource === 'PREFERENCE' ? (m.data.group as string) : m.resourceId!;
+      const id =
+        m.resource === 'COLLECTION_BOOKMARK'
+          ? `${m.data.collectionId}-${m.data.bookmarkId}`
+          : m.resource === 'PREFERENCE'
+            ? (m.data.group as string)
+            : m.resourceId!;
       sets.get(m.resource)!.add(userRecordHash(m.resource, id, m.data));
     }
     return Object.fromEntries([...sets].map(([r, d]) => [r, d.toJSON()]));
@@ -35,7 +42,11 @@ describe('user sync: state digest', () => {
     const plain = await client.pull({ mutationsSince: 0, metadataOnly: true });
     expect(plain.body).toEqual({ success: true, data: { lastMutationAt: expect.any(Number) } });
 
-    const opted = await client.pull<{ data: { lastMutationAt: number; stateDigest: UserStateDigest } }>({ mutationsSince: 0, metadataOnly: true, stateDigest: true });
+    const opted = await client.pull<{ data: { lastMutationAt: number; stateDigest: UserStateDigest } }>({
+      mutationsSince: 0,
+      metadataOnly: true,
+      stateDigest: true,
+    });
     expect(opted.status).toBe(200);
     const { lastMutationAt, stateDigest } = opted.body.data;
     expect(stateDigest).toMatchObject({ algorithm: 'qs-sha256-sum-v1', head: lastMutationAt });

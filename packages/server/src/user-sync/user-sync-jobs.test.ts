@@ -15,10 +15,14 @@ describe('user sync: purge job', () => {
   it('purges vacated positions and idempotency outcomes when due, and tombstones only with a retention', async () => {
     const db = server.database.db;
     const client = new SyncTestClient(server, { userId: 'purge-user' });
-    const created = await client.push(-1, [
-      { type: 'CREATE', resource: 'NOTE', data: { body: 'will be deleted', ranges: ['1:1'] } },
-      { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'surah', key: 1, mushaf: 4 } },
-    ], { 'idempotency-key': 'purge-key' });
+    const created = await client.push(
+      -1,
+      [
+        { type: 'CREATE', resource: 'NOTE', data: { body: 'will be deleted', ranges: ['1:1'] } },
+        { type: 'CREATE', resource: 'BOOKMARK', data: { type: 'surah', key: 1, mushaf: 4 } },
+      ],
+      { 'idempotency-key': 'purge-key' },
+    );
     const noteId = created.body.data.mutations[0].resourceId;
     const deleted = await client.push(created.body.data.lastMutationAt, [{ type: 'DELETE', resource: 'NOTE', resourceId: noteId }]);
     expect(deleted.status).toBe(200);

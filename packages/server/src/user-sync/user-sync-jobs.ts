@@ -26,8 +26,18 @@ export interface PurgeResult {
 
 export async function purgeUserSyncData(db: Kysely<Database>, options: PurgeOptions): Promise<PurgeResult> {
   const count = (result: { numDeletedRows: bigint }[]): number => result.reduce((n, r) => n + Number(r.numDeletedRows), 0);
-  const gaps = count(await db.deleteFrom('user_change_gaps').where('vacated_at', '<', options.now - PAGE_STABILITY_WINDOW_MS).execute());
-  const idempotencyKeys = count(await db.deleteFrom('user_idempotency_keys').where('created_at', '<', options.now - options.idempotencyTtlMs).execute());
+  const gaps = count(
+    await db
+      .deleteFrom('user_change_gaps')
+      .where('vacated_at', '<', options.now - PAGE_STABILITY_WINDOW_MS)
+      .execute(),
+  );
+  const idempotencyKeys = count(
+    await db
+      .deleteFrom('user_idempotency_keys')
+      .where('created_at', '<', options.now - options.idempotencyTtlMs)
+      .execute(),
+  );
   let tombstones = 0;
   if (options.tombstoneRetentionDays !== null) {
     const cutoffMs = options.now - options.tombstoneRetentionDays * 86_400_000;
@@ -49,7 +59,12 @@ export function userSyncPurgeJob(ctx: Pick<AppContext, 'db' | 'config' | 'log'>)
   return periodicJob({
     name: 'user data purge',
     intervalMs: PURGE_INTERVAL_MS,
-    run: () => purgeUserSyncData(ctx.db, { now: Date.now(), idempotencyTtlMs: ctx.config.userSync.idempotencyTtlMs, tombstoneRetentionDays: ctx.config.userSync.tombstoneRetentionDays }),
+    run: () =>
+      purgeUserSyncData(ctx.db, {
+        now: Date.now(),
+        idempotencyTtlMs: ctx.config.userSync.idempotencyTtlMs,
+        tombstoneRetentionDays: ctx.config.userSync.tombstoneRetentionDays,
+      }),
     describe: (result) => {
       const purged = result as PurgeResult;
       return purged.gaps + purged.idempotencyKeys + purged.tombstones > 0 ? { purged } : null;

@@ -23,7 +23,15 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-const CANDIDATE_BIN_DIRS = [process.env.QS_PG_BIN, '/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin', '/usr/local/pgsql/bin', '/usr/local/bin', '/usr/bin'];
+const CANDIDATE_BIN_DIRS = [
+  process.env.QS_PG_BIN,
+  '/usr/lib/postgresql/17/bin',
+  '/usr/lib/postgresql/16/bin',
+  '/usr/lib/postgresql/15/bin',
+  '/usr/local/pgsql/bin',
+  '/usr/local/bin',
+  '/usr/bin',
+];
 
 /** The directory holding initdb and pg_ctl, or null when PostgreSQL is not installed here. */
 export function postgresBinDir(): string | null {
@@ -33,14 +41,14 @@ export function postgresBinDir(): string | null {
   return null;
 }
 
-
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL binaries (initdb, pg_ctl) not found; set QS_PG_BIN');
   const root = await fsp.mkdtemp(path.join(os.tmpdir(), 'qs-private-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await run('chown', ['postgres', root]);
-  const exec = (command: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args));
+  const exec = (command: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args);
   const data = path.join(root, 'data');
   await exec('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();

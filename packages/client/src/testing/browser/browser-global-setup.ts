@@ -67,8 +67,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const sessions: UserSession[] = [];
   for (let i = 0; i < BROWSER_TEST_SESSIONS; i++) {
     const pkce = await createPkcePair();
-    const authorization = await authorizeWithLogin(server.url, { clientId: 'spa', scope: spaScope, username: 'reader-tabs', password: 'correct horse battery', pkce });
-    sessions.push(await exchangeAuthorizationCode({ baseUrl: server.url, clientId: 'spa', code: authorization.code, redirectUri: authorization.redirectUri, codeVerifier: pkce.verifier }));
+    const authorization = await authorizeWithLogin(server.url, {
+      clientId: 'spa',
+      scope: spaScope,
+      username: 'reader-tabs',
+      password: 'correct horse battery',
+      pkce,
+    });
+    sessions.push(
+      await exchangeAuthorizationCode({
+        baseUrl: server.url,
+        clientId: 'spa',
+        code: authorization.code,
+        redirectUri: authorization.redirectUri,
+        codeVerifier: pkce.verifier,
+      }),
+    );
   }
   project.provide('qs', {
     sessions,

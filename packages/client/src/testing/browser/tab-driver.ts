@@ -36,7 +36,10 @@ export interface ChangeLog {
   readonly otherContext: boolean;
 }
 
-const staticTokenProvider = (accessToken: string, clientId: string): TokenProvider => ({ getToken: async () => ({ accessToken, clientId }), invalidate: () => undefined });
+const staticTokenProvider = (accessToken: string, clientId: string): TokenProvider => ({
+  getToken: async () => ({ accessToken, clientId }),
+  invalidate: () => undefined,
+});
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
@@ -174,7 +177,9 @@ export function createTabDriver() {
     },
     /** This origin's Web Locks as the browser reports them (held and waiting, by name). */
     async locks(): Promise<{ held: string[]; pending: string[] }> {
-      const state = await (globalThis as unknown as { navigator: { locks: { query(): Promise<{ held?: { name?: string }[]; pending?: { name?: string }[] }> } } }).navigator.locks.query();
+      const state = await (
+        globalThis as unknown as { navigator: { locks: { query(): Promise<{ held?: { name?: string }[]; pending?: { name?: string }[] }> } } }
+      ).navigator.locks.query();
       return { held: (state.held ?? []).map((l) => l.name ?? ''), pending: (state.pending ?? []).map((l) => l.name ?? '') };
     },
     async openContent(options: ClientOptions & { readonly resources: string }): Promise<void> {
@@ -222,7 +227,13 @@ export function createTabDriver() {
       const storage = await IndexedDbSessionStorage.open({ name: options.storageName });
       const stored = await storage.load();
       if (!stored) throw new Error('no stored session');
-      session = new UserSessionTokenProvider({ baseUrl: options.baseUrl, clientId: options.clientId, session: stored, storage, fetch: recordingFetch as typeof fetch });
+      session = new UserSessionTokenProvider({
+        baseUrl: options.baseUrl,
+        clientId: options.clientId,
+        session: stored,
+        storage,
+        fetch: recordingFetch as typeof fetch,
+      });
     },
     async getToken(): Promise<string> {
       if (!session) throw new Error('openSession first');

@@ -52,12 +52,30 @@ export const userOpArb: fc.Arbitrary<UserOp> = fc.oneof(
   { weight: 1, arbitrary: fc.nat(LOCATIONS.length - 1).map((at) => ({ op: 'setReading' as const, at })) },
   { weight: 2, arbitrary: fc.nat(COLLECTION_NAMES.length - 1).map((name) => ({ op: 'createCollection' as const, name })) },
   { weight: 1, arbitrary: fc.nat(COLLECTION_NAMES.length - 1).map((name) => ({ op: 'deleteCollection' as const, name })) },
-  { weight: 2, arbitrary: fc.record({ name: fc.oneof(fc.nat(COLLECTION_NAMES.length - 1), fc.constant('default' as const)), at: fc.nat(LOCATIONS.length - 1) }).map((r) => ({ op: 'link' as const, ...r })) },
-  { weight: 1, arbitrary: fc.record({ name: fc.oneof(fc.nat(COLLECTION_NAMES.length - 1), fc.constant('default' as const)), at: fc.nat(LOCATIONS.length - 1) }).map((r) => ({ op: 'unlink' as const, ...r })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ name: fc.oneof(fc.nat(COLLECTION_NAMES.length - 1), fc.constant('default' as const)), at: fc.nat(LOCATIONS.length - 1) })
+      .map((r) => ({ op: 'link' as const, ...r })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ name: fc.oneof(fc.nat(COLLECTION_NAMES.length - 1), fc.constant('default' as const)), at: fc.nat(LOCATIONS.length - 1) })
+      .map((r) => ({ op: 'unlink' as const, ...r })),
+  },
   { weight: 1, arbitrary: fc.constant({ op: 'createNote' as const }) },
-  { weight: 4, arbitrary: fc.record({ pick: fc.nat(20), field: fc.constantFrom('body' as const, 'ranges' as const) }).map((r) => ({ op: 'updateNote' as const, ...r })) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ pick: fc.nat(20), field: fc.constantFrom('body' as const, 'ranges' as const) }).map((r) => ({ op: 'updateNote' as const, ...r })),
+  },
   { weight: 1, arbitrary: fc.nat(20).map((pick) => ({ op: 'deleteNote' as const, pick })) },
-  { weight: 1, arbitrary: fc.record({ chapter: fc.integer({ min: 1, max: 3 }), verse: fc.integer({ min: 1, max: 5 }) }).map((r) => ({ op: 'recordSession' as const, ...r })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ chapter: fc.integer({ min: 1, max: 3 }), verse: fc.integer({ min: 1, max: 5 }) })
+      .map((r) => ({ op: 'recordSession' as const, ...r })),
+  },
   { weight: 3, arbitrary: fc.nat(PREFERENCE_CHOICES.length - 1).map((choice) => ({ op: 'setPreference' as const, choice })) },
 );
 
@@ -100,7 +118,9 @@ export class WriteLog {
 
   /** Targets written by one device only, with the value it showed after its last write. */
   uncontested(): Array<[string, unknown]> {
-    return [...this.targets].filter(([target, log]) => log.writers.size === 1 && !(target.startsWith('bookmark:') && this.linkedLocations.has(Number(target.slice(9))))).map(([target, log]) => [target, log.last]);
+    return [...this.targets]
+      .filter(([target, log]) => log.writers.size === 1 && !(target.startsWith('bookmark:') && this.linkedLocations.has(Number(target.slice(9)))))
+      .map(([target, log]) => [target, log.last]);
   }
 }
 
@@ -221,7 +241,12 @@ export function targetValue(state: StateMap, target: string): unknown {
  * convergence (every device shows exactly the server's state, nothing queued), no duplicates, no lost
  * uncontested write.
  */
-export async function expectConvergedWithoutLossOrDuplicates(serverStateNow: StateMap, devices: readonly Device[], log: WriteLog, deviceStates: readonly StateMap[]): Promise<void> {
+export async function expectConvergedWithoutLossOrDuplicates(
+  serverStateNow: StateMap,
+  devices: readonly Device[],
+  log: WriteLog,
+  deviceStates: readonly StateMap[],
+): Promise<void> {
   for (const [i, state] of deviceStates.entries()) expect(state, `device ${devices[i]!.name} differs from the server`).toEqual(serverStateNow);
   for (const d of devices) {
     expect(await d.client.pendingCount(), `${d.name} still has queued changes`).toBe(0);

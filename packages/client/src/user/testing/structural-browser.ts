@@ -6,7 +6,15 @@ import { UserSyncClient } from '../user-sync-client.js';
 import type { UserStore } from '../user-store.js';
 import { integrityProblems } from './structural-integrity.js';
 import { formatRun, structuralProgram, type StructuralProgram, type StructuralRun } from './structural-program.js';
-import { driveStructuralProgram, recordClientEvents, structuralClientOptions, structuralTrace, type NetworkDecision, type NetworkPlan, type StructuralDevice } from './structural-runner.js';
+import {
+  driveStructuralProgram,
+  recordClientEvents,
+  structuralClientOptions,
+  structuralTrace,
+  type NetworkDecision,
+  type NetworkPlan,
+  type StructuralDevice,
+} from './structural-runner.js';
 import { structuralTargetValue, StructuralWriteLog } from './structural-user-ops.js';
 import { deviceState, serverStateAt } from './user-state.js';
 
@@ -160,7 +168,12 @@ async function expectConverged(options: BrowserStructuralOptions, devices: reado
   const expected: Record<string, unknown> = {};
   for (const d of devices) {
     const state = await deviceState(d.store);
-    actual[d.name] = { state, pending: await d.client.pendingCount(), quarantined: await d.client.quarantine.list(), problems: integrityProblems(state, allowed) };
+    actual[d.name] = {
+      state,
+      pending: await d.client.pendingCount(),
+      quarantined: await d.client.quarantine.list(),
+      problems: integrityProblems(state, allowed),
+    };
     expected[d.name] = { state: server, pending: 0, quarantined: [], problems: [] };
   }
   actual.server = integrityProblems(server, allowed);

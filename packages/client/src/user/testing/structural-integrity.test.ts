@@ -6,7 +6,14 @@ import { deepStrictEqual } from './structural-integrity.js';
 // The structural checks swapped node:util's comparison for this one so the browser run can share them: it must
 // answer as node:util does on the values they compare.
 describe('deepStrictEqual (browser-safe) agrees with node:util isDeepStrictEqual', () => {
-  const small = fc.anything({ maxDepth: 2, maxKeys: 3, values: [fc.constantFrom(0, -0, 1, NaN, '', 'a', null, undefined, true, false, 1n)], withNullPrototype: true, withSparseArray: true, withDate: true });
+  const small = fc.anything({
+    maxDepth: 2,
+    maxKeys: 3,
+    values: [fc.constantFrom(0, -0, 1, NaN, '', 'a', null, undefined, true, false, 1n)],
+    withNullPrototype: true,
+    withSparseArray: true,
+    withDate: true,
+  });
 
   it('on small values, often equal', () => {
     fc.assert(

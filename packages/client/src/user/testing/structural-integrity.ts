@@ -39,13 +39,15 @@ export function convergenceProblems(serverNow: StateMap, devices: readonly Devic
   for (const d of devices) {
     problems.push(...stateDifferences(d.state, serverNow).map((p) => `${d.name}: ${p}`));
     if (d.pending !== 0) problems.push(`${d.name}: ${d.pending} change(s) still queued`);
-    for (const q of d.quarantined) problems.push(`${d.name}: quarantined ${q.type} ${q.resource} ${q.id} ${JSON.stringify(q.data)} — ${q.error.status} ${q.error.code}: ${q.error.message}`);
+    for (const q of d.quarantined)
+      problems.push(`${d.name}: quarantined ${q.type} ${q.resource} ${q.id} ${JSON.stringify(q.data)} — ${q.error.status} ${q.error.code}: ${q.error.message}`);
   }
   problems.push(...integrityProblems(serverNow, options.duplicateNamesAllowed).map((p) => `server: ${p}`));
   for (const d of devices) problems.push(...integrityProblems(d.state, options.duplicateNamesAllowed).map((p) => `${d.name}: ${p}`));
   for (const [target, last] of options.log.uncontested()) {
     const value = options.targetValue(serverNow, target);
-    if (!deepStrictEqual(value, last)) problems.push(`uncontested write to ${target} lost: the server has ${JSON.stringify(value)}, its only writer last showed ${JSON.stringify(last)}`);
+    if (!deepStrictEqual(value, last))
+      problems.push(`uncontested write to ${target} lost: the server has ${JSON.stringify(value)}, its only writer last showed ${JSON.stringify(last)}`);
   }
   return problems;
 }
@@ -95,7 +97,9 @@ export function stateDifferences(device: StateMap, server: StateMap): string[] {
       const d = device[key] as Data;
       const s = server[key] as Data;
       const fields = [...new Set([...Object.keys(d), ...Object.keys(s)])].filter((f) => !deepStrictEqual(d[f], s[f]));
-      out.push(`differs: ${describeRecord(key, server)}: ${fields.map((f) => `${f} device ${JSON.stringify(d[f])} / server ${JSON.stringify(s[f])}`).join(', ')}`);
+      out.push(
+        `differs: ${describeRecord(key, server)}: ${fields.map((f) => `${f} device ${JSON.stringify(d[f])} / server ${JSON.stringify(s[f])}`).join(', ')}`,
+      );
     }
   }
   for (const key of Object.keys(server)) if (!(key in device)) out.push(`missing on the device: ${describeRecord(key, server)}`);
@@ -126,7 +130,10 @@ export function integrityProblems(state: StateMap, duplicateNamesAllowed: Readon
   if (reading.length > 1) out.push(`${reading.length} reading bookmarks: ${reading.map(([id]) => describeRecord(`BOOKMARK:${id}`, state)).join(', ')}`);
   for (const [id, b] of bookmarks) {
     const linked = defaultId !== undefined && links.some(([, l]) => l.bookmarkId === id && l.collectionId === defaultId);
-    if ((b.isInDefaultCollection === true) !== linked) out.push(`${describeRecord(`BOOKMARK:${id}`, state)}: isInDefaultCollection ${String(b.isInDefaultCollection)}, but it is ${linked ? '' : 'not '}linked into the default collection`);
+    if ((b.isInDefaultCollection === true) !== linked)
+      out.push(
+        `${describeRecord(`BOOKMARK:${id}`, state)}: isInDefaultCollection ${String(b.isInDefaultCollection)}, but it is ${linked ? '' : 'not '}linked into the default collection`,
+      );
   }
   const duplicates = (items: Array<[string, Data]>, key: (v: Data) => string, what: string, allowed: (k: string) => boolean = () => false) => {
     const seen = new Map<string, string[]>();
@@ -134,7 +141,12 @@ export function integrityProblems(state: StateMap, duplicateNamesAllowed: Readon
     for (const [k, ids] of seen) if (ids.length > 1 && !allowed(k)) out.push(`${ids.length} live ${what} ${k}: ${ids.join(', ')}`);
   };
   duplicates(bookmarks, (b) => `${locationOf(b)} mushaf ${String(b.mushaf)}`, 'bookmarks at');
-  duplicates(collections, (c) => `"${String(c.name)}"`, 'collections named', (k) => duplicateNamesAllowed.has(k.slice(1, -1)));
+  duplicates(
+    collections,
+    (c) => `"${String(c.name)}"`,
+    'collections named',
+    (k) => duplicateNamesAllowed.has(k.slice(1, -1)),
+  );
   duplicates(entriesOf(state, 'NOTE'), (n) => JSON.stringify(n.body), 'notes with body');
   return out;
 }
@@ -151,7 +163,8 @@ export function deepStrictEqual(a: unknown, b: unknown): boolean {
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
   if (a instanceof Date) return Object.is(a.getTime(), (b as Date).getTime());
   const proto = Object.getPrototypeOf(a) as unknown;
-  if (!Array.isArray(a) && proto !== Object.prototype && proto !== null) throw new Error(`deepStrictEqual: cannot compare a ${Object.prototype.toString.call(a)}`);
+  if (!Array.isArray(a) && proto !== Object.prototype && proto !== null)
+    throw new Error(`deepStrictEqual: cannot compare a ${Object.prototype.toString.call(a)}`);
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);
   if (keysA.length !== keysB.length || (Array.isArray(a) && a.length !== (b as unknown[]).length)) return false;

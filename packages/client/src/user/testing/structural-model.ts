@@ -2,11 +2,29 @@ import type { TestServer } from '@quran-sync/server/testing';
 import { expectConvergedStructurally } from './structural-invariants.js';
 import { deviceStorage, type DeviceStorage, type StoreKind } from './structural-stores.js';
 import { formatRun, structuralProgram, type StructuralProgram, type StructuralRun } from './structural-program.js';
-import { driveStructuralProgram, recordClientEvents, structuralClientOptions, structuralTrace, type NetworkPlan, type StructuralDevice } from './structural-runner.js';
+import {
+  driveStructuralProgram,
+  recordClientEvents,
+  structuralClientOptions,
+  structuralTrace,
+  type NetworkPlan,
+  type StructuralDevice,
+} from './structural-runner.js';
 import { structuralTargetValue, StructuralWriteLog } from './structural-user-ops.js';
 import { freshUserId, openDevice, type Device } from './user-sync-harness.js';
 
-export { describeCommand, describeProgram, formatRun, structuralProgram, structuralProgramArb, warmUpOps, type Fault, type StructuralCommand, type StructuralProgram, type StructuralRun } from './structural-program.js';
+export {
+  describeCommand,
+  describeProgram,
+  formatRun,
+  structuralProgram,
+  structuralProgramArb,
+  warmUpOps,
+  type Fault,
+  type StructuralCommand,
+  type StructuralProgram,
+  type StructuralRun,
+} from './structural-program.js';
 
 /**
  * Model-based programs for the multi-device structural test (`user-sync-structural-model.test.ts`): 3–5 devices
@@ -40,7 +58,13 @@ class DeviceSlot implements StructuralDevice {
   ) {}
 
   static async open(server: TestServer, userId: string, name: string, storage: DeviceStorage, events: string[]): Promise<DeviceSlot> {
-    const slot = new DeviceSlot(server, userId, storage, await openDevice(server, userId, { name, store: await storage.open(), client: structuralClientOptions(name) }), events);
+    const slot = new DeviceSlot(
+      server,
+      userId,
+      storage,
+      await openDevice(server, userId, { name, store: await storage.open(), client: structuralClientOptions(name) }),
+      events,
+    );
     recordClientEvents(name, slot.client, events);
     return slot;
   }
@@ -64,7 +88,12 @@ class DeviceSlot implements StructuralDevice {
   /** The app closes; a new client opens on the same store, behind the same proxy. */
   async restart(): Promise<void> {
     await this.device.client.close();
-    this.device = await openDevice(this.server, this.userId, { name: this.device.name, store: await this.storage.open(), proxy: this.device.proxy, client: structuralClientOptions(this.device.name) });
+    this.device = await openDevice(this.server, this.userId, {
+      name: this.device.name,
+      store: await this.storage.open(),
+      proxy: this.device.proxy,
+      client: structuralClientOptions(this.device.name),
+    });
     recordClientEvents(this.name, this.client, this.events);
   }
 }
@@ -86,7 +115,12 @@ export class StructuralFailure extends Error {
 }
 
 /** Runs one program on fresh devices of a fresh user; resolves with its trace, or throws `StructuralFailure`. */
-export async function runStructuralProgram(server: TestServer, seed: number, store: StoreKind, program: StructuralProgram = structuralProgram(seed)): Promise<StructuralRun> {
+export async function runStructuralProgram(
+  server: TestServer,
+  seed: number,
+  store: StoreKind,
+  program: StructuralProgram = structuralProgram(seed),
+): Promise<StructuralRun> {
   const userId = freshUserId(`structural-${store}-${seed}`);
   const trace = structuralTrace();
   const run = { program, trace: trace.trace };

@@ -49,16 +49,30 @@ function commandArb(devices: number, shape: StructuralShape): fc.Arbitrary<Struc
       weight: 3,
       arbitrary: fc
         .shuffledSubarray([...Array(devices).keys()], { minLength: 2 })
-        .chain((chosen) => fc.array(faultArb, { minLength: chosen.length, maxLength: chosen.length }).map((faults) => ({ cmd: 'syncTogether' as const, devices: chosen, faults }))),
+        .chain((chosen) =>
+          fc
+            .array(faultArb, { minLength: chosen.length, maxLength: chosen.length })
+            .map((faults) => ({ cmd: 'syncTogether' as const, devices: chosen, faults })),
+        ),
     },
-    { weight: 1, arbitrary: fc.record({ device, dropResponse: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 3 }) }).map((r) => ({ cmd: 'writeDuringPush' as const, ...r })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ device, dropResponse: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 3 }) })
+        .map((r) => ({ cmd: 'writeDuringPush' as const, ...r })),
+    },
     { weight: 1, arbitrary: device.map((d) => ({ cmd: 'restart' as const, device: d })) },
     { weight: 1, arbitrary: device.map((d) => ({ cmd: 'lostThenRestart' as const, device: d })) },
   );
 }
 
 export const structuralProgramArb: fc.Arbitrary<StructuralProgram> = fc
-  .record({ devices: fc.integer({ min: 3, max: 5 }), locations: fc.integer({ min: 4, max: 6 }), names: fc.integer({ min: 2, max: 3 }), warmUp: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) })
+  .record({
+    devices: fc.integer({ min: 3, max: 5 }),
+    locations: fc.integer({ min: 4, max: 6 }),
+    names: fc.integer({ min: 2, max: 3 }),
+    warmUp: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+  })
   .chain(({ devices, locations, names, warmUp }) => {
     const shape = { locations, names };
     return fc.array(commandArb(devices, shape), { minLength: 6, maxLength: 26 }).map((commands) => ({ devices, warmUp, shape, commands }));
@@ -122,5 +136,9 @@ export interface StructuralRun {
 
 export function formatRun(run: StructuralRun): string {
   const [header, ...lines] = describeProgram(run.program).split('\n');
-  return [header, ...lines.map((line, i) => `${line}\n       → ${run.trace[i] ?? '(not reached)'}`), ...run.trace.slice(lines.length).map((t) => `  end: ${t}`)].join('\n');
+  return [
+    header,
+    ...lines.map((line, i) => `${line}\n       → ${run.trace[i] ?? '(not reached)'}`),
+    ...run.trace.slice(lines.length).map((t) => `  end: ${t}`),
+  ].join('\n');
 }

@@ -179,7 +179,12 @@ async function runCommand(command: StructuralCommand, devices: readonly Structur
  * Runs the program on its (open) devices: the warm-up, every command (noted on the trace), then heals the
  * network and syncs until quiet. The end state is the caller's to check.
  */
-export async function driveStructuralProgram(program: StructuralProgram, devices: readonly StructuralDevice[], log: StructuralWriteLog, trace: StructuralTrace): Promise<void> {
+export async function driveStructuralProgram(
+  program: StructuralProgram,
+  devices: readonly StructuralDevice[],
+  log: StructuralWriteLog,
+  trace: StructuralTrace,
+): Promise<void> {
   if (program.warmUp) {
     await runCommand({ cmd: 'ops', device: 0, ops: warmUpOps(program.shape) }, devices, log);
     for (const d of devices) await d.client.sync();

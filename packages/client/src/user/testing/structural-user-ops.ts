@@ -57,7 +57,9 @@ export function structuralOpArb(shape: StructuralShape): fc.Arbitrary<Structural
   const collection: fc.Arbitrary<CollectionRef> = fc.oneof({ weight: 2, arbitrary: name }, { weight: 1, arbitrary: fc.constant('default' as const) });
   const by = fc.constantFrom('location' as const, 'id' as const);
   // Notes, sessions and preferences only: bookmark and collection ops are drawn above, over this shape.
-  const other = userOpArb.filter((op) => op.op === 'createNote' || op.op === 'updateNote' || op.op === 'deleteNote' || op.op === 'recordSession' || op.op === 'setPreference');
+  const other = userOpArb.filter(
+    (op) => op.op === 'createNote' || op.op === 'updateNote' || op.op === 'deleteNote' || op.op === 'recordSession' || op.op === 'setPreference',
+  );
   return fc.oneof(
     { weight: 2, arbitrary: at.map((a) => ({ op: 'add' as const, at: a })) },
     { weight: 2, arbitrary: at.map((a) => ({ op: 'remove' as const, at: a })) },

@@ -17,7 +17,13 @@ export async function serverStateAt(baseUrl: string, headers: Record<string, str
   for (;;) {
     const response = await fetch(`${baseUrl}/v1/sync?mutationsSince=${since}&limit=1000`, { headers });
     if (!response.ok) throw new Error(`pull failed: ${response.status} ${await response.text()}`);
-    const { data } = (await response.json()) as { data: { mutations: Array<{ type: string; resource: (typeof USER_RESOURCES)[number]; resourceId: string | null; data: Record<string, unknown> }>; hasMore: boolean; lastMutationAt: number } };
+    const { data } = (await response.json()) as {
+      data: {
+        mutations: Array<{ type: string; resource: (typeof USER_RESOURCES)[number]; resourceId: string | null; data: Record<string, unknown> }>;
+        hasMore: boolean;
+        lastMutationAt: number;
+      };
+    };
     for (const m of data.mutations) {
       const key = `${m.resource}:${recordIdOf(m)}`;
       if (m.type === 'DELETE') delete state[key];

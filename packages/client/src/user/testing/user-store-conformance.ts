@@ -16,10 +16,26 @@ export function record(resource: UserResource, id: string, extra: Partial<UserRe
 }
 
 export function entry(seq: number, extra: Partial<OutboxEntry> = {}): OutboxEntry {
-  return { seq, type: 'CREATE', resource: 'NOTE', id: `n${seq}`, sendId: true, data: { body: `note ${seq}`, ranges: ['1:1-1:2'] }, createdAt: 5000 + seq, ...extra };
+  return {
+    seq,
+    type: 'CREATE',
+    resource: 'NOTE',
+    id: `n${seq}`,
+    sendId: true,
+    data: { body: `note ${seq}`, ranges: ['1:1-1:2'] },
+    createdAt: 5000 + seq,
+    ...extra,
+  };
 }
 
-const meta = (extra: Partial<UserSyncMeta> = {}): UserSyncMeta => ({ deviceId: 'device1', head: null, pulledThrough: null, lastSyncedAt: null, sentBatch: null, ...extra });
+const meta = (extra: Partial<UserSyncMeta> = {}): UserSyncMeta => ({
+  deviceId: 'device1',
+  head: null,
+  pulledThrough: null,
+  lastSyncedAt: null,
+  sentBatch: null,
+  ...extra,
+});
 
 const quarantined = (seq: number, extra: Partial<OutboxEntry> = {}): QuarantinedEntry => ({
   ...entry(seq, extra),
@@ -48,7 +64,12 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
 
     it('stores records per resource; lists them by id; leaves local tombstones out unless asked', async () => {
       const s = await create();
-      const b2 = record('BOOKMARK', 'b2', { data: { type: 'ayah', key: 2, verseNumber: 255 }, base: { type: 'ayah', key: 2, verseNumber: 255 }, baseTimestamp: 17, naturalKey: 'ayah:2:255:4' });
+      const b2 = record('BOOKMARK', 'b2', {
+        data: { type: 'ayah', key: 2, verseNumber: 255 },
+        base: { type: 'ayah', key: 2, verseNumber: 255 },
+        baseTimestamp: 17,
+        naturalKey: 'ayah:2:255:4',
+      });
       await s.write([
         { op: 'putRecord', record: b2 },
         { op: 'putRecord', record: record('BOOKMARK', 'b1', { naturalKey: 'ayah:1:1:4' }) },
@@ -62,7 +83,10 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       expect((await s.listRecords('COLLECTION')).map((r) => r.id)).toEqual(['b1']);
       expect(await s.listRecords('NOTE')).toEqual([]);
 
-      await s.write([{ op: 'deleteRecord', resource: 'BOOKMARK', id: 'b1' }, { op: 'deleteRecord', resource: 'BOOKMARK', id: 'missing' }]);
+      await s.write([
+        { op: 'deleteRecord', resource: 'BOOKMARK', id: 'b1' },
+        { op: 'deleteRecord', resource: 'BOOKMARK', id: 'missing' },
+      ]);
       expect(await s.getRecord('BOOKMARK', 'b1')).toBeNull();
       expect(await s.getRecord('COLLECTION', 'b1')).not.toBeNull();
     });
@@ -105,7 +129,10 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       expect(await s.getOutbox(3)).toEqual(entry(3));
       expect(await s.getOutbox(4)).toBeNull();
 
-      await s.write([{ op: 'putOutbox', entry: entry(2, { resource: 'NOTE', id: 'n9', data: { body: 'changed body' } }) }, { op: 'deleteOutbox', seq: 10 }]);
+      await s.write([
+        { op: 'putOutbox', entry: entry(2, { resource: 'NOTE', id: 'n9', data: { body: 'changed body' } }) },
+        { op: 'deleteOutbox', seq: 10 },
+      ]);
       expect((await s.outboxFor('BOOKMARK', 'b1')).map((e) => e.seq)).toEqual([1]);
       expect((await s.outboxFor('NOTE', 'n9'))[0]?.data).toEqual({ body: 'changed body' });
       expect(await s.countOutbox()).toBe(3);
@@ -126,7 +153,7 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
         { op: 'putOutbox', entry: entry(6, { resource: 'BOOKMARK', id: 'b2' }) },
         { op: 'putOutbox', entry: entry(7, { resource: 'NOTE', id: 'b1' }) },
       ]);
-      const found = await s.getRecords!('BOOKMARK', ['b1', 'b2', 'b3', "it's \"quoted\""]);
+      const found = await s.getRecords!('BOOKMARK', ['b1', 'b2', 'b3', 'it\'s "quoted"']);
       expect([...found.keys()].sort()).toEqual(['b1', 'b2']);
       expect(found.get('b1')).toEqual(b1);
       expect(found.get('b2')?.data).toBeNull();
@@ -138,7 +165,11 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
 
     it('keeps quarantined entries with their error; maxSeq covers them', async () => {
       const s = await create();
-      await s.write([{ op: 'putQuarantine', entry: quarantined(7) }, { op: 'putQuarantine', entry: quarantined(4) }, { op: 'putOutbox', entry: entry(5) }]);
+      await s.write([
+        { op: 'putQuarantine', entry: quarantined(7) },
+        { op: 'putQuarantine', entry: quarantined(4) },
+        { op: 'putOutbox', entry: entry(5) },
+      ]);
       expect(await s.listQuarantine()).toEqual([quarantined(4), quarantined(7)]);
       expect(await s.maxSeq()).toBe(7);
       await s.write([{ op: 'deleteQuarantine', seq: 7 }]);
@@ -177,7 +208,10 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
 
     it('returns copies: changing a returned value changes nothing stored', async () => {
       const s = await create();
-      await s.write([{ op: 'putRecord', record: record('NOTE', 'n1', { data: { body: 'original', ranges: ['1:1-1:1'] } }) }, { op: 'putOutbox', entry: entry(1) }]);
+      await s.write([
+        { op: 'putRecord', record: record('NOTE', 'n1', { data: { body: 'original', ranges: ['1:1-1:1'] } }) },
+        { op: 'putOutbox', entry: entry(1) },
+      ]);
       const r = (await s.getRecord('NOTE', 'n1'))!;
       (r.data as Record<string, unknown>).body = 'mutated';
       ((await s.listOutbox())[0]!.data as Record<string, unknown>).body = 'mutated';
@@ -210,7 +244,10 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
         let s = await create();
         await s.write([
           { op: 'putRecord', record: record('PREFERENCE', 'theme', { data: { group: 'theme', value: { type: 'dark' } }, naturalKey: 'theme' }) },
-          { op: 'putOutbox', entry: entry(1, { resource: 'PREFERENCE', id: 'theme', sendId: false, type: 'UPDATE', data: { group: 'theme', value: { type: 'dark' } } }) },
+          {
+            op: 'putOutbox',
+            entry: entry(1, { resource: 'PREFERENCE', id: 'theme', sendId: false, type: 'UPDATE', data: { group: 'theme', value: { type: 'dark' } } }),
+          },
           { op: 'putQuarantine', entry: quarantined(2) },
           { op: 'putMeta', meta: meta({ head: 9, pulledThrough: 8 }) },
         ]);
@@ -229,11 +266,21 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
       const keys = ['k1', 'k2', null];
       const recordArb = fc
         .record({ resource: fc.constantFrom(...resources), id: fc.constantFrom(...ids), deleted: fc.boolean(), key: fc.constantFrom(...keys), n: fc.nat(100) })
-        .map(({ resource, id, deleted, key, n }) => record(resource, id, { data: deleted ? null : { n }, naturalKey: deleted ? null : key, base: n % 3 === 0 ? null : n % 3 === 1 ? { n: n - 1 } : { n }, baseTimestamp: n % 3 === 0 ? null : n, updatedAt: n }));
+        .map(({ resource, id, deleted, key, n }) =>
+          record(resource, id, {
+            data: deleted ? null : { n },
+            naturalKey: deleted ? null : key,
+            base: n % 3 === 0 ? null : n % 3 === 1 ? { n: n - 1 } : { n },
+            baseTimestamp: n % 3 === 0 ? null : n,
+            updatedAt: n,
+          }),
+        );
       const opArb: fc.Arbitrary<UserStoreOp> = fc.oneof(
         recordArb.map((r) => ({ op: 'putRecord' as const, record: r })),
         fc.record({ resource: fc.constantFrom(...resources), id: fc.constantFrom(...ids) }).map((r) => ({ op: 'deleteRecord' as const, ...r })),
-        fc.record({ seq: fc.integer({ min: 1, max: 8 }), resource: fc.constantFrom(...resources), id: fc.constantFrom(...ids) }).map((e) => ({ op: 'putOutbox' as const, entry: entry(e.seq, { resource: e.resource, id: e.id }) })),
+        fc
+          .record({ seq: fc.integer({ min: 1, max: 8 }), resource: fc.constantFrom(...resources), id: fc.constantFrom(...ids) })
+          .map((e) => ({ op: 'putOutbox' as const, entry: entry(e.seq, { resource: e.resource, id: e.id }) })),
         fc.integer({ min: 1, max: 8 }).map((seq) => ({ op: 'deleteOutbox' as const, seq })),
         fc.integer({ min: 1, max: 8 }).map((seq) => ({ op: 'putQuarantine' as const, entry: quarantined(seq) })),
         fc.integer({ min: 1, max: 8 }).map((seq) => ({ op: 'deleteQuarantine' as const, seq })),
@@ -243,7 +290,12 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
         fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 6 }), { maxLength: 8 }), async (batches) => {
           const s = await factory.create();
           try {
-            const model = { records: new Map<string, UserRecord>(), outbox: new Map<number, OutboxEntry>(), quarantine: new Map<number, QuarantinedEntry>(), meta: null as UserSyncMeta | null };
+            const model = {
+              records: new Map<string, UserRecord>(),
+              outbox: new Map<number, OutboxEntry>(),
+              quarantine: new Map<number, QuarantinedEntry>(),
+              meta: null as UserSyncMeta | null,
+            };
             for (const batch of batches) {
               await s.write(batch);
               for (const op of batch) {
@@ -270,10 +322,14 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
               expect(everything).toEqual(expect.arrayContaining(confirmed));
               expect(confirmed).toEqual(expect.arrayContaining(everything.filter((r) => r.base !== null)));
               expect(unsettled.map((r) => r.id)).toEqual([...unsettled.map((r) => r.id)].sort());
-              for (const key of ['k1', 'k2']) expect(await s.findRecords(resource, key)).toEqual(all.filter((r) => r.resource === resource && r.naturalKey === key).sort(byId));
+              for (const key of ['k1', 'k2'])
+                expect(await s.findRecords(resource, key)).toEqual(all.filter((r) => r.resource === resource && r.naturalKey === key).sort(byId));
               const asked = [...ids, 'absent'];
               const many = await s.getRecords?.(resource, asked);
-              if (many) expect(many).toEqual(new Map(asked.flatMap((id) => (model.records.has(`${resource}/${id}`) ? [[id, model.records.get(`${resource}/${id}`)!] as const] : []))));
+              if (many)
+                expect(many).toEqual(
+                  new Map(asked.flatMap((id) => (model.records.has(`${resource}/${id}`) ? [[id, model.records.get(`${resource}/${id}`)!] as const] : []))),
+                );
               const seqs = await s.outboxSeqs?.(resource, asked);
               if (seqs) {
                 const expected = [...model.outbox.values()].filter((e) => e.resource === resource).map((e) => `${e.id}/${e.seq}`);
@@ -281,7 +337,9 @@ export function describeUserStoreConformance(name: string, factory: UserStoreFac
               }
               for (const id of ids) {
                 expect(await s.getRecord(resource, id)).toEqual(model.records.get(`${resource}/${id}`) ?? null);
-                expect(await s.outboxFor(resource, id)).toEqual([...model.outbox.values()].filter((e) => e.resource === resource && e.id === id).sort((a, b) => a.seq - b.seq));
+                expect(await s.outboxFor(resource, id)).toEqual(
+                  [...model.outbox.values()].filter((e) => e.resource === resource && e.id === id).sort((a, b) => a.seq - b.seq),
+                );
               }
             }
             const outbox = [...model.outbox.values()].sort((a, b) => a.seq - b.seq);

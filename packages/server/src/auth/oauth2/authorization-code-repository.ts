@@ -71,5 +71,8 @@ export async function consumeAuthorizationCode(db: Kysely<Database>, code: strin
 
 /** Deletes codes expired for more than a day (kept that long so a late replay is still recognised as one). */
 export async function purgeExpiredAuthorizationCodes(db: Kysely<Database>, now = new Date()): Promise<void> {
-  await db.deleteFrom('oauth_authorization_codes').where('expires_at', '<', new Date(now.getTime() - 86_400_000)).execute();
+  await db
+    .deleteFrom('oauth_authorization_codes')
+    .where('expires_at', '<', new Date(now.getTime() - 86_400_000))
+    .execute();
 }

@@ -64,7 +64,11 @@ describe('GET/POST /oauth2/auth', () => {
   });
 
   it('posts the form and scopes the cookie under the public URL, Secure behind TLS', async () => {
-    const proxied = await startTestServer({ database: server.database, signingKeysFile: server.ctx.config.signingKeysFile, publicUrl: 'https://example.org/sync/' });
+    const proxied = await startTestServer({
+      database: server.database,
+      signingKeysFile: server.ctx.config.signingKeysFile,
+      publicUrl: 'https://example.org/sync/',
+    });
     try {
       const res = await fetch(`${proxied.url}/oauth2/auth?${new URLSearchParams(params())}`);
       expect(res.status).toBe(200);
@@ -83,7 +87,12 @@ describe('GET/POST /oauth2/auth', () => {
   });
 
   it('shows an error page, never a redirect, for an unknown client or an unregistered redirect URI', async () => {
-    for (const bad of [params({ client_id: 'nobody' }), params({ client_id: undefined }), params({ redirect_uri: 'https://evil.example/cb' }), params({ redirect_uri: `${TEST_REDIRECT_URI}/../x` })]) {
+    for (const bad of [
+      params({ client_id: 'nobody' }),
+      params({ client_id: undefined }),
+      params({ redirect_uri: 'https://evil.example/cb' }),
+      params({ redirect_uri: `${TEST_REDIRECT_URI}/../x` }),
+    ]) {
       const res = await fetch(`${server.url}/oauth2/auth?${new URLSearchParams(bad)}`, { redirect: 'manual' });
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();
@@ -130,7 +139,13 @@ describe('GET/POST /oauth2/auth', () => {
   });
 
   it('refuses a client that may not use the authorization_code grant', async () => {
-    await createTestClient(server.ctx.db, { id: 'hybrid', secret: 'hybrid-secret', scopes: 'content', grantTypes: ['client_credentials'], redirectUris: [TEST_REDIRECT_URI] });
+    await createTestClient(server.ctx.db, {
+      id: 'hybrid',
+      secret: 'hybrid-secret',
+      scopes: 'content',
+      grantTypes: ['client_credentials'],
+      redirectUris: [TEST_REDIRECT_URI],
+    });
     const res = await fetch(`${server.url}/oauth2/auth?${new URLSearchParams(params({ client_id: 'hybrid', scope: 'content' }))}`, { redirect: 'manual' });
     expect(redirectOf(res).searchParams.get('error')).toBe('unauthorized_client');
   });
@@ -179,7 +194,8 @@ describe('GET/POST /oauth2/auth', () => {
     try {
       const page = await openLoginPage(limited.url, params());
       const statuses: number[] = [];
-      for (let i = 0; i < LOGIN_ATTEMPTS_PER_MINUTE; i++) statuses.push((await submitLogin(limited.url, page, { username: 'zayd', password: `guess-number-${i}` })).status);
+      for (let i = 0; i < LOGIN_ATTEMPTS_PER_MINUTE; i++)
+        statuses.push((await submitLogin(limited.url, page, { username: 'zayd', password: `guess-number-${i}` })).status);
       expect(statuses.every((status) => status === 401)).toBe(true);
       const blocked = await submitLogin(limited.url, page, { username: 'zayd', password: PASSWORD });
       expect(blocked.status).toBe(429);
@@ -202,11 +218,23 @@ describe('GET/POST /oauth2/auth', () => {
     const swappedCookie = await submitLogin(server.url, { ...page, cookie: otherBrowser.cookie }, { username: 'zayd', password: PASSWORD });
     expect(swappedCookie.status).toBe(400);
 
-    const widened = await submitLogin(server.url, { ...page, fields: { ...page.fields, scope: 'bookmark openid offline_access' } }, { username: 'zayd', password: PASSWORD });
+    const widened = await submitLogin(
+      server.url,
+      { ...page, fields: { ...page.fields, scope: 'bookmark openid offline_access' } },
+      { username: 'zayd', password: PASSWORD },
+    );
     expect(widened.status).toBe(400);
-    const otherChallenge = await submitLogin(server.url, { ...page, fields: { ...page.fields, code_challenge: newPkcePair().challenge } }, { username: 'zayd', password: PASSWORD });
+    const otherChallenge = await submitLogin(
+      server.url,
+      { ...page, fields: { ...page.fields, code_challenge: newPkcePair().challenge } },
+      { username: 'zayd', password: PASSWORD },
+    );
     expect(otherChallenge.status).toBe(400);
-    const forged = await submitLogin(server.url, { ...page, fields: { ...page.fields, form_token: `${Math.floor(Date.now() / 1000) + 600}.${'A'.repeat(43)}` } }, { username: 'zayd', password: PASSWORD });
+    const forged = await submitLogin(
+      server.url,
+      { ...page, fields: { ...page.fields, form_token: `${Math.floor(Date.now() / 1000) + 600}.${'A'.repeat(43)}` } },
+      { username: 'zayd', password: PASSWORD },
+    );
     expect(forged.status).toBe(400);
 
     // The untouched form still works, and a second tab (same cookie) gets its own valid form.

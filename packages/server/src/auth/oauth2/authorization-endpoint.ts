@@ -27,10 +27,13 @@ const routeSchema = (summary: string, response: Record<number, unknown>) => ({
     'Parameters (query on GET, form body on POST): response_type=code, client_id, redirect_uri, scope, state, ' +
     'code_challenge, code_challenge_method=S256, nonce. Answers an HTML page or a redirect to the client.',
   response: {
-    302: emptyAnswer('Back to the client\'s redirect_uri, with `code` or `error` (and `state`, `iss`)'),
+    302: emptyAnswer("Back to the client's redirect_uri, with `code` or `error` (and `state`, `iss`)"),
     // The page says what is wrong when the client cannot be trusted with a redirect (RFC 6749 §4.1.2.1);
     // a malformed request body is refused in the OAuth2 envelope before any page is built.
-    400: contentAnswer('An invalid request from an untrusted client, or an expired sign-in form', { 'text/html': HTML, 'application/json': envelopeSchema('oauth2') }),
+    400: contentAnswer('An invalid request from an untrusted client, or an expired sign-in form', {
+      'text/html': HTML,
+      'application/json': envelopeSchema('oauth2'),
+    }),
     ...response,
   },
 });
@@ -53,14 +56,18 @@ export function registerAuthorizationEndpoint(app: FastifyInstance, deps: Issuer
   const endpointPath = `${publicPath}/oauth2/auth`;
   const secureCookie = deps.publicUrl?.startsWith('https:') ?? false;
 
-  app.get('/oauth2/auth', { schema: routeSchema('Authorization endpoint: login and consent page', { 200: mediaAnswer('text/html', 'The sign-in and consent page') }) }, async (request, reply) => {
-    const check = await checkAuthorizationRequest(deps.db, request.query as Record<string, unknown>);
-    if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
-    const existing = readCookie(request.headers.cookie, LOGIN_COOKIE);
-    const browserSecret = existing !== null && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : formTokens.newBrowserSecret();
-    setLoginCookie(reply, browserSecret, endpointPath, secureCookie || request.protocol === 'https');
-    return sendLoginPage(reply, 200, check.request, formTokens.issue(browserSecret, bindings(check.request)), { action: endpointPath });
-  });
+  app.get(
+    '/oauth2/auth',
+    { schema: routeSchema('Authorization endpoint: login and consent page', { 200: mediaAnswer('text/html', 'The sign-in and consent page') }) },
+    async (request, reply) => {
+      const check = await checkAuthorizationRequest(deps.db, request.query as Record<string, unknown>);
+      if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
+      const existing = readCookie(request.headers.cookie, LOGIN_COOKIE);
+      const browserSecret = existing !== null && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : formTokens.newBrowserSecret();
+      setLoginCookie(reply, browserSecret, endpointPath, secureCookie || request.protocol === 'https');
+      return sendLoginPage(reply, 200, check.request, formTokens.issue(browserSecret, bindings(check.request)), { action: endpointPath });
+    },
+  );
 
   // A limiter of its own, checked explicitly: @fastify/rate-limit runs only the first limiter hook of a
   // request, and the app-wide per-client hook always comes first.
@@ -75,50 +82,61 @@ export function registerAuthorizationEndpoint(app: FastifyInstance, deps: Issuer
     }
   };
 
-  app.post('/oauth2/auth', {
+  app.post(
+    '/oauth2/auth',
+    {
       schema: routeSchema('Authorization endpoint: sign in and consent', {
         401: mediaAnswer('text/html', 'Wrong username or password: the page again'),
         429: errorAnswer(429, 'standard', 'Too many sign-in attempts from this address'),
       }),
       preHandler: limitLogins,
-    }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const check = await checkAuthorizationRequest(deps.db, body);
-    if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
-    const authz = check.request;
+    },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const check = await checkAuthorizationRequest(deps.db, body);
+      if (check.kind !== 'valid') return answerInvalid(reply, check, deps);
+      const authz = check.request;
 
-    const browserSecret = readCookie(request.headers.cookie, LOGIN_COOKIE);
-    const formToken = typeof body.form_token === 'string' ? body.form_token : '';
-    if (!formTokens.verify(formToken, browserSecret, bindings(authz))) {
-      return sendHtml(reply, 400, renderErrorPage('This sign-in form has expired or was not submitted from this server.'));
-    }
-    if (body.decision === 'deny') {
-      return reply.redirect(clientRedirect(authz.redirectUri, { error: 'access_denied', error_description: 'The user denied the request', state: authz.state, iss: deps.issuer }), 302);
-    }
+      const browserSecret = readCookie(request.headers.cookie, LOGIN_COOKIE);
+      const formToken = typeof body.form_token === 'string' ? body.form_token : '';
+      if (!formTokens.verify(formToken, browserSecret, bindings(authz))) {
+        return sendHtml(reply, 400, renderErrorPage('This sign-in form has expired or was not submitted from this server.'));
+      }
+      if (body.decision === 'deny') {
+        return reply.redirect(
+          clientRedirect(authz.redirectUri, { error: 'access_denied', error_description: 'The user denied the request', state: authz.state, iss: deps.issuer }),
+          302,
+        );
+      }
 
-    const username = typeof body.username === 'string' ? body.username : '';
-    const password = typeof body.password === 'string' ? body.password : '';
-    const user = await verifyUserCredentials(deps.db, username, password);
-    if (!user) {
-      request.log.info({ clientId: authz.client.id }, 'oauth2 login failed');
-      return sendLoginPage(reply, 401, authz, formTokens.issue(browserSecret!, bindings(authz)), { action: endpointPath, username, error: 'Wrong username or password.' });
-    }
+      const username = typeof body.username === 'string' ? body.username : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      const user = await verifyUserCredentials(deps.db, username, password);
+      if (!user) {
+        request.log.info({ clientId: authz.client.id }, 'oauth2 login failed');
+        return sendLoginPage(reply, 401, authz, formTokens.issue(browserSecret!, bindings(authz)), {
+          action: endpointPath,
+          username,
+          error: 'Wrong username or password.',
+        });
+      }
 
-    const code = generateOpaqueToken();
-    await saveAuthorizationCode(deps.db, code, {
-      grantId: randomUUID(),
-      clientId: authz.client.id,
-      userId: user.id,
-      redirectUri: authz.redirectUri,
-      scopes: authz.scopes,
-      codeChallenge: authz.codeChallenge,
-      codeChallengeMethod: authz.codeChallengeMethod,
-      nonce: authz.nonce,
-      authTime: new Date(),
-      expiresAt: new Date(Date.now() + AUTHORIZATION_CODE_TTL_S * 1000),
-    });
-    return reply.redirect(clientRedirect(authz.redirectUri, { code, state: authz.state, iss: deps.issuer }), 302);
-  });
+      const code = generateOpaqueToken();
+      await saveAuthorizationCode(deps.db, code, {
+        grantId: randomUUID(),
+        clientId: authz.client.id,
+        userId: user.id,
+        redirectUri: authz.redirectUri,
+        scopes: authz.scopes,
+        codeChallenge: authz.codeChallenge,
+        codeChallengeMethod: authz.codeChallengeMethod,
+        nonce: authz.nonce,
+        authTime: new Date(),
+        expiresAt: new Date(Date.now() + AUTHORIZATION_CODE_TTL_S * 1000),
+      });
+      return reply.redirect(clientRedirect(authz.redirectUri, { code, state: authz.state, iss: deps.issuer }), 302);
+    },
+  );
 }
 
 /** What the form token is bound to: every parameter that decides where the code goes and what it grants. */
@@ -140,13 +158,26 @@ function hiddenFields(authz: AuthorizationRequest): Record<string, string> {
   return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== null));
 }
 
-function sendLoginPage(reply: FastifyReply, status: number, authz: AuthorizationRequest, formToken: string, extra: { action: string; username?: string; error?: string }): FastifyReply {
+function sendLoginPage(
+  reply: FastifyReply,
+  status: number,
+  authz: AuthorizationRequest,
+  formToken: string,
+  extra: { action: string; username?: string; error?: string },
+): FastifyReply {
   return sendHtml(reply, status, renderLoginPage({ clientName: authz.client.name, scopes: authz.scopes, hidden: hiddenFields(authz), formToken, ...extra }));
 }
 
-function answerInvalid(reply: FastifyReply, check: Exclude<Awaited<ReturnType<typeof checkAuthorizationRequest>>, { kind: 'valid' }>, deps: IssuerDependencies): FastifyReply {
+function answerInvalid(
+  reply: FastifyReply,
+  check: Exclude<Awaited<ReturnType<typeof checkAuthorizationRequest>>, { kind: 'valid' }>,
+  deps: IssuerDependencies,
+): FastifyReply {
   if (check.kind === 'untrusted') return sendHtml(reply, 400, renderErrorPage(check.message));
-  return reply.redirect(clientRedirect(check.redirectUri, { error: check.error, error_description: check.description, state: check.state, iss: deps.issuer }), 302);
+  return reply.redirect(
+    clientRedirect(check.redirectUri, { error: check.error, error_description: check.description, state: check.state, iss: deps.issuer }),
+    302,
+  );
 }
 
 function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {

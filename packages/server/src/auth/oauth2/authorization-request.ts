@@ -27,7 +27,16 @@ export type AuthorizationRequestCheck =
   | { readonly kind: 'valid'; readonly request: AuthorizationRequest };
 
 /** Parameters echoed in hidden form fields and bound into the form token, in a fixed order. */
-export const AUTHORIZATION_PARAMETERS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce'] as const;
+export const AUTHORIZATION_PARAMETERS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'nonce',
+] as const;
 
 const MAX_STATE_LENGTH = 2048;
 const MAX_NONCE_LENGTH = 512;

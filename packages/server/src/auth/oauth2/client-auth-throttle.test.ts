@@ -192,7 +192,8 @@ describe('the cost of checking a client secret', () => {
     let failures = 0;
     const attempt: ClientAuthAttempt = {
       admit: async () => {
-        if (failures >= limit) throw oauth2Error('invalid_client', 'Too many failed client authentications for this client; retry in 60 s', 429, { 'retry-after': '60' });
+        if (failures >= limit)
+          throw oauth2Error('invalid_client', 'Too many failed client authentications for this client; retry in 60 s', 429, { 'retry-after': '60' });
       },
       failed: async () => {
         failures++;
@@ -200,7 +201,12 @@ describe('the cost of checking a client secret', () => {
     };
     hashings = 0;
     const outcomes = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => authenticator.authenticate('costly', `guess-${i}`, attempt).then((c) => c, (error: unknown) => error)),
+      Array.from({ length: 30 }, (_, i) =>
+        authenticator.authenticate('costly', `guess-${i}`, attempt).then(
+          (c) => c,
+          (error: unknown) => error,
+        ),
+      ),
     );
     expect(hashings).toBe(limit);
     expect(outcomes.filter((o) => o === null)).toHaveLength(limit);

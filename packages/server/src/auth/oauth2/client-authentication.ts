@@ -30,7 +30,8 @@ export function readClientCredentials(authorization: string | undefined, body: R
   const postedId = typeof body.client_id === 'string' && body.client_id.length > 0 ? body.client_id : null;
   const postedSecret = typeof body.client_secret === 'string' ? body.client_secret : null;
   if (authorization !== undefined && /^basic\s/i.test(authorization)) {
-    if (postedId !== null || postedSecret !== null) throw oauth2Error('invalid_request', 'Send client credentials either with HTTP Basic or in the body, not both');
+    if (postedId !== null || postedSecret !== null)
+      throw oauth2Error('invalid_request', 'Send client credentials either with HTTP Basic or in the body, not both');
     const decoded = Buffer.from(authorization.replace(/^basic\s+/i, '').trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw invalidClient('client_secret_basic', 'Malformed HTTP Basic credentials');
@@ -116,7 +117,13 @@ export class ClientAuthenticator {
     return null;
   }
 
-  private async check(clientId: string, clientSecret: string | null, attempt: ClientAuthAttempt | undefined, countedId: string, tally: Tally): Promise<OAuthClientRecord | null> {
+  private async check(
+    clientId: string,
+    clientSecret: string | null,
+    attempt: ClientAuthAttempt | undefined,
+    countedId: string,
+    tally: Tally,
+  ): Promise<OAuthClientRecord | null> {
     const client = await findClient(this.db, clientId);
     if (!client) return null;
     tally.knownClient = true;

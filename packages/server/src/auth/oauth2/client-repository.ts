@@ -85,7 +85,8 @@ export function validateNewClient(input: NewClient): ValidClient {
   const isPublic = input.secret === undefined || input.secret === null;
   if (!isPublic) {
     const secret = input.secret!;
-    if (secret.length < MIN_SECRET_LENGTH || secret.length > MAX_SECRET_LENGTH) problems.push(`client secret must be ${MIN_SECRET_LENGTH}-${MAX_SECRET_LENGTH} characters long`);
+    if (secret.length < MIN_SECRET_LENGTH || secret.length > MAX_SECRET_LENGTH)
+      problems.push(`client secret must be ${MIN_SECRET_LENGTH}-${MAX_SECRET_LENGTH} characters long`);
     if (!/^[\x21-\x7e]+$/.test(secret)) problems.push('client secret must be printable ASCII without spaces');
   }
   const scopes = typeof input.scopes === 'string' ? parseScopeString(input.scopes) : [...new Set(input.scopes)];
@@ -106,7 +107,14 @@ export function validateNewClient(input: NewClient): ValidClient {
   }
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) problems.push('the authorization_code grant needs at least one redirect URI');
   if (problems.length > 0) throw new ClientValidationError(problems);
-  return { id: input.id, name: input.name?.trim() || input.id, secret: isPublic ? null : input.secret!, scopes, redirectUris, grantTypes: grantTypes as GrantType[] };
+  return {
+    id: input.id,
+    name: input.name?.trim() || input.id,
+    secret: isPublic ? null : input.secret!,
+    scopes,
+    redirectUris,
+    grantTypes: grantTypes as GrantType[],
+  };
 }
 
 export async function createClient(db: Kysely<Database>, input: NewClient): Promise<OAuthClientRecord> {

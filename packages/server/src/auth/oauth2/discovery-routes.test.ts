@@ -65,7 +65,10 @@ describe('discovery and JWKS', () => {
     }
     const token = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'app', clientSecret: 'app-secret' });
     const { access_token } = (await token.json()) as { access_token: string };
-    const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), { issuer: server.ctx.config.issuer, typ: 'at+jwt' });
+    const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), {
+      issuer: server.ctx.config.issuer,
+      typ: 'at+jwt',
+    });
     expect(payload.client_id).toBe('app');
   });
 });

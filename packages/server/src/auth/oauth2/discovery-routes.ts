@@ -36,7 +36,11 @@ export function registerDiscoveryRoutes(app: FastifyInstance, deps: IssuerDepend
     };
   };
   app.get('/.well-known/openid-configuration', { schema: discoveryRouteSchema }, discovery);
-  app.get('/.well-known/oauth-authorization-server', { schema: { ...discoveryRouteSchema, summary: 'RFC 8414 authorization server metadata (same document)' } }, discovery);
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    { schema: { ...discoveryRouteSchema, summary: 'RFC 8414 authorization server metadata (same document)' } },
+    discovery,
+  );
 
   app.get('/.well-known/jwks.json', { schema: jwksRouteSchema }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');

@@ -48,6 +48,8 @@ export async function purgeFinishedGrants(db: Kysely<Database>, now = new Date()
   await db
     .deleteFrom('oauth_grants')
     .where('created_at', '<', new Date(now.getTime() - 86_400_000))
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('oauth_refresh_tokens').select('token_hash').whereRef('oauth_refresh_tokens.grant_id', '=', 'oauth_grants.id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('oauth_refresh_tokens').select('token_hash').whereRef('oauth_refresh_tokens.grant_id', '=', 'oauth_grants.id'))),
+    )
     .execute();
 }

@@ -8,7 +8,11 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 describe('POST /oauth2/introspect', () => {
   let server: TestServer;
   let other: TestServer;
-  const introspect = async (token: string, auth: Record<string, string> = { authorization: basic('resource', 'resource-secret') }, extra: Record<string, string> = {}) => {
+  const introspect = async (
+    token: string,
+    auth: Record<string, string> = { authorization: basic('resource', 'resource-secret') },
+    extra: Record<string, string> = {},
+  ) => {
     const res = await fetch(`${server.url}/oauth2/introspect`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
@@ -31,13 +35,28 @@ describe('POST /oauth2/introspect', () => {
   });
 
   it('describes an active user access token to any confidential client', async () => {
-    const tokens = await loginForTokens(server.url, { clientId: 'app', clientSecret: 'app-secret', scope: 'bookmark offline_access', username: 'maryam', password: 'correct horse battery' });
+    const tokens = await loginForTokens(server.url, {
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      scope: 'bookmark offline_access',
+      username: 'maryam',
+      password: 'correct horse battery',
+    });
     const { status, headers, body } = await introspect(tokens.access_token);
     expect(status).toBe(200);
     expect(headers.get('cache-control')).toBe('no-store');
     expect(Value.Check(OAuth2IntrospectionResponse, body)).toBe(true);
     const user = await server.ctx.db.selectFrom('users').select('id').where('username', '=', 'maryam').executeTakeFirstOrThrow();
-    expect(body).toMatchObject({ active: true, sub: user.id, client_id: 'app', scope: 'bookmark offline_access', exp: tokens.expires_at, token_type: 'bearer', token_use: 'access_token', iss: server.ctx.config.issuer });
+    expect(body).toMatchObject({
+      active: true,
+      sub: user.id,
+      client_id: 'app',
+      scope: 'bookmark offline_access',
+      exp: tokens.expires_at,
+      token_type: 'bearer',
+      token_use: 'access_token',
+      iss: server.ctx.config.issuer,
+    });
     expect(typeof body.iat).toBe('number');
     expect(typeof body.jti).toBe('string');
     expect(body.gty).toBeUndefined();
@@ -51,9 +70,21 @@ describe('POST /oauth2/introspect', () => {
   });
 
   it('describes a refresh token only to the client holding it', async () => {
-    const tokens = await loginForTokens(server.url, { clientId: 'app', clientSecret: 'app-secret', scope: 'bookmark offline_access', username: 'maryam', password: 'correct horse battery' });
+    const tokens = await loginForTokens(server.url, {
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      scope: 'bookmark offline_access',
+      username: 'maryam',
+      password: 'correct horse battery',
+    });
     const own = await introspect(tokens.refresh_token!, { authorization: basic('app', 'app-secret') }, { token_type_hint: 'refresh_token' });
-    expect(own.body).toMatchObject({ active: true, client_id: 'app', scope: 'bookmark offline_access', token_type: 'refresh_token', token_use: 'refresh_token' });
+    expect(own.body).toMatchObject({
+      active: true,
+      client_id: 'app',
+      scope: 'bookmark offline_access',
+      token_type: 'refresh_token',
+      token_use: 'refresh_token',
+    });
     expect(own.body.exp).toBeGreaterThan(Date.now() / 1000 + 86_400);
     expect((await introspect(tokens.refresh_token!)).body).toEqual({ active: false });
   });
@@ -62,10 +93,29 @@ describe('POST /oauth2/introspect', () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await server.mintToken({ userId: 'u', clientId: 'app', scopes: ['bookmark'], ttlSeconds: 60, issuedAt: now - 600 });
     const foreign = await other.mintToken({ userId: 'u', clientId: 'app', scopes: ['bookmark'] });
-    const revokedTokens = await loginForTokens(server.url, { clientId: 'spa', scope: 'bookmark offline_access', username: 'maryam', password: 'correct horse battery' });
-    await fetch(`${server.url}/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: revokedTokens.refresh_token!, client_id: 'spa' }) });
-    const rotatedTokens = await loginForTokens(server.url, { clientId: 'app', clientSecret: 'app-secret', scope: 'bookmark offline_access', username: 'maryam', password: 'correct horse battery' });
-    const rotate = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: rotatedTokens.refresh_token! }, { clientId: 'app', clientSecret: 'app-secret' });
+    const revokedTokens = await loginForTokens(server.url, {
+      clientId: 'spa',
+      scope: 'bookmark offline_access',
+      username: 'maryam',
+      password: 'correct horse battery',
+    });
+    await fetch(`${server.url}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: revokedTokens.refresh_token!, client_id: 'spa' }),
+    });
+    const rotatedTokens = await loginForTokens(server.url, {
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      scope: 'bookmark offline_access',
+      username: 'maryam',
+      password: 'correct horse battery',
+    });
+    const rotate = await tokenRequest(
+      server.url,
+      { grant_type: 'refresh_token', refresh_token: rotatedTokens.refresh_token! },
+      { clientId: 'app', clientSecret: 'app-secret' },
+    );
     expect(rotate.status).toBe(200);
 
     for (const token of [expired, foreign, revokedTokens.access_token, 'garbage', 'a.b.c', 'x'.repeat(5000)]) {
@@ -100,7 +150,11 @@ describe('POST /oauth2/introspect', () => {
   });
 
   it('answers a missing token with invalid_request', async () => {
-    const res = await fetch(`${server.url}/oauth2/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('resource', 'resource-secret') }, body: '' });
+    const res = await fetch(`${server.url}/oauth2/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('resource', 'resource-secret') },
+      body: '',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_request', status_code: 400 });
   });
@@ -108,7 +162,11 @@ describe('POST /oauth2/introspect', () => {
   it('is what @quranjs/api 3.10 calls for oauth2.introspect', async () => {
     const { createServerClient } = await import('@quranjs/api/server');
     const token = await server.mintToken({ userId: null, clientId: 'app', scopes: ['content'] });
-    const client = createServerClient({ clientId: 'resource', clientSecret: 'resource-secret', services: { gatewayUrl: server.url, tokenHost: server.url, oauth2BaseUrl: server.url } });
+    const client = createServerClient({
+      clientId: 'resource',
+      clientSecret: 'resource-secret',
+      services: { gatewayUrl: server.url, tokenHost: server.url, oauth2BaseUrl: server.url },
+    });
     // The SDK camel-cases response keys.
     expect(await client.oauth2.v1.introspect(token)).toMatchObject({ active: true, clientId: 'app', scope: 'content' });
   });

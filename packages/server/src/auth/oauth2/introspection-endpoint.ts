@@ -25,7 +25,10 @@ export function looksLikeJwt(token: string): boolean {
 export function registerIntrospectionEndpoint(app: FastifyInstance, deps: IssuerDependencies): void {
   app.post('/oauth2/introspect', { schema: introspectionRouteSchema, config: { errorEnvelope: 'oauth2' } }, async (request, reply) => {
     const body = formParameters(request.body);
-    const caller = await requireClient(deps.clients, request.headers.authorization, body, { allowPublic: false, attempt: deps.clientAuthThrottle?.attempt(request) });
+    const caller = await requireClient(deps.clients, request.headers.authorization, body, {
+      allowPublic: false,
+      attempt: deps.clientAuthThrottle?.attempt(request),
+    });
     const token = body.token;
     if (!token) throw oauth2Error('invalid_request', 'Missing parameter: token');
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

@@ -19,7 +19,9 @@ export function toOAuth2ApiError(error: unknown, clientAuthMethod: ClientAuthMet
   if (error instanceof ApiError) return error;
   const inner = error instanceof OAuth2Server.ServerError ? ((error as { inner?: unknown }).inner ?? error) : error;
   if (isDependencyUnavailableError(inner)) {
-    return oauth2Error('temporarily_unavailable', 'The service is temporarily unavailable, please retry', 503, { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) });
+    return oauth2Error('temporarily_unavailable', 'The service is temporarily unavailable, please retry', 503, {
+      'retry-after': String(UNAVAILABLE_RETRY_AFTER_S),
+    });
   }
   if (inner instanceof ApiError) return inner;
   if (error instanceof OAuth2Server.OAuthError && !(error instanceof OAuth2Server.ServerError) && error.name in OAUTH2_ERRORS) {

@@ -39,7 +39,9 @@ export class LoginFormTokens {
   }
 
   private mac(browserSecret: string, expires: number, bound: readonly (string | null)[]): string {
-    return createHmac('sha256', this.key).update(JSON.stringify([browserSecret, expires, ...bound])).digest('base64url');
+    return createHmac('sha256', this.key)
+      .update(JSON.stringify([browserSecret, expires, ...bound]))
+      .digest('base64url');
   }
 }
 

@@ -40,7 +40,9 @@ export interface IssuedTokens extends OAuth2Server.Token {
 }
 
 /** Codes are stored by our authorization endpoint, never by the library, hence no `saveAuthorizationCode`. */
-export type IssuerModel = Omit<OAuth2Server.AuthorizationCodeModel, 'saveAuthorizationCode'> & OAuth2Server.RefreshTokenModel & OAuth2Server.ClientCredentialsModel;
+export type IssuerModel = Omit<OAuth2Server.AuthorizationCodeModel, 'saveAuthorizationCode'> &
+  OAuth2Server.RefreshTokenModel &
+  OAuth2Server.ClientCredentialsModel;
 
 const CLIENT_USER: IssuerUser = { id: null, grantId: null, grantScopes: [], authTime: null, nonce: null, newGrant: false };
 
@@ -127,7 +129,14 @@ export function createOAuth2Model(deps: IssuerDependencies, currentAttempt: () =
         await revoke(record.grantId, 'rotated refresh token reused');
         return null;
       }
-      const user: IssuerUser = { id: record.userId, grantId: record.grantId, grantScopes: record.scopes, authTime: record.authTime, nonce: null, newGrant: false };
+      const user: IssuerUser = {
+        id: record.userId,
+        grantId: record.grantId,
+        grantScopes: record.scopes,
+        authTime: record.authTime,
+        nonce: null,
+        newGrant: false,
+      };
       return {
         refreshToken,
         refreshTokenExpiresAt: record.expiresAt,
@@ -165,16 +174,31 @@ export function createOAuth2Model(deps: IssuerDependencies, currentAttempt: () =
     async saveToken(token: OAuth2Server.Token, client: OAuth2Server.Client, user: OAuth2Server.User) {
       const u = user as IssuerUser;
       if (u.id !== null && u.grantId !== null) {
-        if (u.newGrant) await createGrant(deps.db, { id: u.grantId, clientId: client.id, userId: u.id, scopes: u.grantScopes, authTime: u.authTime ?? new Date() });
+        if (u.newGrant)
+          await createGrant(deps.db, { id: u.grantId, clientId: client.id, userId: u.id, scopes: u.grantScopes, authTime: u.authTime ?? new Date() });
         if (token.refreshToken && token.refreshTokenExpiresAt) {
           // The new refresh token keeps the grant's scopes (RFC 6749 §6), whatever the access token narrowed to.
-          await saveRefreshToken(deps.db, token.refreshToken, { grantId: u.grantId, clientId: client.id, userId: u.id, scopes: u.grantScopes, expiresAt: token.refreshTokenExpiresAt });
+          await saveRefreshToken(deps.db, token.refreshToken, {
+            grantId: u.grantId,
+            clientId: client.id,
+            userId: u.id,
+            scopes: u.grantScopes,
+            expiresAt: token.refreshTokenExpiresAt,
+          });
         }
       }
       const scope = [...(token.scope ?? [])];
       const idToken =
         u.id !== null && scope.includes('openid')
-          ? await signIdToken(deps.keys, { issuer: deps.issuer, clientId: client.id, userId: u.id, accessToken: token.accessToken, ttlSeconds: deps.accessTokenTtlSeconds, authTime: u.authTime, nonce: u.nonce })
+          ? await signIdToken(deps.keys, {
+              issuer: deps.issuer,
+              clientId: client.id,
+              userId: u.id,
+              accessToken: token.accessToken,
+              ttlSeconds: deps.accessTokenTtlSeconds,
+              authTime: u.authTime,
+              nonce: u.nonce,
+            })
           : null;
       const issued: IssuedTokens = { ...token, scope, client, user, accessTokenExp: decodeJwt(token.accessToken).exp!, idToken };
       return issued;

@@ -60,7 +60,10 @@ export const introspectionRouteSchema = {
     },
     { additionalProperties: true },
   ),
-  response: { 200: jsonAnswer(inline(OAuth2IntrospectionResponse), 'The token\'s state; `{"active": false}` alone when it is not active'), ...clientAuthErrors() },
+  response: {
+    200: jsonAnswer(inline(OAuth2IntrospectionResponse), 'The token\'s state; `{"active": false}` alone when it is not active'),
+    ...clientAuthErrors(),
+  },
 };
 
 export const revocationRouteSchema = {
@@ -89,11 +92,11 @@ export const userinfoRouteSchema = {
 export const discoveryRouteSchema = {
   tags: ['oauth2'],
   summary: 'OpenID Connect / RFC 8414 discovery document',
-  response: { 200: jsonAnswer(OAuth2ServerMetadata, 'The issuer\'s metadata') },
+  response: { 200: jsonAnswer(OAuth2ServerMetadata, "The issuer's metadata") },
 };
 
 export const jwksRouteSchema = {
   tags: ['oauth2'],
   summary: 'Public keys that verify access and ID tokens (JWKS)',
-  response: { 200: jsonAnswer(JsonWebKeySet, 'The issuer\'s public keys') },
+  response: { 200: jsonAnswer(JsonWebKeySet, "The issuer's public keys") },
 };

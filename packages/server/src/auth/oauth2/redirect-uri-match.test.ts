@@ -8,7 +8,14 @@ describe('redirect URI matching', () => {
 
   it('matches registered URIs exactly', () => {
     for (const uri of registered) expect(redirectUriMatches(uri, registered)).toBe(true);
-    for (const uri of ['https://app.example/cb/', 'https://app.example/cb?x=1', 'https://APP.example/cb', 'http://app.example/cb', 'https://app.example:443/cb', 'com.example.app:/oauth2']) {
+    for (const uri of [
+      'https://app.example/cb/',
+      'https://app.example/cb?x=1',
+      'https://APP.example/cb',
+      'http://app.example/cb',
+      'https://app.example:443/cb',
+      'com.example.app:/oauth2',
+    ]) {
       expect(redirectUriMatches(uri, registered)).toBe(false);
     }
   });
@@ -17,7 +24,13 @@ describe('redirect URI matching', () => {
     expect(redirectUriMatches('http://127.0.0.1:51234/reader/callback', registered)).toBe(true);
     expect(redirectUriMatches('http://127.0.0.1/reader/callback', registered)).toBe(true);
     expect(redirectUriMatches('http://localhost:9999/cb?x=1', registered)).toBe(true);
-    for (const uri of ['http://127.0.0.1:51234/reader/callback2', 'http://localhost:9999/cb', 'http://[::1]:8080/reader/callback', 'http://127.0.0.1:99999/reader/callback', 'http://127.0.0.1:8080@evil.example/reader/callback']) {
+    for (const uri of [
+      'http://127.0.0.1:51234/reader/callback2',
+      'http://localhost:9999/cb',
+      'http://[::1]:8080/reader/callback',
+      'http://127.0.0.1:99999/reader/callback',
+      'http://127.0.0.1:8080@evil.example/reader/callback',
+    ]) {
       expect(redirectUriMatches(uri, registered)).toBe(false);
     }
   });
@@ -33,6 +46,7 @@ describe('redirect URI matching', () => {
 
   it('accepts only absolute http(s) or reverse-domain private-use URIs without fragment for registration', () => {
     for (const ok of ['https://app.example/cb', 'http://127.0.0.1:8080/cb', 'com.example.app:/oauth']) expect(redirectUriProblem(ok)).toBeNull();
-    for (const bad of ['/relative', 'https://app.example/cb#frag', 'javascript:alert(1)', 'myapp:/cb', 'data:text/html,x', 'not a url']) expect(redirectUriProblem(bad)).not.toBeNull();
+    for (const bad of ['/relative', 'https://app.example/cb#frag', 'javascript:alert(1)', 'myapp:/cb', 'data:text/html,x', 'not a url'])
+      expect(redirectUriProblem(bad)).not.toBeNull();
   });
 });

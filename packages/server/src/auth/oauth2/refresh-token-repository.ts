@@ -38,7 +38,17 @@ export async function findRefreshToken(db: Kysely<Database>, token: string): Pro
   const row = await db
     .selectFrom('oauth_refresh_tokens as t')
     .innerJoin('oauth_grants as g', 'g.id', 't.grant_id')
-    .select(['t.grant_id', 't.client_id', 't.user_id', 't.scopes', 't.expires_at', 't.revoked_at', 't.created_at', 'g.revoked_at as grant_revoked_at', 'g.auth_time'])
+    .select([
+      't.grant_id',
+      't.client_id',
+      't.user_id',
+      't.scopes',
+      't.expires_at',
+      't.revoked_at',
+      't.created_at',
+      'g.revoked_at as grant_revoked_at',
+      'g.auth_time',
+    ])
     .where('t.token_hash', '=', hashOpaqueToken(token))
     .executeTakeFirst();
   if (!row) return null;

@@ -20,7 +20,13 @@ describe('POST /oauth2/revoke', () => {
     });
   const userinfo = (base: string, token: string) => fetch(`${base}/userinfo`, { headers: { authorization: `Bearer ${token}` } });
   const login = (clientId: string) =>
-    loginForTokens(server.url, { clientId, ...(clientId === 'app' ? { clientSecret: 'app-secret' } : {}), scope: 'openid offline_access', username: 'yusuf', password: PASSWORD });
+    loginForTokens(server.url, {
+      clientId,
+      ...(clientId === 'app' ? { clientSecret: 'app-secret' } : {}),
+      scope: 'openid offline_access',
+      username: 'yusuf',
+      password: PASSWORD,
+    });
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -64,7 +70,11 @@ describe('POST /oauth2/revoke', () => {
     const res = await revoke(tokens.access_token, { authorization: basic('app', 'app-secret') });
     expect(res.status).toBe(200);
     expect((await userinfo(server.url, tokens.access_token)).status).toBe(401);
-    const refreshed = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { clientId: 'app', clientSecret: 'app-secret' });
+    const refreshed = await tokenRequest(
+      server.url,
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+      { clientId: 'app', clientSecret: 'app-secret' },
+    );
     expect(refreshed.status).toBe(200);
     const { access_token } = (await refreshed.json()) as { access_token: string };
     expect((await userinfo(server.url, access_token)).status).toBe(200);

@@ -19,7 +19,10 @@ import { formParameters } from './token-endpoint.js';
 export function registerRevocationEndpoint(app: FastifyInstance, deps: IssuerDependencies): void {
   app.post('/oauth2/revoke', { schema: revocationRouteSchema, config: { errorEnvelope: 'oauth2' } }, async (request, reply) => {
     const body = formParameters(request.body);
-    const caller = await requireClient(deps.clients, request.headers.authorization, body, { allowPublic: true, attempt: deps.clientAuthThrottle?.attempt(request) });
+    const caller = await requireClient(deps.clients, request.headers.authorization, body, {
+      allowPublic: true,
+      attempt: deps.clientAuthThrottle?.attempt(request),
+    });
     const token = body.token;
     if (!token) throw oauth2Error('invalid_request', 'Missing parameter: token');
     if (looksLikeJwt(token)) await revokeAccessToken(deps, token, caller.id);

@@ -2,15 +2,7 @@ import { OAuth2ErrorBody, OAuth2TokenResponse } from '@quran-sync/protocol';
 import { Value } from '@sinclair/typebox/value';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  authorizeWithLogin,
-  createTestClient,
-  createTestUser,
-  loginForTokens,
-  startTestServer,
-  tokenRequest,
-  type TestServer,
-} from '../../testing/index.js';
+import { authorizeWithLogin, createTestClient, createTestUser, loginForTokens, startTestServer, tokenRequest, type TestServer } from '../../testing/index.js';
 
 const SECRET = 'confidential-secret';
 const PASSWORD = 'correct horse battery';
@@ -54,7 +46,14 @@ describe('POST /oauth2/token', () => {
 
       const claims = decodeJwt(body.access_token);
       expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: server.ctx.keys.active.kid });
-      expect(claims).toMatchObject({ iss: server.ctx.config.issuer, sub: 'app', client_id: 'app', scope: 'content', gty: 'client_credentials', exp: body.expires_at });
+      expect(claims).toMatchObject({
+        iss: server.ctx.config.issuer,
+        sub: 'app',
+        client_id: 'app',
+        scope: 'content',
+        gty: 'client_credentials',
+        exp: body.expires_at,
+      });
       expect(typeof claims.jti).toBe('string');
       expect(claims.gid).toBeUndefined();
     });
@@ -77,9 +76,17 @@ describe('POST /oauth2/token', () => {
       await createTestClient(server.ctx.db, { id: 'enc-app', secret, scopes: 'content' });
       const raw = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'enc-app', clientSecret: secret });
       expect(raw.status).toBe(200);
-      const formEncoded = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'enc-app', clientSecret: encodeURIComponent(secret) });
+      const formEncoded = await tokenRequest(
+        server.url,
+        { grant_type: 'client_credentials', scope: 'content' },
+        { clientId: 'enc-app', clientSecret: encodeURIComponent(secret) },
+      );
       expect(formEncoded.status).toBe(200);
-      const wrong = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'content' }, { clientId: 'enc-app', clientSecret: encodeURIComponent('p@ss:w+rd%21?') });
+      const wrong = await tokenRequest(
+        server.url,
+        { grant_type: 'client_credentials', scope: 'content' },
+        { clientId: 'enc-app', clientSecret: encodeURIComponent('p@ss:w+rd%21?') },
+      );
       expect(wrong.status).toBe(401);
     });
 
@@ -136,7 +143,12 @@ describe('POST /oauth2/token', () => {
         seen.push({ url: String(input), status: res.status, body: String(init?.body ?? ''), headers: new Headers(init?.headers) });
         return res;
       };
-      const client = createServerClient({ clientId: 'app', clientSecret: SECRET, services: { gatewayUrl: server.url, tokenHost: server.url }, fetch: recordingFetch });
+      const client = createServerClient({
+        clientId: 'app',
+        clientSecret: SECRET,
+        services: { gatewayUrl: server.url, tokenHost: server.url },
+        fetch: recordingFetch,
+      });
       // Any app-authenticated content call makes the SDK fetch its token first; whether the content route
       // exists yet does not matter here.
       await client.chapters.findAll().catch(() => undefined);
@@ -153,7 +165,14 @@ describe('POST /oauth2/token', () => {
 
   describe('authorization_code with PKCE', () => {
     it('exchanges a code for access, refresh and ID tokens (confidential client)', async () => {
-      const tokens = await loginForTokens(server.url, { clientId: 'app', clientSecret: SECRET, scope: 'bookmark openid offline_access', username: 'amina', password: PASSWORD, nonce: 'n-0S6_WzA2Mj' });
+      const tokens = await loginForTokens(server.url, {
+        clientId: 'app',
+        clientSecret: SECRET,
+        scope: 'bookmark openid offline_access',
+        username: 'amina',
+        password: PASSWORD,
+        nonce: 'n-0S6_WzA2Mj',
+      });
       expect(Object.keys(tokens).sort()).toEqual(['access_token', 'expires_at', 'expires_in', 'id_token', 'refresh_token', 'scope', 'token_type']);
       expect(tokens).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'bookmark openid offline_access' });
       const access = decodeJwt(tokens.access_token);
@@ -182,9 +201,21 @@ describe('POST /oauth2/token', () => {
 
     it('rejects a wrong PKCE verifier with invalid_grant, and the code is spent afterwards', async () => {
       const auth = await authorizeWithLogin(server.url, { clientId: 'spa', scope: 'bookmark', username: 'amina', password: PASSWORD });
-      const wrong = await tokenRequest(server.url, { grant_type: 'authorization_code', code: auth.code, redirect_uri: auth.redirectUri, client_id: 'spa', code_verifier: 'x'.repeat(43) });
+      const wrong = await tokenRequest(server.url, {
+        grant_type: 'authorization_code',
+        code: auth.code,
+        redirect_uri: auth.redirectUri,
+        client_id: 'spa',
+        code_verifier: 'x'.repeat(43),
+      });
       await expectOAuth2Error(wrong, 400, 'invalid_grant');
-      const right = await tokenRequest(server.url, { grant_type: 'authorization_code', code: auth.code, redirect_uri: auth.redirectUri, client_id: 'spa', code_verifier: auth.pkce.verifier });
+      const right = await tokenRequest(server.url, {
+        grant_type: 'authorization_code',
+        code: auth.code,
+        redirect_uri: auth.redirectUri,
+        client_id: 'spa',
+        code_verifier: auth.pkce.verifier,
+      });
       await expectOAuth2Error(right, 400, 'invalid_grant');
     });
 
@@ -214,18 +245,35 @@ describe('POST /oauth2/token', () => {
       await expectOAuth2Error(otherClient, 400, 'invalid_grant');
 
       const auth2 = await authorizeWithLogin(server.url, { clientId: 'spa', scope: 'bookmark', username: 'amina', password: PASSWORD });
-      const otherRedirect = await tokenRequest(server.url, { grant_type: 'authorization_code', code: auth2.code, redirect_uri: 'http://127.0.0.1:9/elsewhere', client_id: 'spa', code_verifier: auth2.pkce.verifier });
+      const otherRedirect = await tokenRequest(server.url, {
+        grant_type: 'authorization_code',
+        code: auth2.code,
+        redirect_uri: 'http://127.0.0.1:9/elsewhere',
+        client_id: 'spa',
+        code_verifier: auth2.pkce.verifier,
+      });
       await expectOAuth2Error(otherRedirect, 400, 'invalid_request');
 
       const auth3 = await authorizeWithLogin(server.url, { clientId: 'spa', scope: 'bookmark', username: 'amina', password: PASSWORD });
       // Without a verifier a public client has nothing to authenticate with.
-      const noVerifier = await tokenRequest(server.url, { grant_type: 'authorization_code', code: auth3.code, redirect_uri: auth3.redirectUri, client_id: 'spa' });
+      const noVerifier = await tokenRequest(server.url, {
+        grant_type: 'authorization_code',
+        code: auth3.code,
+        redirect_uri: auth3.redirectUri,
+        client_id: 'spa',
+      });
       await expectOAuth2Error(noVerifier, 401, 'invalid_client');
     });
 
     it('makes a confidential client authenticate even when it sends a verifier', async () => {
       const auth = await authorizeWithLogin(server.url, { clientId: 'app', scope: 'bookmark', username: 'amina', password: PASSWORD });
-      const res = await tokenRequest(server.url, { grant_type: 'authorization_code', code: auth.code, redirect_uri: auth.redirectUri, client_id: 'app', code_verifier: auth.pkce.verifier });
+      const res = await tokenRequest(server.url, {
+        grant_type: 'authorization_code',
+        code: auth.code,
+        redirect_uri: auth.redirectUri,
+        client_id: 'app',
+        code_verifier: auth.pkce.verifier,
+      });
       await expectOAuth2Error(res, 401, 'invalid_client');
     });
   });
@@ -255,13 +303,28 @@ describe('POST /oauth2/token', () => {
 
     it('narrows scopes on request, refuses to widen them without spending the token, and the grant keeps its scopes', async () => {
       const first = await loginForTokens(server.url, { clientId: 'spa', scope: 'bookmark openid offline_access', username: 'amina', password: PASSWORD });
-      const wider = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: 'spa', scope: 'bookmark collection offline_access' });
+      const wider = await tokenRequest(server.url, {
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token!,
+        client_id: 'spa',
+        scope: 'bookmark collection offline_access',
+      });
       await expectOAuth2Error(wider, 400, 'invalid_scope');
       // Narrowing is by exact scope names (the library's rule): a child of a granted parent is not one of them.
-      const child = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: 'spa', scope: 'bookmark.read' });
+      const child = await tokenRequest(server.url, {
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token!,
+        client_id: 'spa',
+        scope: 'bookmark.read',
+      });
       await expectOAuth2Error(child, 400, 'invalid_scope');
 
-      const narrowed = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: 'spa', scope: 'bookmark offline_access' });
+      const narrowed = await tokenRequest(server.url, {
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token!,
+        client_id: 'spa',
+        scope: 'bookmark offline_access',
+      });
       expect(narrowed.status).toBe(200);
       const second = (await narrowed.json()) as OAuth2TokenResponse;
       expect(second.scope).toBe('bookmark offline_access');
@@ -274,17 +337,31 @@ describe('POST /oauth2/token', () => {
     });
 
     it('requires the refresh token to come from the same client, and a confidential client to authenticate', async () => {
-      const tokens = await loginForTokens(server.url, { clientId: 'app', clientSecret: SECRET, scope: 'bookmark offline_access', username: 'amina', password: PASSWORD });
+      const tokens = await loginForTokens(server.url, {
+        clientId: 'app',
+        clientSecret: SECRET,
+        scope: 'bookmark offline_access',
+        username: 'amina',
+        password: PASSWORD,
+      });
       const unauthenticated = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'app' });
       await expectOAuth2Error(unauthenticated, 401, 'invalid_client');
       const foreign = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'spa' });
       await expectOAuth2Error(foreign, 400, 'invalid_grant');
-      const ok = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { clientId: 'app', clientSecret: SECRET });
+      const ok = await tokenRequest(
+        server.url,
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+        { clientId: 'app', clientSecret: SECRET },
+      );
       expect(ok.status).toBe(200);
     });
 
     it('rejects unknown and garbage refresh tokens with invalid_grant', async () => {
-      await expectOAuth2Error(await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: 'not-a-token', client_id: 'spa' }), 400, 'invalid_grant');
+      await expectOAuth2Error(
+        await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: 'not-a-token', client_id: 'spa' }),
+        400,
+        'invalid_grant',
+      );
     });
   });
 });

@@ -23,7 +23,8 @@ const MAX_PASSWORD_LENGTH = 1024;
 
 /** Checks a new user's name and password without touching the database. */
 export function validateNewUser(input: { username: string; password: string }): void {
-  if (!USERNAME.test(input.username)) throw new UserValidationError(`username must be 1-64 characters of A-Z a-z 0-9 . _ @ + - (got ${JSON.stringify(input.username)})`);
+  if (!USERNAME.test(input.username))
+    throw new UserValidationError(`username must be 1-64 characters of A-Z a-z 0-9 . _ @ + - (got ${JSON.stringify(input.username)})`);
   if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) {
     throw new UserValidationError(`password must be ${MIN_PASSWORD_LENGTH}-${MAX_PASSWORD_LENGTH} characters long`);
   }
@@ -65,7 +66,11 @@ export async function verifyUserCredentials(db: Kysely<Database>, username: stri
   if (!row) return burnPasswordCheck(password).then(() => null);
   if (!(await verifyPassword(password, row.password_hash))) return null;
   if (needsRehash(row.password_hash)) {
-    await db.updateTable('users').set({ password_hash: await hashPassword(password) }).where('id', '=', row.id).execute();
+    await db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword(password) })
+      .where('id', '=', row.id)
+      .execute();
   }
   return { id: row.id, username: row.username, createdAt: row.created_at };
 }

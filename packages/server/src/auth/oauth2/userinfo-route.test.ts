@@ -10,7 +10,15 @@ describe('GET /userinfo and /oauth2/userinfo', () => {
     server = await startTestServer();
     await createTestClient(server.ctx.db, { id: 'app', secret: 'app-secret', scopes: 'openid bookmark content' });
     userId = (await createTestUser(server.ctx.db, 'khadija')).id;
-    accessToken = (await loginForTokens(server.url, { clientId: 'app', clientSecret: 'app-secret', scope: 'openid bookmark', username: 'khadija', password: 'correct horse battery' })).access_token;
+    accessToken = (
+      await loginForTokens(server.url, {
+        clientId: 'app',
+        clientSecret: 'app-secret',
+        scope: 'openid bookmark',
+        username: 'khadija',
+        password: 'correct horse battery',
+      })
+    ).access_token;
   });
   afterAll(async () => {
     await server?.close();
@@ -50,7 +58,11 @@ describe('GET /userinfo and /oauth2/userinfo', () => {
 
   it('is what @quranjs/api 3.10 calls for oauth2.getUserInfo', async () => {
     const { createServerClient } = await import('@quranjs/api/server');
-    const client = createServerClient({ clientId: 'app', clientSecret: 'app-secret', services: { gatewayUrl: server.url, tokenHost: server.url, oauth2BaseUrl: server.url } });
+    const client = createServerClient({
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      services: { gatewayUrl: server.url, tokenHost: server.url, oauth2BaseUrl: server.url },
+    });
     expect(await client.oauth2.v1.getUserInfo(accessToken)).toMatchObject({ sub: userId, preferredUsername: 'khadija' });
   });
 });

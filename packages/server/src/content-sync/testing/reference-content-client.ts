@@ -5,7 +5,7 @@ import { RESOURCE_GROUP_REGISTRY, type ContentSyncMutation, type ContentSyncResp
  * the convergence property test and the benchmark to check the server against the contract (not against
  * our SDK). State is in memory: `rows` per resource, the stored token and its canonical filter.
  */
-export type ReferenceFetch = (pathAndQuery: string) => Promise<{ status: number; body: unknown }>
+export type ReferenceFetch = (pathAndQuery: string) => Promise<{ status: number; body: unknown }>;
 
 export class SimulatedCrash extends Error {}
 

@@ -7,7 +7,12 @@ export async function serverPublicState(db: ContentDb, filter: ContentFilter): P
   const state = new Map<string, Map<string, Record<string, unknown>>>();
   for (const r of resources) {
     if (!contentFilterIncludes(filter, r.resource_group, r.resource_id)) continue;
-    const rows = await db.selectFrom('content_rows').select(['record_type', 'record_key', 'data']).where('resource_group', '=', r.resource_group).where('resource_id', '=', r.resource_id).execute();
+    const rows = await db
+      .selectFrom('content_rows')
+      .select(['record_type', 'record_key', 'data'])
+      .where('resource_group', '=', r.resource_group)
+      .where('resource_id', '=', r.resource_id)
+      .execute();
     const map = new Map<string, Record<string, unknown>>();
     for (const row of rows) map.set(`${row.record_type}:${row.record_key}`, row.data);
     state.set(`${r.resource_group}:${r.resource_id}`, map);

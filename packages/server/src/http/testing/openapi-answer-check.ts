@@ -54,7 +54,7 @@ export class OpenApiAnswerCheck {
     this.answered.set(key, seen);
     const documented = op.responses?.[String(answer.status)];
     if (!documented) return void this.problems.push(`${what}: status not documented (documented: ${Object.keys(op.responses ?? {}).join(', ')})`);
-    const media = (answer.contentType ? answer.contentType.split(';')[0]!.trim().toLowerCase() : null);
+    const media = answer.contentType ? answer.contentType.split(';')[0]!.trim().toLowerCase() : null;
     if (!documented.content) {
       if (answer.text !== '') this.problems.push(`${what}: documented without a body, answered ${media}: ${answer.text.slice(0, 200)}`);
       return;
@@ -73,7 +73,12 @@ export class OpenApiAnswerCheck {
     }
     const validate = this.validator(`${key} ${answer.status} ${type}`, schema);
     if (!validate(body)) {
-      const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+      const errors = (validate.errors ?? [])
+        .slice(0, 5)
+        .map(
+          (e) =>
+            `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+        );
       this.problems.push(`${what}: body invalid against the ${type} schema: ${errors.join('; ')} — ${answer.text.slice(0, 300)}`);
     }
   }
@@ -109,6 +114,7 @@ export function closeObjects(schema: unknown): unknown {
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) out[k] = k === 'enum' || k === 'const' || k === 'examples' || k === 'default' ? v : closeObjects(v);
-  if (out.properties && typeof out.properties === 'object' && out.additionalProperties === undefined && out.patternProperties === undefined) out.additionalProperties = false;
+  if (out.properties && typeof out.properties === 'object' && out.additionalProperties === undefined && out.patternProperties === undefined)
+    out.additionalProperties = false;
   return out;
 }

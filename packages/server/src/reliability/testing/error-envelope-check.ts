@@ -5,7 +5,17 @@ import { APP_STATE_ERRORS, isContentSyncErrorCode, CONTENT_SYNC_ERRORS, standard
  * checker that an error response is exactly one of them, with the status and code/type that go together.
  * App State answers its own refusals in the standard envelope plus `details` (docs/app-state.md, "Errors").
  */
-export type RouteFamily = 'oauth2' | 'oauth2-page' | 'discovery' | 'content-sync' | 'content-snapshot' | 'user-sync' | 'app-state' | 'user-direct' | 'admin' | 'other';
+export type RouteFamily =
+  | 'oauth2'
+  | 'oauth2-page'
+  | 'discovery'
+  | 'content-sync'
+  | 'content-snapshot'
+  | 'user-sync'
+  | 'app-state'
+  | 'user-direct'
+  | 'admin'
+  | 'other';
 type EnvelopeKind = ErrorEnvelopeKind | 'app-state';
 
 export function routeFamilyOf(pathTemplate: string): RouteFamily {
@@ -60,13 +70,32 @@ export function envelopeOf(body: unknown): EnvelopeKind | null {
   if (keys === 'message,success,type' && typeof b.message === 'string' && typeof b.type === 'string' && b.success === false) return 'standard';
   if (keys === 'error,success' && b.success === false && (isCodeMessage(b.error) || isCodeMessageDetails(b.error))) return 'sync';
   if (keys === 'error' && isCodeMessage(b.error)) return 'content';
-  if (keys === 'details,message,success,type' && typeof b.message === 'string' && typeof b.type === 'string' && b.success === false && isAppStateDetails(b.details)) return 'app-state';
-  if (keys === 'error,error_description,status_code' && typeof b.error === 'string' && typeof b.error_description === 'string' && Number.isInteger(b.status_code)) return 'oauth2';
+  if (
+    keys === 'details,message,success,type' &&
+    typeof b.message === 'string' &&
+    typeof b.type === 'string' &&
+    b.success === false &&
+    isAppStateDetails(b.details)
+  )
+    return 'app-state';
+  if (
+    keys === 'error,error_description,status_code' &&
+    typeof b.error === 'string' &&
+    typeof b.error_description === 'string' &&
+    Number.isInteger(b.status_code)
+  )
+    return 'oauth2';
   return null;
 }
 
 function isCodeMessage(v: unknown): v is { code: string; message: string } {
-  return v !== null && typeof v === 'object' && Object.keys(v).sort().join(',') === 'code,message' && typeof (v as { code: unknown }).code === 'string' && typeof (v as { message: unknown }).message === 'string';
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    Object.keys(v).sort().join(',') === 'code,message' &&
+    typeof (v as { code: unknown }).code === 'string' &&
+    typeof (v as { message: unknown }).message === 'string'
+  );
 }
 
 /** The sync envelope's extension: a string `details` after `code` and `message` (docs/error-codes.md). */
@@ -83,7 +112,13 @@ function isAppStateDetails(v: unknown): boolean {
   const keys = Object.keys(d).sort().join(',');
   if (d.success !== false || (keys !== 'error,success' && keys !== 'currentETag,error,success')) return false;
   const e = d.error as Record<string, unknown> | null;
-  return e !== null && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' && ['code,message', 'code,details,message'].includes(Object.keys(e).sort().join(','));
+  return (
+    e !== null &&
+    typeof e === 'object' &&
+    typeof e.code === 'string' &&
+    typeof e.message === 'string' &&
+    ['code,message', 'code,details,message'].includes(Object.keys(e).sort().join(','))
+  );
 }
 
 /** Null when the error response is in an allowed envelope with a consistent status; else what is wrong. */
@@ -102,11 +137,13 @@ export function errorEnvelopeProblem(family: RouteFamily, status: number, conten
   const b = body as Record<string, any>;
   if (kind === 'standard' && b.type !== standardErrorType(status)) return `standard envelope type ${b.type} for status ${status}`;
   if (kind === 'oauth2' && b.status_code !== status) return `oauth2 status_code ${b.status_code} for status ${status}`;
-  if (kind === 'content' && !(isContentSyncErrorCode(b.error.code) && CONTENT_SYNC_ERRORS[b.error.code as keyof typeof CONTENT_SYNC_ERRORS] === status)) return `content code ${b.error.code} with status ${status}`;
+  if (kind === 'content' && !(isContentSyncErrorCode(b.error.code) && CONTENT_SYNC_ERRORS[b.error.code as keyof typeof CONTENT_SYNC_ERRORS] === status))
+    return `content code ${b.error.code} with status ${status}`;
   if (kind === 'sync' && b.error.code !== (status === 409 ? 'OutOfSyncError' : 'ValidationError')) return `sync code ${b.error.code} with status ${status}`;
   if (kind === 'app-state') {
     const expected = (APP_STATE_ERRORS as Record<string, { status: number; type: string }>)[b.details.error.code];
-    if (!expected || expected.status !== status || expected.type !== b.type) return `app-state code ${b.details.error.code} (type ${b.type}) with status ${status}`;
+    if (!expected || expected.status !== status || expected.type !== b.type)
+      return `app-state code ${b.details.error.code} (type ${b.type}) with status ${status}`;
   }
   return null;
 }

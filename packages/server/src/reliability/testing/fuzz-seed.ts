@@ -16,7 +16,11 @@ export interface FuzzPools {
 
 export async function seedFuzzData(server: TestServer, userHeaders: Record<string, string>, userId: string): Promise<FuzzPools> {
   const json = async (method: string, path: string, body?: unknown, headers: Record<string, string> = userHeaders): Promise<any> => {
-    const res = await fetch(`${server.url}${path}`, { method, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     if (res.status >= 300) throw new Error(`seed ${method} ${path} → ${res.status} ${text}`);
     return { body: text ? JSON.parse(text) : null, headers: res.headers };
@@ -95,7 +99,8 @@ export async function seedFuzzData(server: TestServer, userHeaders: Record<strin
   };
   return {
     pathValues(op, name) {
-      if (name === 'resource_group') return [op.path.includes('snapshots') ? 'translations' : 'translations', 'recitations', 'tafsirs', ...RESOURCE_GROUP_NAMES];
+      if (name === 'resource_group')
+        return [op.path.includes('snapshots') ? 'translations' : 'translations', 'recitations', 'tafsirs', ...RESOURCE_GROUP_NAMES];
       if (name === 'verseKey') return ['2:255', '1:1', '115:1'];
       if (name === 'bookmarkId') return [bookmarkId];
       if (name === 'id') {

@@ -128,14 +128,21 @@ function validValue(schema: JsonSchema, depth: number): fc.Arbitrary<unknown> {
 function objectValue(schema: JsonSchema, depth: number): fc.Arbitrary<unknown> {
   const properties = schema.properties ?? {};
   const required = new Set(schema.required ?? []);
-  const entries = Object.entries(properties).map(([name, s]) => [name, fc.option(schemaValue(s, depth + 1), { nil: undefined, freq: required.has(name) ? 8 : 2 })] as const);
+  const entries = Object.entries(properties).map(
+    ([name, s]) => [name, fc.option(schemaValue(s, depth + 1), { nil: undefined, freq: required.has(name) ? 8 : 2 })] as const,
+  );
   const record = fc.record(Object.fromEntries(entries) as Record<string, fc.Arbitrary<unknown>>);
   const patterned = schema.patternProperties ? Object.values(schema.patternProperties)[0] : undefined;
-  const extras = fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'extra', 'data', 'id'), fc.string({ maxLength: 8 })), patterned ? schemaValue(patterned, depth + 1) : hostileJsonValue, { maxKeys: patterned ? 4 : 2 });
+  const extras = fc.dictionary(
+    fc.oneof(fc.constantFrom('__proto__', 'constructor', 'extra', 'data', 'id'), fc.string({ maxLength: 8 })),
+    patterned ? schemaValue(patterned, depth + 1) : hostileJsonValue,
+    { maxKeys: patterned ? 4 : 2 },
+  );
   return fc.tuple(record, extras, fc.boolean()).map(([known, extra, withExtras]) => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(known)) if (v !== undefined) out[k] = v;
-    if (withExtras) for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
+    if (withExtras)
+      for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
     return out;
   });
 }

@@ -39,7 +39,10 @@ export interface ApiOperation {
 }
 
 interface OpenApiDocument {
-  readonly paths: Record<string, Record<string, { parameters?: OperationParameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }; security?: unknown[] }>>;
+  readonly paths: Record<
+    string,
+    Record<string, { parameters?: OperationParameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }; security?: unknown[] }>
+  >;
 }
 
 /** Every operation of the document (HEAD is left out: Fastify derives it from GET). */

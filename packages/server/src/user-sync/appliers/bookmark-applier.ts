@@ -35,17 +35,19 @@ export async function activeBookmarkAt(ctx: ApplierContext, location: Omit<Bookm
  * location merely assumed free (`ctx.known`) could give a wrong one.
  */
 export async function probeBookmarkAt(ctx: ApplierContext, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<BookmarkRow | undefined> {
-  return (await ctx.db())
-    .selectFrom('user_bookmarks')
-    .selectAll()
-    .where('user_id', '=', ctx.userId)
-    .where('deleted_at', 'is', null)
-    .where('type', '=', location.type)
-    .where('key', '=', location.key)
-    .where('mushaf', '=', mushaf)
-    // The index's own expression, so the lookup is one probe of user_bookmarks_location (verses start at 1).
-    .where(sql<number>`coalesce(verse_number, 0)`, '=', location.verseNumber ?? 0)
-    .executeTakeFirst();
+  return (
+    (await ctx.db())
+      .selectFrom('user_bookmarks')
+      .selectAll()
+      .where('user_id', '=', ctx.userId)
+      .where('deleted_at', 'is', null)
+      .where('type', '=', location.type)
+      .where('key', '=', location.key)
+      .where('mushaf', '=', mushaf)
+      // The index's own expression, so the lookup is one probe of user_bookmarks_location (verses start at 1).
+      .where(sql<number>`coalesce(verse_number, 0)`, '=', location.verseNumber ?? 0)
+      .executeTakeFirst()
+  );
 }
 
 export async function isInDefaultCollection(ctx: ApplierContext, bookmarkId: string): Promise<boolean> {
@@ -172,7 +174,11 @@ async function clearReadingBookmark(ctx: ApplierContext, exceptId: string): Prom
     .executeTakeFirst();
   if (!previous) return;
   const timestamp = ctx.record('BOOKMARK', previous.id, 'update');
-  await (await ctx.db()).updateTable('user_bookmarks').set({ is_reading: false, updated_at: new Date(timestamp) }).where('id', '=', previous.id).execute();
+  await (await ctx.db())
+    .updateTable('user_bookmarks')
+    .set({ is_reading: false, updated_at: new Date(timestamp) })
+    .where('id', '=', previous.id)
+    .execute();
 }
 
 /**
@@ -186,21 +192,25 @@ export async function deleteBookmarkById(ctx: ApplierContext, id: string, gone: 
 }
 
 export async function deleteBookmark(ctx: ApplierContext, row: BookmarkRow): Promise<AppliedResource<BookmarkRow>> {
-  const deletion = await tombstoneRow(ctx, { table: 'user_bookmarks', resource: 'BOOKMARK', row }, {
-    also: { is_reading: false },
-    async beforeRecord() {
-      const links = await (await ctx.db())
-        .selectFrom('user_collection_bookmarks')
-        .selectAll()
-        .where('bookmark_id', '=', row.id)
-        .where('user_id', '=', ctx.userId)
-        .where('deleted_at', 'is', null)
-        .orderBy('created_at')
-        .orderBy('collection_id')
-        .execute();
-      for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'nothing' });
+  const deletion = await tombstoneRow(
+    ctx,
+    { table: 'user_bookmarks', resource: 'BOOKMARK', row },
+    {
+      also: { is_reading: false },
+      async beforeRecord() {
+        const links = await (await ctx.db())
+          .selectFrom('user_collection_bookmarks')
+          .selectAll()
+          .where('bookmark_id', '=', row.id)
+          .where('user_id', '=', ctx.userId)
+          .where('deleted_at', 'is', null)
+          .orderBy('created_at')
+          .orderBy('collection_id')
+          .execute();
+        for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'nothing' });
+      },
     },
-  });
+  );
   if (!deletion.changed) return applied(ctx, row, deletion.timestamp);
   return { resourceId: row.id, row: deletion.row, data: bookmarkPayload(deletion.row, false), timestamp: deletion.timestamp };
 }
@@ -229,7 +239,11 @@ export async function afterBookmarkUnlinked(ctx: ApplierContext, bookmarkId: str
 /** Records a BOOKMARK UPDATE for a change of derived state (`isInDefaultCollection`). */
 export async function touchBookmark(ctx: ApplierContext, bookmarkId: string): Promise<void> {
   const timestamp = ctx.record('BOOKMARK', bookmarkId, 'update');
-  await (await ctx.db()).updateTable('user_bookmarks').set({ updated_at: new Date(timestamp) }).where('id', '=', bookmarkId).execute();
+  await (await ctx.db())
+    .updateTable('user_bookmarks')
+    .set({ updated_at: new Date(timestamp) })
+    .where('id', '=', bookmarkId)
+    .execute();
 }
 
 export { applied as bookmarkApplied };

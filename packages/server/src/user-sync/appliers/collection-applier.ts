@@ -10,7 +10,12 @@ import { deleteLinkRow } from './collection-bookmark-applier.js';
  * COLLECTION writes: natural-key create by name, renames (never of the default collection), and deletes that
  * take the collection's links with them (and, by the orphan rule, bookmarks left in no collection).
  */
-const applied = (row: CollectionRow, timestamp: number): AppliedResource<CollectionRow> => ({ resourceId: row.id, row, data: collectionPayload(row), timestamp });
+const applied = (row: CollectionRow, timestamp: number): AppliedResource<CollectionRow> => ({
+  resourceId: row.id,
+  row,
+  data: collectionPayload(row),
+  timestamp,
+});
 
 /** `__default__` names the user's default collection wherever a collection id is accepted. */
 export function resolveCollectionId(ctx: ApplierContext, id: string): string {
@@ -124,19 +129,23 @@ export async function deleteCollection(ctx: ApplierContext, id: string, gone: Go
   const row = await collectionById(ctx, id);
   if (!row) return noRowAck(ctx, gone, 'COLLECTION', id);
   if (row.is_default) throw new ApplyError('default-delete');
-  const deletion = await tombstoneRow(ctx, { table: 'user_collections', resource: 'COLLECTION', row }, {
-    async beforeRecord() {
-      const links = await (await ctx.db())
-        .selectFrom('user_collection_bookmarks')
-        .selectAll()
-        .where('collection_id', '=', row.id)
-        .where('user_id', '=', ctx.userId)
-        .where('deleted_at', 'is', null)
-        .orderBy('created_at')
-        .orderBy('bookmark_id')
-        .execute();
-      for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'orphan-rule' });
+  const deletion = await tombstoneRow(
+    ctx,
+    { table: 'user_collections', resource: 'COLLECTION', row },
+    {
+      async beforeRecord() {
+        const links = await (await ctx.db())
+          .selectFrom('user_collection_bookmarks')
+          .selectAll()
+          .where('collection_id', '=', row.id)
+          .where('user_id', '=', ctx.userId)
+          .where('deleted_at', 'is', null)
+          .orderBy('created_at')
+          .orderBy('bookmark_id')
+          .execute();
+        for (const link of links) await deleteLinkRow(ctx, link, { afterUnlink: 'orphan-rule' });
+      },
     },
-  });
+  );
   return applied(deletion.row, deletion.timestamp);
 }

@@ -61,7 +61,15 @@ export async function createLink(ctx: ApplierContext, input: LinkInput, gone: Go
     const mushaf = target.mushaf ?? DEFAULT_MUSHAF_ID;
     bookmark =
       (await activeBookmarkAt(ctx, target.location, mushaf)) ??
-      (await createBookmark(ctx, null, { location: target.location, mushaf, isReading: undefined, clientCreatedAt: input.clientCreatedAt, clientUpdatedAt: input.clientUpdatedAt })).row;
+      (
+        await createBookmark(ctx, null, {
+          location: target.location,
+          mushaf,
+          isReading: undefined,
+          clientCreatedAt: input.clientCreatedAt,
+          clientUpdatedAt: input.clientUpdatedAt,
+        })
+      ).row;
   }
   const existing = await findLink(ctx, collection.id, bookmark.id);
   const compositeId = collectionBookmarkId(collection.id, bookmark.id);
@@ -95,8 +103,18 @@ export async function createLink(ctx: ApplierContext, input: LinkInput, gone: Go
     deleted_at: null,
   };
   link = existing
-    ? await (await ctx.db()).updateTable('user_collection_bookmarks').set(values).where('collection_id', '=', collection.id).where('bookmark_id', '=', bookmark.id).returningAll().executeTakeFirstOrThrow()
-    : await (await ctx.db()).insertInto('user_collection_bookmarks').values({ collection_id: collection.id, bookmark_id: bookmark.id, user_id: ctx.userId, ...values }).returningAll().executeTakeFirstOrThrow();
+    ? await (await ctx.db())
+        .updateTable('user_collection_bookmarks')
+        .set(values)
+        .where('collection_id', '=', collection.id)
+        .where('bookmark_id', '=', bookmark.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+    : await (await ctx.db())
+        .insertInto('user_collection_bookmarks')
+        .values({ collection_id: collection.id, bookmark_id: bookmark.id, user_id: ctx.userId, ...values })
+        .returningAll()
+        .executeTakeFirstOrThrow();
   if (collection.is_default) await touchBookmark(ctx, bookmark.id);
   return applied(ctx, link, bookmark, timestamp);
 }
@@ -133,7 +151,12 @@ export async function deleteLink(ctx: ApplierContext, input: LinkInput, gone: Go
 }
 
 /** The latest link (live or not) of a collection to a bookmark (live or not) at this location. */
-async function latestLinkAt(ctx: ApplierContext, collectionId: string, location: Omit<BookmarkLocation, 'mushaf'>, mushaf: number): Promise<LinkRow | undefined> {
+async function latestLinkAt(
+  ctx: ApplierContext,
+  collectionId: string,
+  location: Omit<BookmarkLocation, 'mushaf'>,
+  mushaf: number,
+): Promise<LinkRow | undefined> {
   return (await ctx.db())
     .selectFrom('user_collection_bookmarks as l')
     .innerJoin('user_bookmarks as b', 'b.id', 'l.bookmark_id')
@@ -153,9 +176,18 @@ async function latestLinkAt(ctx: ApplierContext, collectionId: string, location:
  * resolved (`__default__` to the real id, when the user has one) and `bookmarkId` as resolved, in the shape
  * of every link's data.
  */
-function sentLinkPayload(collectionId: string, bookmarkId: string | null, input: LinkInput, bookmark: Pick<BookmarkRow, 'type' | 'key' | 'verse_number'> | undefined): Payload {
+function sentLinkPayload(
+  collectionId: string,
+  bookmarkId: string | null,
+  input: LinkInput,
+  bookmark: Pick<BookmarkRow, 'type' | 'key' | 'verse_number'> | undefined,
+): Payload {
   const location =
-    input.bookmark.kind === 'details' ? input.bookmark.location : bookmark ? { type: bookmark.type, key: bookmark.key, verseNumber: bookmark.verse_number } : null;
+    input.bookmark.kind === 'details'
+      ? input.bookmark.location
+      : bookmark
+        ? { type: bookmark.type, key: bookmark.key, verseNumber: bookmark.verse_number }
+        : null;
   const iso = (value: string | null | undefined) => clientTime(value, null)?.toISOString() ?? null;
   return {
     collectionId,
@@ -172,7 +204,11 @@ function sentLinkPayload(collectionId: string, bookmarkId: string | null, input:
  * Marks one live link deleted (a COLLECTION_BOOKMARK DELETE). `orphan-rule` then applies the orphan rule and
  * the default-collection flag to the bookmark; `nothing` is for cascades from the bookmark's own delete.
  */
-export async function deleteLinkRow(ctx: ApplierContext, link: LinkRow, options: { afterUnlink: 'orphan-rule' | 'nothing' }): Promise<{ link: LinkRow; timestamp: number }> {
+export async function deleteLinkRow(
+  ctx: ApplierContext,
+  link: LinkRow,
+  options: { afterUnlink: 'orphan-rule' | 'nothing' },
+): Promise<{ link: LinkRow; timestamp: number }> {
   const timestamp = ctx.record('COLLECTION_BOOKMARK', collectionBookmarkId(link.collection_id, link.bookmark_id), 'delete');
   const deleted = await (await ctx.db())
     .updateTable('user_collection_bookmarks')

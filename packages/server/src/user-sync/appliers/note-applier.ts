@@ -59,7 +59,11 @@ export async function upsertNote(ctx: ApplierContext, id: string | null, input: 
   };
   const rangesChanged = JSON.stringify(next.ranges) !== JSON.stringify(row.ranges);
   // jsonb columns take JSON text in an UPDATE.
-  const encode = (fields: Record<string, unknown>) => ({ ...fields, ranges: JSON.stringify(fields.ranges), attached_entities: JSON.stringify(fields.attached_entities) });
+  const encode = (fields: Record<string, unknown>) => ({
+    ...fields,
+    ranges: JSON.stringify(fields.ranges),
+    attached_entities: JSON.stringify(fields.attached_entities),
+  });
   const revision = await reviseRow(ctx, { table: 'user_notes', resource: 'NOTE', row }, next, { encode });
   if (revision.changed && (rangesChanged || revision.revived)) await writeRanges(ctx, row.id, next.ranges);
   return applied(revision.row, revision.timestamp);

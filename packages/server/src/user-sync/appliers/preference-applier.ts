@@ -7,13 +7,23 @@ import type { AppliedResource } from './applied-resource.js';
  * PREFERENCE writes: one resource per group, identified by the group name. A sync write replaces the
  * group's value; the direct endpoints merge keys into it.
  */
-const applied = (row: PreferenceRow, timestamp: number): AppliedResource<PreferenceRow> => ({ resourceId: row.group_name, row, data: preferencePayload(row), timestamp });
+const applied = (row: PreferenceRow, timestamp: number): AppliedResource<PreferenceRow> => ({
+  resourceId: row.group_name,
+  row,
+  data: preferencePayload(row),
+  timestamp,
+});
 
 export async function preferenceByGroup(ctx: ApplierContext, group: string): Promise<PreferenceRow | undefined> {
   return (await ctx.db()).selectFrom('user_preferences').selectAll().where('user_id', '=', ctx.userId).where('group_name', '=', group).executeTakeFirst();
 }
 
-export async function setPreference(ctx: ApplierContext, group: string, value: Record<string, unknown>, mode: 'replace' | 'merge'): Promise<AppliedResource<PreferenceRow>> {
+export async function setPreference(
+  ctx: ApplierContext,
+  group: string,
+  value: Record<string, unknown>,
+  mode: 'replace' | 'merge',
+): Promise<AppliedResource<PreferenceRow>> {
   const row = await preferenceByGroup(ctx, group);
   const live = row && row.deleted_at === null;
   const nextValue = mode === 'merge' && live ? { ...row.value, ...value } : value;

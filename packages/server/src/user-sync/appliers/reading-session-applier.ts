@@ -6,7 +6,12 @@ import { clientTime, noRowAck, type AppliedResource, type GonePolicy } from './a
 import { reviseRow, tombstoneRow } from './row-revision.js';
 
 /** READING_SESSION writes: natural-key create by position; the direct endpoint's 20-minute merge. */
-const applied = (row: ReadingSessionRow, timestamp: number): AppliedResource<ReadingSessionRow> => ({ resourceId: row.id, row, data: readingSessionPayload(row), timestamp });
+const applied = (row: ReadingSessionRow, timestamp: number): AppliedResource<ReadingSessionRow> => ({
+  resourceId: row.id,
+  row,
+  data: readingSessionPayload(row),
+  timestamp,
+});
 
 export async function sessionById(ctx: ApplierContext, id: string): Promise<ReadingSessionRow | undefined> {
   return (await ctx.db()).selectFrom('user_reading_sessions').selectAll().where('user_id', '=', ctx.userId).where('id', '=', id).executeTakeFirst();
@@ -59,7 +64,13 @@ async function writeSession(ctx: ApplierContext, row: ReadingSessionRow, input: 
   return applied(revision.row, revision.timestamp);
 }
 
-async function insertSession(ctx: ApplierContext, id: string, chapter: number, verse: number, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow>> {
+async function insertSession(
+  ctx: ApplierContext,
+  id: string,
+  chapter: number,
+  verse: number,
+  input: ReadingSessionInput,
+): Promise<AppliedResource<ReadingSessionRow>> {
   const timestamp = ctx.record('READING_SESSION', id, 'create');
   const now = new Date(timestamp);
   const row = await (await ctx.db())
@@ -85,8 +96,12 @@ async function insertSession(ctx: ApplierContext, id: string, chapter: number, v
  * position; with none that recent, a new session starts. Reading the same verse again only refreshes the
  * session's touch time (no mutation: nothing a client syncs changed).
  */
-export async function recordReadingPosition(ctx: ApplierContext, input: ReadingSessionInput): Promise<AppliedResource<ReadingSessionRow> & { created: boolean }> {
-  if (input.chapterNumber === undefined || input.verseNumber === undefined) throw new ApplyError('missing-field', input.chapterNumber === undefined ? 'chapterNumber' : 'verseNumber');
+export async function recordReadingPosition(
+  ctx: ApplierContext,
+  input: ReadingSessionInput,
+): Promise<AppliedResource<ReadingSessionRow> & { created: boolean }> {
+  if (input.chapterNumber === undefined || input.verseNumber === undefined)
+    throw new ApplyError('missing-field', input.chapterNumber === undefined ? 'chapterNumber' : 'verseNumber');
   const recent = await (await ctx.db())
     .selectFrom('user_reading_sessions')
     .selectAll()
@@ -99,7 +114,12 @@ export async function recordReadingPosition(ctx: ApplierContext, input: ReadingS
   if (!recent) return { ...(await insertSession(ctx, ctx.mintId(), input.chapterNumber, input.verseNumber, input)), created: true };
   const result = await writeSession(ctx, recent, input);
   if (result.row === recent) {
-    const touched = await (await ctx.db()).updateTable('user_reading_sessions').set({ updated_at: new Date() }).where('id', '=', recent.id).returningAll().executeTakeFirstOrThrow();
+    const touched = await (await ctx.db())
+      .updateTable('user_reading_sessions')
+      .set({ updated_at: new Date() })
+      .where('id', '=', recent.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { ...result, row: touched, created: false };
   }
   return { ...result, created: false };

@@ -74,7 +74,9 @@ export async function tombstoneRow<T extends RevisableTable>(
 
 async function updateById<T extends RevisableTable>(ctx: ApplierContext, table: T, id: string, values: Record<string, unknown>): Promise<Row<T>> {
   // One table type stands for the four: they share `id`, `user_id` and the timestamps this sets.
-  return (await (await ctx.db())
+  return (await (
+    await ctx.db()
+  )
     .updateTable(table as 'user_bookmarks')
     .set(values as Updateable<Database['user_bookmarks']>)
     .where('id', '=', id)
@@ -85,7 +87,7 @@ async function updateById<T extends RevisableTable>(ctx: ApplierContext, table: 
 
 /** Column equality as a write means it: instants by time, JSON values by content, the rest strictly. */
 function sameColumnValue(a: unknown, b: unknown): boolean {
-  if (a instanceof Date || b instanceof Date) return (a instanceof Date ? a.getTime() : a ?? null) === (b instanceof Date ? b.getTime() : b ?? null);
+  if (a instanceof Date || b instanceof Date) return (a instanceof Date ? a.getTime() : (a ?? null)) === (b instanceof Date ? b.getTime() : (b ?? null));
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
 }

@@ -1,4 +1,18 @@
-import { DEFAULT_COLLECTION_ALIAS, DirectCollection, DirectCollectionBookmark, DirectCollectionBookmarkAdded, DirectCollectionPage, DirectEmpty, directPage, directSuccess, type LinkInput, readBookmarkLocation, readCollectionInput, readMushaf, verseIndex } from '@quran-sync/protocol';
+import {
+  DEFAULT_COLLECTION_ALIAS,
+  DirectCollection,
+  DirectCollectionBookmark,
+  DirectCollectionBookmarkAdded,
+  DirectCollectionPage,
+  DirectEmpty,
+  directPage,
+  directSuccess,
+  type LinkInput,
+  readBookmarkLocation,
+  readCollectionInput,
+  readMushaf,
+  verseIndex,
+} from '@quran-sync/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../app-context.js';
@@ -13,7 +27,17 @@ import { compareKeys, paginate, parseCursorParams, type SortKey } from './cursor
 import { directWrite } from './direct-write.js';
 import { bookmarkResponse, collectionResponse, loadBookmarkFacts, loadCollectionCounts } from './direct-shapes.js';
 import { bookmarkTypeQuery, objectBody, orRefuse, refuse } from './direct-params.js';
-import { COLLECTION_BODY, COLLECTION_ITEMS_QUERY, COLLECTION_LIST_QUERY, directDocs, HANDLER_VALIDATED, ID_PARAMS, LINK_BODY, LINK_PARAMS, PAGING_QUERY } from './direct-route-docs.js';
+import {
+  COLLECTION_BODY,
+  COLLECTION_ITEMS_QUERY,
+  COLLECTION_LIST_QUERY,
+  directDocs,
+  HANDLER_VALIDATED,
+  ID_PARAMS,
+  LINK_BODY,
+  LINK_PARAMS,
+  PAGING_QUERY,
+} from './direct-route-docs.js';
 
 const TAGS = ['Collections'];
 const security = [{ accessToken: [], clientId: [] }];
@@ -23,80 +47,185 @@ type IdParams = { Params: { id: string } };
 export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContext): void {
   const scopes = (...list: string[]) => ({ auth: { scopes: list, user: true } });
 
-  app.post('/collections', { config: scopes('collection.create'), schema: { tags: TAGS, summary: 'Add a collection (an existing one of that name is returned)', security, ...directDocs({ answer: directSuccess(DirectCollection), body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
-    const input = orRefuse(readCollectionInput(objectBody(request.body), true));
-    return directWrite(ctx, request, reply, {
-      apply: async (write) => (await createCollection(write, null, input)).row,
-      respond: (row) => collectionResponse(row, 0),
-    });
-  });
-
-  app.get('/collections', { config: scopes('collection.read'), schema: { tags: TAGS, summary: 'List collections', security, ...directDocs({ answer: directPage(DirectCollection), query: [COLLECTION_LIST_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
-    const userId = requireAuth(request).userId as string;
-    const query = request.query as Record<string, unknown>;
-    const sortBy = stringQuery(query, 'sortBy', ['recentlyUpdated', 'alphabetical'], 'recentlyUpdated');
-    const type = bookmarkTypeQuery(query, undefined);
-    const rows = await liveCollections(ctx.db, userId);
-    const keyOf = (row: CollectionRow): SortKey => (sortBy === 'alphabetical' ? [row.name.toLowerCase(), row.id] : [-row.updated_at.getTime(), row.id]);
-    rows.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
-    const page = paginate(rows, keyOf, parseCursorParams(query));
-    const counts = await loadCollectionCounts(ctx.db, userId, page.items.map((c) => c.id), type);
-    return { success: true, data: page.items.map((row) => collectionResponse(row, counts.get(row.id) ?? 0)), pagination: page.pagination };
-  });
-
-  app.get('/collections/all', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'Bookmarks of every collection', security, ...directDocs({ answer: directPage(DirectCollectionBookmark), query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
-    const userId = requireAuth(request).userId as string;
-    const query = request.query as Record<string, unknown>;
-    const items = await collectionItems(ctx.db, userId, null, query);
-    const facts = await loadBookmarkFacts(ctx.db, userId, [...new Set(items.items.map((i) => i.bookmark.id))]);
-    return {
-      success: true,
-      data: items.items.map((i) => ({ ...bookmarkResponse(i.bookmark, facts.get(i.bookmark.id)!), collectionId: i.collection.id, collectionName: i.collection.name })),
-      pagination: items.pagination,
-    };
-  });
-
-  app.get<IdParams>('/collections/:id', { config: scopes('collection.read', 'bookmark.read'), schema: { tags: TAGS, summary: 'A collection and its bookmarks', security, ...directDocs({ answer: DirectCollectionPage, params: ID_PARAMS, query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }) }, ...HANDLER_VALIDATED }, async (request) => {
-    const userId = requireAuth(request).userId as string;
-    const collection = await liveCollection(ctx.db, userId, request.params.id);
-    const items = await collectionItems(ctx.db, userId, collection, request.query as Record<string, unknown>);
-    const facts = await loadBookmarkFacts(ctx.db, userId, items.items.map((i) => i.bookmark.id));
-    const counts = await loadCollectionCounts(ctx.db, userId, [collection.id]);
-    return {
-      success: true,
-      data: { collection: collectionResponse(collection, counts.get(collection.id) ?? 0), bookmarks: items.items.map((i) => bookmarkResponse(i.bookmark, facts.get(i.bookmark.id)!)) },
-      pagination: items.pagination,
-    };
-  });
-
-  app.post<IdParams>('/collections/:id', { config: scopes('collection.update'), schema: { tags: TAGS, summary: 'Rename a collection', security, ...directDocs({ answer: directSuccess(DirectCollection), params: ID_PARAMS, body: COLLECTION_BODY, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) => {
-    const input = orRefuse(readCollectionInput(objectBody(request.body), true));
-    return directWrite(ctx, request, reply, {
-      apply: async (write) => {
-        const existing = await collectionById(write, request.params.id);
-        if (!existing || existing.deleted_at !== null) throw unknownResource();
-        const row = (await upsertCollection(write, request.params.id, input)).row;
-        return { row, count: (await loadCollectionCounts((await write.db()), write.userId, [row.id])).get(row.id) ?? 0 };
+  app.post(
+    '/collections',
+    {
+      config: scopes('collection.create'),
+      schema: {
+        tags: TAGS,
+        summary: 'Add a collection (an existing one of that name is returned)',
+        security,
+        ...directDocs({ answer: directSuccess(DirectCollection), body: COLLECTION_BODY, write: true }),
       },
-      respond: ({ row, count }) => collectionResponse(row, count),
-    });
-  });
+      ...HANDLER_VALIDATED,
+    },
+    (request, reply) => {
+      const input = orRefuse(readCollectionInput(objectBody(request.body), true));
+      return directWrite(ctx, request, reply, {
+        apply: async (write) => (await createCollection(write, null, input)).row,
+        respond: (row) => collectionResponse(row, 0),
+      });
+    },
+  );
 
-  app.delete<IdParams>('/collections/:id', { config: scopes('collection.delete'), schema: { tags: TAGS, summary: 'Delete a collection (its bookmarks leave it)', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, write: true }) }, ...HANDLER_VALIDATED }, (request, reply) =>
-    directWrite(ctx, request, reply, { apply: (write) => deleteCollection(write, request.params.id), respond: () => ({}) }),
+  app.get(
+    '/collections',
+    {
+      config: scopes('collection.read'),
+      schema: {
+        tags: TAGS,
+        summary: 'List collections',
+        security,
+        ...directDocs({ answer: directPage(DirectCollection), query: [COLLECTION_LIST_QUERY, PAGING_QUERY] }),
+      },
+      ...HANDLER_VALIDATED,
+    },
+    async (request) => {
+      const userId = requireAuth(request).userId as string;
+      const query = request.query as Record<string, unknown>;
+      const sortBy = stringQuery(query, 'sortBy', ['recentlyUpdated', 'alphabetical'], 'recentlyUpdated');
+      const type = bookmarkTypeQuery(query, undefined);
+      const rows = await liveCollections(ctx.db, userId);
+      const keyOf = (row: CollectionRow): SortKey => (sortBy === 'alphabetical' ? [row.name.toLowerCase(), row.id] : [-row.updated_at.getTime(), row.id]);
+      rows.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+      const page = paginate(rows, keyOf, parseCursorParams(query));
+      const counts = await loadCollectionCounts(
+        ctx.db,
+        userId,
+        page.items.map((c) => c.id),
+        type,
+      );
+      return { success: true, data: page.items.map((row) => collectionResponse(row, counts.get(row.id) ?? 0)), pagination: page.pagination };
+    },
+  );
+
+  app.get(
+    '/collections/all',
+    {
+      config: scopes('collection.read', 'bookmark.read'),
+      schema: {
+        tags: TAGS,
+        summary: 'Bookmarks of every collection',
+        security,
+        ...directDocs({ answer: directPage(DirectCollectionBookmark), query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }),
+      },
+      ...HANDLER_VALIDATED,
+    },
+    async (request) => {
+      const userId = requireAuth(request).userId as string;
+      const query = request.query as Record<string, unknown>;
+      const items = await collectionItems(ctx.db, userId, null, query);
+      const facts = await loadBookmarkFacts(ctx.db, userId, [...new Set(items.items.map((i) => i.bookmark.id))]);
+      return {
+        success: true,
+        data: items.items.map((i) => ({
+          ...bookmarkResponse(i.bookmark, facts.get(i.bookmark.id)!),
+          collectionId: i.collection.id,
+          collectionName: i.collection.name,
+        })),
+        pagination: items.pagination,
+      };
+    },
+  );
+
+  app.get<IdParams>(
+    '/collections/:id',
+    {
+      config: scopes('collection.read', 'bookmark.read'),
+      schema: {
+        tags: TAGS,
+        summary: 'A collection and its bookmarks',
+        security,
+        ...directDocs({ answer: DirectCollectionPage, params: ID_PARAMS, query: [COLLECTION_ITEMS_QUERY, PAGING_QUERY] }),
+      },
+      ...HANDLER_VALIDATED,
+    },
+    async (request) => {
+      const userId = requireAuth(request).userId as string;
+      const collection = await liveCollection(ctx.db, userId, request.params.id);
+      const items = await collectionItems(ctx.db, userId, collection, request.query as Record<string, unknown>);
+      const facts = await loadBookmarkFacts(
+        ctx.db,
+        userId,
+        items.items.map((i) => i.bookmark.id),
+      );
+      const counts = await loadCollectionCounts(ctx.db, userId, [collection.id]);
+      return {
+        success: true,
+        data: {
+          collection: collectionResponse(collection, counts.get(collection.id) ?? 0),
+          bookmarks: items.items.map((i) => bookmarkResponse(i.bookmark, facts.get(i.bookmark.id)!)),
+        },
+        pagination: items.pagination,
+      };
+    },
+  );
+
+  app.post<IdParams>(
+    '/collections/:id',
+    {
+      config: scopes('collection.update'),
+      schema: {
+        tags: TAGS,
+        summary: 'Rename a collection',
+        security,
+        ...directDocs({ answer: directSuccess(DirectCollection), params: ID_PARAMS, body: COLLECTION_BODY, write: true }),
+      },
+      ...HANDLER_VALIDATED,
+    },
+    (request, reply) => {
+      const input = orRefuse(readCollectionInput(objectBody(request.body), true));
+      return directWrite(ctx, request, reply, {
+        apply: async (write) => {
+          const existing = await collectionById(write, request.params.id);
+          if (!existing || existing.deleted_at !== null) throw unknownResource();
+          const row = (await upsertCollection(write, request.params.id, input)).row;
+          return { row, count: (await loadCollectionCounts(await write.db(), write.userId, [row.id])).get(row.id) ?? 0 };
+        },
+        respond: ({ row, count }) => collectionResponse(row, count),
+      });
+    },
+  );
+
+  app.delete<IdParams>(
+    '/collections/:id',
+    {
+      config: scopes('collection.delete'),
+      schema: {
+        tags: TAGS,
+        summary: 'Delete a collection (its bookmarks leave it)',
+        security,
+        ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, write: true }),
+      },
+      ...HANDLER_VALIDATED,
+    },
+    (request, reply) => directWrite(ctx, request, reply, { apply: (write) => deleteCollection(write, request.params.id), respond: () => ({}) }),
   );
 
   app.post<IdParams>(
     '/collections/:id/bookmarks',
-    { config: scopes('collection.update', 'bookmark.create'), schema: { tags: TAGS, summary: 'Add a bookmark to a collection (__default__: Favorites)', security, ...directDocs({ answer: directSuccess(DirectCollectionBookmarkAdded), params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
+    {
+      config: scopes('collection.update', 'bookmark.create'),
+      schema: {
+        tags: TAGS,
+        summary: 'Add a bookmark to a collection (__default__: Favorites)',
+        security,
+        ...directDocs({ answer: directSuccess(DirectCollectionBookmarkAdded), params: ID_PARAMS, body: LINK_BODY, write: true }),
+      },
+      ...HANDLER_VALIDATED,
+    },
     (request, reply) => {
       const link = linkInput(request.params.id, objectBody(request.body), null);
       return directWrite(ctx, request, reply, {
         apply: async (write) => {
           const result = await createLink(write, link);
           const bookmark = await (await write.db()).selectFrom('user_bookmarks').selectAll().where('id', '=', result.row.bookmark_id).executeTakeFirstOrThrow();
-          const facts = await loadBookmarkFacts((await write.db()), write.userId, [bookmark.id]);
-          return { message: 'collection bookmark added', collectionId: result.row.collection_id, bookmark: bookmarkResponse(bookmark, facts.get(bookmark.id)!) };
+          const facts = await loadBookmarkFacts(await write.db(), write.userId, [bookmark.id]);
+          return {
+            message: 'collection bookmark added',
+            collectionId: result.row.collection_id,
+            bookmark: bookmarkResponse(bookmark, facts.get(bookmark.id)!),
+          };
         },
         respond: (data) => data,
       });
@@ -105,7 +234,16 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
 
   app.delete<IdParams>(
     '/collections/:id/bookmarks',
-    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its details, from a collection', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, body: LINK_BODY, write: true }) }, ...HANDLER_VALIDATED },
+    {
+      config: scopes('collection.update', 'bookmark.delete'),
+      schema: {
+        tags: TAGS,
+        summary: 'Remove a bookmark, named by its details, from a collection',
+        security,
+        ...directDocs({ answer: directSuccess(DirectEmpty), params: ID_PARAMS, body: LINK_BODY, write: true }),
+      },
+      ...HANDLER_VALIDATED,
+    },
     (request, reply) => {
       const link = linkInput(request.params.id, objectBody(request.body), null);
       return directWrite(ctx, request, reply, { apply: (write) => deleteLink(write, link), respond: () => ({}) });
@@ -114,7 +252,16 @@ export function registerCollectionEndpoints(app: FastifyInstance, ctx: AppContex
 
   app.delete<{ Params: { id: string; bookmarkId: string } }>(
     '/collections/:id/bookmarks/:bookmarkId',
-    { config: scopes('collection.update', 'bookmark.delete'), schema: { tags: TAGS, summary: 'Remove a bookmark, named by its id, from a collection', security, ...directDocs({ answer: directSuccess(DirectEmpty), params: LINK_PARAMS, write: true }) }, ...HANDLER_VALIDATED },
+    {
+      config: scopes('collection.update', 'bookmark.delete'),
+      schema: {
+        tags: TAGS,
+        summary: 'Remove a bookmark, named by its id, from a collection',
+        security,
+        ...directDocs({ answer: directSuccess(DirectEmpty), params: LINK_PARAMS, write: true }),
+      },
+      ...HANDLER_VALIDATED,
+    },
     (request, reply) => {
       const link = linkInput(request.params.id, {}, request.params.bookmarkId);
       return directWrite(ctx, request, reply, { apply: (write) => deleteLink(write, link), respond: () => ({}) });
@@ -175,9 +322,12 @@ async function collectionItems(db: Kysely<Database>, userId: string, collection:
   if (type) q = q.where('b.type', '=', type);
   const rows = await q.execute();
   const collections = collection ? new Map([[collection.id, collection]]) : new Map((await liveCollections(db, userId)).map((c) => [c.id, c]));
-  const items: CollectionItem[] = rows.map(({ added_at, collection_id, ...bookmark }) => ({ collection: collections.get(collection_id)!, bookmark, addedAt: added_at }));
-  const position = (b: BookmarkRow): number =>
-    b.type === 'ayah' ? verseIndex({ surah: b.key, ayah: b.verse_number ?? 1 }) : b.key;
+  const items: CollectionItem[] = rows.map(({ added_at, collection_id, ...bookmark }) => ({
+    collection: collections.get(collection_id)!,
+    bookmark,
+    addedAt: added_at,
+  }));
+  const position = (b: BookmarkRow): number => (b.type === 'ayah' ? verseIndex({ surah: b.key, ayah: b.verse_number ?? 1 }) : b.key);
   const keyOf = (item: CollectionItem): SortKey =>
     sortBy === 'verseKey'
       ? [item.bookmark.type, position(item.bookmark), item.bookmark.id, item.collection.id]

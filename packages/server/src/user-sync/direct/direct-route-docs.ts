@@ -11,7 +11,8 @@ import { errorAnswer, jsonAnswer } from '../../http/response-docs.js';
  */
 const q = (description: string) => Type.Optional(Type.String({ description }));
 const query = (...parts: TProperties[]) => Type.Object(Object.assign({}, ...parts) as TProperties, { additionalProperties: true });
-const body = (properties: TProperties, description?: string) => Type.Object(properties, { additionalProperties: true, ...(description ? { description } : {}) });
+const body = (properties: TProperties, description?: string) =>
+  Type.Object(properties, { additionalProperties: true, ...(description ? { description } : {}) });
 
 const mushafIds = MUSHAF_IDS.join(', ');
 
@@ -74,13 +75,20 @@ export const NOTE_PATCH_BODY = body({
   saveToQR: Type.Optional(Type.Boolean()),
   ...clientTimes,
 });
-export const READING_SESSION_BODY = body({ chapterNumber: Type.Integer({ minimum: 1, maximum: 114 }), verseNumber: Type.Integer({ minimum: 1 }), ...clientTimes });
+export const READING_SESSION_BODY = body({
+  chapterNumber: Type.Integer({ minimum: 1, maximum: 114 }),
+  verseNumber: Type.Integer({ minimum: 1 }),
+  ...clientTimes,
+});
 export const PREFERENCE_BODY = body({
   group: Type.String({ enum: [...PREFERENCE_GROUPS] }),
   key: Type.String(),
   value: Type.Unknown({ description: 'A value the key accepts (QF Preference schema)' }),
 });
-export const PREFERENCE_BULK_BODY = Type.Record(Type.String({ description: `A group: ${PREFERENCE_GROUPS.join(', ')}` }), Type.Record(Type.String(), Type.Unknown()));
+export const PREFERENCE_BULK_BODY = Type.Record(
+  Type.String({ description: `A group: ${PREFERENCE_GROUPS.join(', ')}` }),
+  Type.Record(Type.String(), Type.Unknown()),
+);
 
 export const ID_PARAMS = Type.Object({ id: Type.String() });
 export const LINK_PARAMS = Type.Object({ id: Type.String({ description: 'Collection id or __default__' }), bookmarkId: Type.String() });
@@ -102,7 +110,13 @@ function directAnswers(answer: TSchema, parts: { query?: TProperties[]; params?:
 }
 
 /** Schema parts of a direct route: documentation only (see the module comment). */
-export function directDocs(parts: { answer: TSchema; query?: TProperties[]; body?: ReturnType<typeof body> | typeof PREFERENCE_BULK_BODY; params?: ReturnType<typeof Type.Object>; write?: boolean }) {
+export function directDocs(parts: {
+  answer: TSchema;
+  query?: TProperties[];
+  body?: ReturnType<typeof body> | typeof PREFERENCE_BULK_BODY;
+  params?: ReturnType<typeof Type.Object>;
+  write?: boolean;
+}) {
   return {
     ...(parts.query || parts.write ? { querystring: query(...(parts.query ?? []), ...(parts.write ? [WRITE_QUERY] : [])) } : {}),
     ...(parts.body ? { body: parts.body } : {}),

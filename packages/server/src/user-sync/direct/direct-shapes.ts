@@ -102,7 +102,12 @@ export async function loadBookmarkFacts(db: Kysely<Database>, userId: string, bo
 }
 
 /** Live bookmark counts per collection. */
-export async function loadCollectionCounts(db: Kysely<Database>, userId: string, collectionIds: readonly string[], type?: string): Promise<Map<string, number>> {
+export async function loadCollectionCounts(
+  db: Kysely<Database>,
+  userId: string,
+  collectionIds: readonly string[],
+  type?: string,
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>(collectionIds.map((id) => [id, 0]));
   if (collectionIds.length === 0) return counts;
   let query = db

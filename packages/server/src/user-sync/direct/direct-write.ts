@@ -26,24 +26,32 @@ export async function directWrite<T>(
   if ('value' in lastMutationAt) expectedHead = lastMutationAt.value;
   else if ('invalid' in lastMutationAt) throw standardError(400, 'Invalid lastMutationAt');
   else if (ctx.config.userSync.lenientDirectWrites) expectedHead = null;
-  else throw standardError(400, 'Missing lastMutationAt: send the last X-Mutation-At you received as the lastMutationAt query parameter or the X-Mutation-At header');
+  else
+    throw standardError(
+      400,
+      'Missing lastMutationAt: send the last X-Mutation-At you received as the lastMutationAt query parameter or the X-Mutation-At header',
+    );
 
   const key = standardEnvelope(() => readIdempotencyKey(request.headers[HEADERS.idempotencyKey]));
   const route = `${request.method} ${request.routeOptions.url ?? ''} ${JSON.stringify(request.params ?? {})}`;
-  const outcome = await standardEnvelope(() => ctx.userWrites.run({
-    userId: auth.userId as string,
-    expectedHead,
-    idempotency: key ? { key, hash: hashRequest(route, { query: stripWriteParams(request.query), body: request.body ?? null }), ttlMs: ctx.config.userSync.idempotencyTtlMs } : null,
-    async apply(write) {
-      try {
-        return await operation.apply(write);
-      } catch (error) {
-        if (error instanceof ApplyError) throw applyErrorToDirect(error);
-        throw error;
-      }
-    },
-    respond: (result) => ({ status: operation.status ?? 200, body: { success: true, data: operation.respond(result) } }),
-  }));
+  const outcome = await standardEnvelope(() =>
+    ctx.userWrites.run({
+      userId: auth.userId as string,
+      expectedHead,
+      idempotency: key
+        ? { key, hash: hashRequest(route, { query: stripWriteParams(request.query), body: request.body ?? null }), ttlMs: ctx.config.userSync.idempotencyTtlMs }
+        : null,
+      async apply(write) {
+        try {
+          return await operation.apply(write);
+        } catch (error) {
+          if (error instanceof ApplyError) throw applyErrorToDirect(error);
+          throw error;
+        }
+      },
+      respond: (result) => ({ status: operation.status ?? 200, body: { success: true, data: operation.respond(result) } }),
+    }),
+  );
   return reply.code(outcome.status).header(HEADERS.mutationAt, String(outcome.mutationAt)).send(outcome.body);
 }
 

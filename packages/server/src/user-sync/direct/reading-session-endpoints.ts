@@ -16,7 +16,16 @@ const security = [{ accessToken: [], clientId: [] }];
 export function registerReadingSessionEndpoints(app: FastifyInstance, ctx: AppContext): void {
   app.post(
     '/reading-sessions',
-    { config: { auth: { scopes: ['reading_session.create'], user: true } }, schema: { tags: TAGS, summary: 'Record the latest read ayah (updates the session of the last 20 minutes, or starts one)', security, ...directDocs({ answer: directSuccess(DirectReadingSessionWrite), body: READING_SESSION_BODY, write: true }) }, ...HANDLER_VALIDATED },
+    {
+      config: { auth: { scopes: ['reading_session.create'], user: true } },
+      schema: {
+        tags: TAGS,
+        summary: 'Record the latest read ayah (updates the session of the last 20 minutes, or starts one)',
+        security,
+        ...directDocs({ answer: directSuccess(DirectReadingSessionWrite), body: READING_SESSION_BODY, write: true }),
+      },
+      ...HANDLER_VALIDATED,
+    },
     (request, reply) => {
       const input = orRefuse(readReadingSessionInput(objectBody(request.body), true));
       return directWrite(ctx, request, reply, {
@@ -28,7 +37,16 @@ export function registerReadingSessionEndpoints(app: FastifyInstance, ctx: AppCo
 
   app.get(
     '/reading-sessions',
-    { config: { auth: { scopes: ['reading_session.read'], user: true } }, schema: { tags: TAGS, summary: 'Reading sessions, newest first', security, ...directDocs({ answer: directPage(DirectReadingSession), query: [PAGING_QUERY] }) }, ...HANDLER_VALIDATED },
+    {
+      config: { auth: { scopes: ['reading_session.read'], user: true } },
+      schema: {
+        tags: TAGS,
+        summary: 'Reading sessions, newest first',
+        security,
+        ...directDocs({ answer: directPage(DirectReadingSession), query: [PAGING_QUERY] }),
+      },
+      ...HANDLER_VALIDATED,
+    },
     async (request) => {
       const userId = requireAuth(request).userId as string;
       const rows = await ctx.db

@@ -11,11 +11,29 @@ interface Tracked {
   createdSeq: number;
   lastSeq: number;
 }
-export interface MBookmark extends Tracked { id: string; verse: number; isReading: boolean }
-export interface MCollection extends Tracked { id: string; name: string; isDefault: boolean }
-export interface MLink extends Tracked { cid: string; bid: string; addedSeq: number }
-export interface MNote extends Tracked { id: string; body: string }
-export interface MPreference extends Tracked { group: string; value: Record<string, unknown> }
+export interface MBookmark extends Tracked {
+  id: string;
+  verse: number;
+  isReading: boolean;
+}
+export interface MCollection extends Tracked {
+  id: string;
+  name: string;
+  isDefault: boolean;
+}
+export interface MLink extends Tracked {
+  cid: string;
+  bid: string;
+  addedSeq: number;
+}
+export interface MNote extends Tracked {
+  id: string;
+  body: string;
+}
+export interface MPreference extends Tracked {
+  group: string;
+  value: Record<string, unknown>;
+}
 
 /** Why the server refuses a mutation: an unknown id (422 on pushes, 404 on direct writes) or a rule. */
 export class ModelRefusal extends Error {
@@ -39,7 +57,13 @@ export class ReferenceModel {
     const copy = new ReferenceModel();
     copy.seq = this.seq;
     copy.placeholders = this.placeholders;
-    for (const [field, map] of [['bookmarks', this.bookmarks], ['collections', this.collections], ['links', this.links], ['notes', this.notes], ['preferences', this.preferences]] as const) {
+    for (const [field, map] of [
+      ['bookmarks', this.bookmarks],
+      ['collections', this.collections],
+      ['links', this.links],
+      ['notes', this.notes],
+      ['preferences', this.preferences],
+    ] as const) {
       (copy[field] as Map<string, unknown>) = new Map([...(map as Map<string, object>)].map(([k, v]) => [k, structuredClone(v)]));
     }
     return copy;
@@ -144,7 +168,9 @@ export class ReferenceModel {
   }
 
   createCollection(name: string): { created: string | null; id: string } {
-    const byName = [...this.collections.values()].filter((c) => !c.deleted && c.name === name).sort((a, b) => a.createdSeq - b.createdSeq || cmp(a.id, b.id))[0];
+    const byName = [...this.collections.values()]
+      .filter((c) => !c.deleted && c.name === name)
+      .sort((a, b) => a.createdSeq - b.createdSeq || cmp(a.id, b.id))[0];
     if (byName) return { created: null, id: byName.id };
     const id = this.newId();
     const collection: MCollection = { id, name, isDefault: false, ...this.fresh() };
@@ -259,8 +285,18 @@ export class ReferenceModel {
   entries(): Array<{ resource: Kind; identity: string; item: Tracked; data: Record<string, unknown> }> {
     const inDefault = (bid: string): boolean => this.links.get(`${DEFAULT}-${bid}`)?.deleted === false;
     return [
-      ...[...this.bookmarks.values()].map((b) => ({ resource: 'BOOKMARK' as const, identity: b.id, item: b, data: { verseNumber: b.verse, isReading: b.isReading, isInDefaultCollection: !b.deleted && inDefault(b.id) } })),
-      ...[...this.collections.values()].map((c) => ({ resource: 'COLLECTION' as const, identity: c.id, item: c, data: { name: c.name, isDefault: c.isDefault } })),
+      ...[...this.bookmarks.values()].map((b) => ({
+        resource: 'BOOKMARK' as const,
+        identity: b.id,
+        item: b,
+        data: { verseNumber: b.verse, isReading: b.isReading, isInDefaultCollection: !b.deleted && inDefault(b.id) },
+      })),
+      ...[...this.collections.values()].map((c) => ({
+        resource: 'COLLECTION' as const,
+        identity: c.id,
+        item: c,
+        data: { name: c.name, isDefault: c.isDefault },
+      })),
       ...[...this.links.values()].map((l) => ({ resource: 'COLLECTION_BOOKMARK' as const, identity: `${l.cid}-${l.bid}`, item: l, data: {} })),
       ...[...this.notes.values()].map((n) => ({ resource: 'NOTE' as const, identity: n.id, item: n, data: { body: n.body } })),
       ...[...this.preferences.values()].map((p) => ({ resource: 'PREFERENCE' as const, identity: p.group, item: p, data: { value: p.value } })),

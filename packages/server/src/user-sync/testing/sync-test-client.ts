@@ -44,7 +44,11 @@ export class SyncTestClient {
     return this.headersPromise;
   }
 
-  async request<T = any>(method: string, path: string, init: { query?: Record<string, unknown>; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    init: { query?: Record<string, unknown>; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
     const url = new URL(`${this.server.url}${this.prefix}${path}`);
     for (const [name, value] of Object.entries(init.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const hasBody = init.body !== undefined || init.rawBody !== undefined;

@@ -10,7 +10,11 @@ export async function lockUserHead(trx: Transaction<Database>, userId: string): 
   // The user's row exists for every write but the first: lock it straight away (one round trip, not two).
   let row = await lock();
   if (!row) {
-    await trx.insertInto('user_heads').values({ user_id: userId, head: -1, default_collection_id: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
+    await trx
+      .insertInto('user_heads')
+      .values({ user_id: userId, head: -1, default_collection_id: null })
+      .onConflict((oc) => oc.column('user_id').doNothing())
+      .execute();
     row = await lock();
     if (!row) throw new Error(`user_heads row of ${userId} vanished`);
   }

@@ -134,6 +134,10 @@ async function applyBatch(ctx: ApplierContext, mutations: readonly ValidatedMuta
 /** Whether every recorded mutation is the state one ack reports (same resource, id and timestamp). */
 function acksCoverRecorded(body: unknown, recorded: ReadonlyArray<{ resource: string; resourceId: string; timestamp: number }>): boolean {
   const acks = (body as { data?: { mutations?: SyncMutationEntry[] } }).data?.mutations ?? [];
-  const acked = new Set(acks.map((a) => `${a.resource}\u0000${a.resource === 'PREFERENCE' ? String((a.data as { group?: unknown } | null)?.group) : a.resourceId}\u0000${a.timestamp}`));
+  const acked = new Set(
+    acks.map(
+      (a) => `${a.resource}\u0000${a.resource === 'PREFERENCE' ? String((a.data as { group?: unknown } | null)?.group) : a.resourceId}\u0000${a.timestamp}`,
+    ),
+  );
   return recorded.every((r) => acked.has(`${r.resource}\u0000${r.resourceId}\u0000${r.timestamp}`));
 }

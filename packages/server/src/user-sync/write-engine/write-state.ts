@@ -127,7 +127,15 @@ export class WriteState implements ApplierContext {
     if (wanted.length === 0) return;
     const trx = await this.db();
     // One array parameter, not one per id.
-    const found = new Set((await trx.selectFrom(table as 'user_bookmarks').select('id').where('id', '=', sql<string>`any(${wanted}::text[])`).execute()).map((r) => r.id));
+    const found = new Set(
+      (
+        await trx
+          .selectFrom(table as 'user_bookmarks')
+          .select('id')
+          .where('id', '=', sql<string>`any(${wanted}::text[])`)
+          .execute()
+      ).map((r) => r.id),
+    );
     const set = this.absentIn(table);
     for (const id of wanted) if (!found.has(id)) set.add(id);
   }
