@@ -3,7 +3,7 @@ import { databaseFingerprint, fingerprintDiff } from '../reliability/testing/db-
 import { operationsOf } from '../reliability/testing/openapi-operations.js';
 import { authorizeWithLogin, createTestClient, createTestUser, startTestServer, tokenRequest, type TestServer } from '../testing/index.js';
 
-const USER_SCOPES = ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference'];
+const USER_SCOPES = ['sync', 'bookmark', 'collection', 'note', 'reading_session', 'preference', 'app_state'];
 
 /**
  * A body each write route accepts as JSON, so a refusal of the same values as a form or as text can only be
