@@ -33,7 +33,7 @@ import { crashRandom } from './testing/crash-random.js';
  * QS_SLOW_TESTS=1) kills per run; QS_CRASH_SEED replays a run (the seed is printed on failure).
  */
 const SLOW = process.env.QS_SLOW_TESTS === '1';
-const EPOCHS = Number(process.env.QS_CRASH_EPOCHS ?? (SLOW ? 10 : 3));
+const EPOCHS = Number(process.env.QS_CRASH_EPOCHS ?? (SLOW ? 10 : 1));
 const ISSUER = 'http://quran-sync.crash-test';
 const USERS = ['crash-u1', 'crash-u2', 'crash-u3'];
 const DIRECT_USER = 'crash-direct';

@@ -14,7 +14,8 @@ import { startServeProcess, type ServeProcess } from '../testing/cli-harness.js'
  */
 const DEV = { clientId: 'dev-client', clientSecret: 'dev-secret', username: 'dev', password: 'dev-password' };
 
-describe('log redaction (real serve process, trace level)', () => {
+// Slow (a real serve process at trace level): runs with QS_SLOW_TESTS=1, as .ci/run's slow step does.
+describe.skipIf(process.env.QS_SLOW_TESTS !== '1')('log redaction (real serve process, trace level; slow: needs QS_SLOW_TESTS=1)', () => {
   let dataDir: string;
   let serve: ServeProcess;
   const secrets = new Set<string>([DEV.clientSecret, DEV.password, 'WRONG-PASSWORD-1f9c', 'cookie-secret-77aa', 'garbage.token.4242']);

@@ -167,7 +167,7 @@ describe('content sync model test (fast-check, real server)', () => {
           }
         },
       ),
-      { numRuns: Number(process.env.QS_PROPERTY_RUNS ?? 60) },
+      { numRuns: Number(process.env.QS_PROPERTY_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 200 : 25)) },
     );
     // Guard against a generator that stopped exercising what it claims to.
     expect(coverage.crashes + coverage.aborts + coverage.offline).toBeGreaterThan(coverage.runs / 2);

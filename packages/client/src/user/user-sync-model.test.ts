@@ -146,7 +146,7 @@ describe('user sync model (fast-check, real server, real faults)', () => {
           for (const d of devices) await d.close();
         }
       }),
-      { numRuns: Number(process.env.QS_USER_MODEL_RUNS ?? 20), endOnFailure: true },
+      { numRuns: Number(process.env.QS_USER_MODEL_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 60 : 10)), endOnFailure: true },
     );
   }, 900_000);
 });

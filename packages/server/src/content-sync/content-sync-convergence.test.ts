@@ -185,7 +185,7 @@ describe('content sync convergence (property)', () => {
         const idle = await client.sync({ perPage: 100 });
         expect(idle.mutations).toEqual([]);
       }),
-      { numRuns: Number(process.env.QS_PROPERTY_RUNS ?? 100) },
+      { numRuns: Number(process.env.QS_PROPERTY_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 300 : 40)) },
     );
     // Guard against a generator that stops exercising anything (most edits rejected, empty final states).
     // Bounds far below what the generator gives, so the guard itself never flakes: per 100 runs, ~710–800

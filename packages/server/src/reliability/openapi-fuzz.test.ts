@@ -18,12 +18,12 @@ import { seedFuzzData, type FuzzPools } from './testing/fuzz-seed.js';
  * must be below 500, carry `X-Request-Id`, be in the envelope the contract assigns to the route and status,
  * and — when it refuses — leave every stored table exactly as it was (database fingerprint).
  *
- * `npm test` runs a bounded number of cases (QS_FUZZ_RUNS, default 300); QS_SLOW_TESTS=1 runs 3000.
+ * `npm test` runs a bounded number of cases (QS_FUZZ_RUNS, default 100); QS_SLOW_TESTS=1 runs 3000.
  * QS_FUZZ_SURVEY=1 lists every distinct problem at the end instead of stopping (and shrinking) at the first.
  * QS_FUZZ_SEED=<n> replays the run a failure report names (fast-check prints the seed).
  */
 const SURVEY = process.env.QS_FUZZ_SURVEY === '1';
-const RUNS = Number(process.env.QS_FUZZ_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 3000 : 300));
+const RUNS = Number(process.env.QS_FUZZ_RUNS ?? (process.env.QS_SLOW_TESTS === '1' ? 3000 : 100));
 const SEED = process.env.QS_FUZZ_SEED ? { seed: Number(process.env.QS_FUZZ_SEED) } : {};
 const ALL_SCOPES = [
   'content',
