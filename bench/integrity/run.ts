@@ -17,7 +17,6 @@
  * the bundled content seeded. `QS_BENCH_ROUNDS` (default 12) sets the A/B rounds. Run: `npm run bench:integrity`.
  */
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { DIGEST_MODULUS, formatResourceDigestHeader, verseAt } from '@quran-sync/protocol';
 import { nativeRecordHash, seedContent } from '@quran-sync/server';
@@ -25,6 +24,7 @@ import { startTestServer } from '@quran-sync/server/testing';
 import { ContentSyncClient, MemoryContentStore, type TokenProvider } from '@quran-sync/client';
 import { median } from '../lib/median.js';
 import { environmentLine, printTables, writeResults, type TargetCheck } from '../lib/results.js';
+import { ensureDatabase } from '../lib/ensure-database.js';
 
 const DATABASE_URL = process.env.QS_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/qs_bench_integrity';
 const ROUNDS = Number(process.env.QS_BENCH_ROUNDS ?? 12);
@@ -38,20 +38,6 @@ const TARGET = 0.03;
 
 const ms = (v: number): string => `${v.toFixed(2)} ms`;
 const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-
-async function ensureDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`create database "${name.replace(/"/g, '')}"`);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Milliseconds of one call. */
 async function timed(fn: () => Promise<unknown>): Promise<number> {

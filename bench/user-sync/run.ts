@@ -26,6 +26,7 @@ import { leanRequest } from '../lib/http-client.js';
 import { median } from '../lib/median.js';
 import { profileFlags, startChild } from '../lib/processes.js';
 import { environmentLine, printTables, times, writeResults, type TargetCheck } from '../lib/results.js';
+import { ensureDatabase } from '../lib/ensure-database.js';
 
 const SECONDS = Number(process.env.QS_BENCH_SECONDS ?? 5);
 /** Adjacent pairs of push phases (ours, raw) per concurrency; SECONDS is split among each side's phases. */
@@ -48,21 +49,6 @@ interface Row {
   readonly quranSync: string;
   readonly baseline: string;
   readonly note: string;
-}
-
-async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`create database "${name.replace(/"/g, '')}"`);
-  } finally {
-    await client.end();
-  }
 }
 
 function percentile(sorted: number[], p: number): number {
