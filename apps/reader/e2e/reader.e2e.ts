@@ -67,6 +67,15 @@ describe('reader in Chromium', () => {
   it('reads chapters offline, and after a reload with no network', async () => {
     await waitForServiceWorker(a);
     await expect.poll(() => syncStatus(a).getAttribute('data-state'), { timeout: 60_000 }).toBe('synced');
+    // The chosen translations also go to App State once downloaded: wait until that write has been answered, so
+    // no request started online is still on its way when the network goes.
+    const settingsSent = () =>
+      a.evaluate(() =>
+        Object.keys(localStorage)
+          .filter((key) => key.startsWith('quran-reader:app-state:'))
+          .every((key) => (JSON.parse(localStorage.getItem(key) ?? 'null') as { pending?: boolean } | null)?.pending === false),
+      );
+    await expect.poll(settingsSent, { timeout: 30_000 }).toBe(true);
     await laptop.setOffline(true);
     // Proof that nothing below touches the network: the server sees no request from the app while offline.
     // (Chromium's own update check of the service worker script ignores DevTools' offline emulation and may

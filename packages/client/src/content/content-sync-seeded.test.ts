@@ -5,7 +5,8 @@ import { createStore } from '../testing/store-factories.js';
 import { ContentSyncClient } from './content-sync-client.js';
 
 /** Bootstrap of everything the server seeds (real Quran text, ten translations, every group), checked row for row. */
-describe('bootstrap of all seeded content', () => {
+// Slow (every seeded resource through a real server into each store): runs with QS_SLOW_TESTS=1, as .ci/run's slow step does.
+describe.skipIf(process.env.QS_SLOW_TESTS !== '1')('bootstrap of all seeded content (slow: needs QS_SLOW_TESTS=1)', () => {
   let fx: ContentFixture;
   beforeAll(async () => {
     fx = await startContentFixture({ seededContent: true });

@@ -389,7 +389,7 @@ export function describeContentStoreConformance(name: string, factory: ContentSt
           }
           await s.close();
         }),
-        { numRuns: (factory.propertyRuns ?? 40) * (process.env.QS_SLOW_TESTS === '1' ? 25 : 1) },
+        { numRuns: (factory.propertyRuns ?? 40) * (typeof process !== 'undefined' && process.env.QS_SLOW_TESTS === '1' ? 25 : 1) },
       );
     });
   });

@@ -34,7 +34,7 @@ const REGRESSION_SEEDS: readonly number[] = [2, 9, 36, 38, 53, 127, 162, 232, 27
  *   printing the program and what each command did.
  * A failure's message holds the program, the trace and every problem found, and the replay command.
  */
-const DEFAULT_SEEDS: Readonly<Record<StoreKind, number>> = { memory: 12, sqlite: 3, indexeddb: 3 };
+const DEFAULT_SEEDS: Readonly<Record<StoreKind, number>> = { memory: 8, sqlite: 2, indexeddb: 2 };
 
 function plan(): Array<{ store: StoreKind; seeds: number[] }> {
   const env = process.env;

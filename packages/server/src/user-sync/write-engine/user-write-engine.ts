@@ -34,15 +34,8 @@ export interface PushOutcome extends UserWriteOutcome {
   readonly acksAreWholeChange: boolean;
 }
 
-export interface WriteOperation<T> {
-  readonly userId: string;
-  /** The head the client based its write on; null skips the check (lenient direct writes). */
-  readonly expectedHead: number | null;
-  readonly idempotency: IdempotencyRequest | null;
-  apply(ctx: ApplierContext): Promise<T>;
-  /** The response to send (and to store under the idempotency key), given the result and the new head. */
-  respond(result: T, head: number): { status: number; body: unknown };
-}
+/** One direct-endpoint write: a {@link UserWriteRequest} whose `apply` sees only what an applier may see. */
+export type WriteOperation<T> = Omit<UserWriteRequest<T>, 'apply'> & { apply(ctx: ApplierContext): Promise<T> };
 
 /**
  * The one way user data is written. A push hands over validated mutations and the head they are based on; a
