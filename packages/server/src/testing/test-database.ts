@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { seedContent } from '../content-sync/content-seed.js';
@@ -55,6 +55,9 @@ async function createEmptyTestDatabase(options: TestDatabaseOptions): Promise<Da
       await admin.end();
     }
     const handle = await openDatabase({ kind: 'postgres', url, poolSize: 10, searchPath: schema });
+    // Checked again through the pool the server will use: under a loaded PostgreSQL run, a server's first
+    // migration has (rarely) found its schema missing; if it is, it is made here, before anything needs it.
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(handle.db);
     return {
       ...handle,
       async close() {
