@@ -88,6 +88,9 @@ export async function startReader(root: HTMLElement, session: UserSession): Prom
    * by downloading it; a change made here and not yet sent wins until the server has it.
    */
   const syncTranslationsSetting = async (): Promise<void> => {
+    // Offline, a sync could only fail (or, through the service worker, reach past the browser's offline
+    // state); the 'online' event below runs it when the network is back.
+    if (!navigator.onLine) return;
     const setting = services.translationsSetting;
     try {
       const outcome = await setting.sync();
