@@ -98,7 +98,7 @@ export class UserWriteEngine {
 
   /** One direct-endpoint write: always the locked path (one resource; nothing to gain from guessing). */
   run<T>(operation: WriteOperation<T>): Promise<UserWriteOutcome> {
-    return runLocked(this.db, { ...operation, apply: (state) => operation.apply(state) });
+    return runLocked(this.db, operation);
   }
 }
 
